@@ -1,0 +1,107 @@
+//! What every function builds once at start-up (the init phase) and hands to its handler.
+
+use crate::problem::ApiError;
+use crate::tokens::{TokenIssuer, TokenSubject, TokenVerifier};
+use crm_domain::Actor;
+use crm_domain::user::User;
+use crm_store::Table;
+use http::header;
+use lambda_http::Request;
+
+pub const DEFAULT_ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
+pub const DEFAULT_REFRESH_TOKEN_SECONDS: i64 = 30 * 24 * 60 * 60;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub table_name: String,
+    pub jwt_public_key: String,
+    /// Only the token-issuing functions (sign-up, sign-in, refresh) are given the private key.
+    pub jwt_private_key: Option<String>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_seconds: i64,
+    pub refresh_token_seconds: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {0} must be a whole number of seconds")]
+    NotSeconds(&'static str),
+    #[error(transparent)]
+    Key(#[from] crate::tokens::KeyError),
+}
+
+impl Settings {
+    /// Reads `TABLE_NAME`, `JWT_PUBLIC_KEY`, `JWT_PRIVATE_KEY` (issuers only), `JWT_ISSUER`,
+    /// `JWT_AUDIENCE`, `ACCESS_TOKEN_SECONDS` and `REFRESH_TOKEN_SECONDS`.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        let required = |name: &'static str| std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or(SettingsError::Missing(name));
+        let seconds = |name: &'static str, default: i64| match std::env::var(name) {
+            Ok(text) if !text.is_empty() => text.parse().map_err(|_| SettingsError::NotSeconds(name)),
+            _ => Ok(default),
+        };
+        Ok(Settings {
+            table_name: required("TABLE_NAME")?,
+            jwt_public_key: required("JWT_PUBLIC_KEY")?,
+            jwt_private_key: std::env::var("JWT_PRIVATE_KEY").ok().filter(|v| !v.is_empty()),
+            jwt_issuer: std::env::var("JWT_ISSUER").unwrap_or_else(|_| "serverless-crm".into()),
+            jwt_audience: std::env::var("JWT_AUDIENCE").unwrap_or_else(|_| "serverless-crm-api".into()),
+            access_token_seconds: seconds("ACCESS_TOKEN_SECONDS", DEFAULT_ACCESS_TOKEN_SECONDS)?,
+            refresh_token_seconds: seconds("REFRESH_TOKEN_SECONDS", DEFAULT_REFRESH_TOKEN_SECONDS)?,
+        })
+    }
+}
+
+pub struct App {
+    pub table: Table,
+    pub verifier: TokenVerifier,
+    pub issuer: Option<TokenIssuer>,
+    pub refresh_token_seconds: i64,
+}
+
+impl App {
+    pub fn new(table: Table, settings: &Settings) -> Result<Self, SettingsError> {
+        let verifier = TokenVerifier::new(settings.jwt_public_key.as_bytes(), &settings.jwt_issuer, &settings.jwt_audience)?;
+        let issuer = settings
+            .jwt_private_key
+            .as_ref()
+            .map(|pem| TokenIssuer::new(pem.as_bytes(), &settings.jwt_issuer, &settings.jwt_audience, settings.access_token_seconds))
+            .transpose()?;
+        Ok(App { table, verifier, issuer, refresh_token_seconds: settings.refresh_token_seconds })
+    }
+
+    /// Builds the app from the Lambda environment: settings from variables, the DynamoDB client from
+    /// the standard AWS configuration chain.
+    pub async fn from_env() -> Result<Self, SettingsError> {
+        let settings = Settings::from_env()?;
+        let table = Table::from_env(settings.table_name.clone()).await;
+        App::new(table, &settings)
+    }
+
+    pub fn issuer(&self) -> Result<&TokenIssuer, ApiError> {
+        self.issuer.as_ref().ok_or_else(|| ApiError::Internal("this function was deployed without JWT_PRIVATE_KEY".into()))
+    }
+
+    /// The caller of a request: a valid bearer token whose user still exists and is active. The role
+    /// comes from the stored user, so a role change or deactivation applies to tokens already issued.
+    pub async fn authenticate(&self, req: &Request) -> Result<(Actor, User), ApiError> {
+        let header = req.headers().get(header::AUTHORIZATION).ok_or(ApiError::Unauthorized("a bearer token is required"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .ok_or(ApiError::Unauthorized("the Authorization header must be `Bearer <token>`"))?;
+        let TokenSubject { tenant, user, .. } =
+            self.verifier.verify(token.trim()).ok_or(ApiError::Unauthorized("the token is invalid or expired"))?;
+        let stored = self.table.user(tenant, user).await?;
+        match stored {
+            Some(stored) if stored.user.is_active() => {
+                let actor = Actor { tenant, user, role: stored.user.role };
+                Ok((actor, stored.user))
+            }
+            _ => Err(ApiError::Unauthorized("the token's user no longer has access")),
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! `POST /api/v1/auth/sign_in`: email and password for an access token and a refresh token.
+
+use crate::app::App;
+use crate::http::{json, json_body};
+use crate::passwords;
+use crate::problem::ApiError;
+use crate::sessions::{self, TokenPair};
+use crm_domain::user::User;
+use crm_domain::validation::MAX_PASSWORD;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SignedIn {
+    pub user: User,
+    #[serde(flatten)]
+    pub tokens: TokenPair,
+}
+
+const BAD_CREDENTIALS: ApiError = ApiError::Unauthorized("the email or password is not correct");
+
+pub async fn sign_in(app: &App, input: SignIn) -> Result<SignedIn, ApiError> {
+    if input.password.chars().count() > MAX_PASSWORD {
+        return Err(BAD_CREDENTIALS);
+    }
+    let email = input.email.trim().to_lowercase();
+    let stored = app.table.user_by_email(&email).await?;
+    let matches = passwords::verify(input.password, stored.as_ref().map(|s| s.password_hash.clone())).await;
+    match stored {
+        Some(stored) if matches && stored.user.is_active() => {
+            let tokens = sessions::start(app, &stored.user).await?;
+            Ok(SignedIn { user: stored.user, tokens })
+        }
+        _ => Err(BAD_CREDENTIALS),
+    }
+}
+
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
+    json(StatusCode::OK, &sign_in(app, json_body(&req)?).await?)
+}

@@ -1,0 +1,71 @@
+//! The `Idempotency-Key` header on creating requests.
+
+use crate::http::json_text;
+use crate::problem::ApiError;
+use crm_domain::Actor;
+use crm_domain::clock::Timestamp;
+use crm_store::{IDEMPOTENCY_WINDOW_SECONDS, IdempotencyClaim, IdempotencyRecord};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub const HEADER: &str = "Idempotency-Key";
+const MAX_KEY: usize = 255;
+
+#[derive(Debug, Clone)]
+pub struct IdempotentRequest {
+    key: String,
+    body_hash: String,
+}
+
+impl IdempotentRequest {
+    /// The key and a hash of the body, when the client sent a key.
+    pub fn from_request(req: &Request) -> Result<Option<Self>, ApiError> {
+        let Some(value) = req.headers().get(HEADER) else { return Ok(None) };
+        let key = value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && k.len() <= MAX_KEY)
+            .ok_or_else(|| ApiError::bad_request(HEADER, format!("{HEADER} must be 1 to {MAX_KEY} visible ASCII characters")))?;
+        let body: &[u8] = match req.body() {
+            Body::Text(text) => text.as_bytes(),
+            Body::Binary(bytes) => bytes,
+            _ => b"",
+        };
+        let body_hash = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Some(Self { key: key.to_owned(), body_hash }))
+    }
+
+    /// The record to store with the change: the response the first request gets.
+    pub fn claim<T: Serialize>(&self, actor: &Actor, operation: &str, status: StatusCode, body: &T, now: Timestamp) -> Result<IdempotencyClaim, ApiError> {
+        Ok(IdempotencyClaim {
+            tenant: actor.tenant,
+            user: actor.user,
+            operation: operation.to_owned(),
+            key: self.key.clone(),
+            record: IdempotencyRecord {
+                request_hash: self.body_hash.clone(),
+                status: status.as_u16(),
+                body: serde_json::to_string(body).map_err(|e| ApiError::Internal(e.to_string()))?,
+                expires_at: now.unix_seconds() + IDEMPOTENCY_WINDOW_SECONDS,
+            },
+        })
+    }
+}
+
+/// The answer to a request whose key was used before: the first response if the body is the same,
+/// a 422 if the key is being reused for something else.
+pub fn replay(claim: Option<&IdempotencyClaim>, stored: &IdempotencyRecord) -> Result<Response<Body>, ApiError> {
+    let Some(claim) = claim else {
+        return Err(ApiError::Internal("replay without an idempotency claim".into()));
+    };
+    if claim.record.request_hash != stored.request_hash {
+        return Err(ApiError::invalid(HEADER, "was already used with a different request body"));
+    }
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut response = json_text(status, stored.body.clone());
+    response.headers_mut().insert("idempotent-replayed", http::HeaderValue::from_static("true"));
+    Ok(response)
+}

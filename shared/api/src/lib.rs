@@ -1,0 +1,16 @@
+//! HTTP plumbing shared by every route (auth, problem+json errors, JSON in and out, pagination) and the
+//! route handlers themselves, one file per route.
+
+pub mod app;
+pub mod handlers;
+pub mod http;
+pub mod idempotency;
+pub mod lambda;
+pub mod passwords;
+pub mod problem;
+pub mod routes;
+pub mod sessions;
+pub mod tokens;
+
+pub use app::{App, Settings};
+pub use problem::ApiError;

@@ -1,0 +1,191 @@
+//! RFC 9457 problem details. Every error a route returns is one of these, with a stable `type`, the
+//! status, and — where a field is at fault — the field's name.
+
+use crm_domain::policy::Denied;
+use crm_domain::validation::{FieldError, Invalid};
+use crm_store::StoreError;
+use http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request could not be read at all: malformed JSON, a bad header or query parameter.
+    #[error("{detail}")]
+    BadRequest { detail: String, field: Option<String> },
+    /// The request was understood but its fields break the rules.
+    #[error("invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{detail}")]
+    Conflict { detail: String, field: Option<String> },
+    #[error("the record's version does not match If-Match")]
+    PreconditionFailed,
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("the request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(field: &str, detail: impl Into<String>) -> Self {
+        ApiError::BadRequest { detail: detail.into(), field: Some(field.to_owned()) }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { .. } => "bad-request",
+            ApiError::Validation(_) => "validation-error",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound => "not-found",
+            ApiError::Conflict { .. } => "conflict",
+            ApiError::PreconditionFailed => "precondition-failed",
+            ApiError::PayloadTooLarge(_) => "payload-too-large",
+            ApiError::UnsupportedMediaType => "unsupported-media-type",
+            ApiError::Internal(_) => "internal-error",
+        }
+    }
+
+    /// The problem document; `instance` is the request path.
+    pub fn to_problem(&self, instance: &str) -> Problem {
+        let status = self.status();
+        let (detail, field, errors) = match self {
+            ApiError::Validation(errors) => (
+                errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
+                errors.first().map(|e| e.field.clone()),
+                errors.clone(),
+            ),
+            ApiError::BadRequest { field, .. } | ApiError::Conflict { field, .. } => (self.to_string(), field.clone(), Vec::new()),
+            // Internal details go to the log, never to the caller.
+            ApiError::Internal(_) => ("the request could not be completed; it has been logged".to_owned(), None, Vec::new()),
+            _ => (self.to_string(), None, Vec::new()),
+        };
+        Problem {
+            kind: format!("/problems/{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            instance: instance.to_owned(),
+            field,
+            errors,
+        }
+    }
+
+    pub fn into_response(self, instance: &str) -> Response<Body> {
+        let status = self.status();
+        let body = serde_json::to_string(&self.to_problem(instance)).unwrap_or_default();
+        let mut response = Response::new(Body::Text(body));
+        *response.status_mut() = status;
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub instance: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl From<Invalid> for ApiError {
+    fn from(Invalid(errors): Invalid) -> Self {
+        ApiError::Validation(errors)
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        ApiError::Validation(vec![error])
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Forbidden(why) => ApiError::Forbidden(why.to_owned()),
+            Denied::Hidden => ApiError::NotFound,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::EmailTaken => ApiError::Conflict { detail: error.to_string(), field: Some("email".into()) },
+            StoreError::VersionConflict => ApiError::Conflict { detail: error.to_string(), field: None },
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::UnknownOwner => ApiError::invalid("owner_id", error.to_string()),
+            StoreError::BadCursor => ApiError::bad_request("cursor", error.to_string()),
+            StoreError::Replay(_) | StoreError::Corrupt(_) | StoreError::Backend(_) => ApiError::Internal(error.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_problems_name_every_field() {
+        let error = ApiError::Validation(vec![FieldError::new("email", "bad"), FieldError::new("name", "empty")]);
+        let problem = serde_json::to_value(error.to_problem("/api/v1/leads")).unwrap();
+        assert_eq!(problem["type"], "/problems/validation-error");
+        assert_eq!(problem["status"], 422);
+        assert_eq!(problem["field"], "email");
+        assert_eq!(problem["errors"][1]["field"], "name");
+    }
+
+    #[test]
+    fn internal_details_stay_private() {
+        let problem = ApiError::Internal("secret table name".into()).to_problem("/x");
+        assert!(!problem.detail.contains("secret"));
+        let response = ApiError::Unauthorized("no").into_response("/x");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+        assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+    }
+
+    #[test]
+    fn hidden_records_look_missing() {
+        assert!(matches!(ApiError::from(Denied::Hidden), ApiError::NotFound));
+    }
+}

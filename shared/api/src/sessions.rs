@@ -1,0 +1,174 @@
+//! Sign-in sessions: a short-lived access token plus a rotating refresh token. The refresh token is
+//! `<tenant>.<session>.<secret>`; only the secret's SHA-256 is stored, and each use replaces it.
+
+use crate::app::App;
+use crate::problem::ApiError;
+use crate::tokens::TokenSubject;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crm_domain::clock::Timestamp;
+use crm_domain::user::User;
+use crm_domain::{SessionId, TenantId};
+use crm_store::{Session, StoreError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub refresh_token: String,
+    pub refresh_expires_in: i64,
+}
+
+/// Body of `/auth/refresh` and `/auth/sign_out`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+struct RefreshToken {
+    tenant: TenantId,
+    session: SessionId,
+    secret: String,
+}
+
+impl RefreshToken {
+    fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.trim().split('.');
+        let token = RefreshToken {
+            tenant: TenantId::parse(parts.next()?)?,
+            session: SessionId::parse(parts.next()?)?,
+            secret: parts.next().filter(|s| s.len() == 43)?.to_owned(),
+        };
+        parts.next().is_none().then_some(token)
+    }
+
+    fn render(&self) -> String {
+        format!("{}.{}.{}", self.tenant, self.session, self.secret)
+    }
+}
+
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn secret_hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn same_hash(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn pair(app: &App, user: &User, refresh: &RefreshToken, now: i64) -> Result<TokenPair, ApiError> {
+    let subject = TokenSubject { tenant: user.tenant_id, user: user.id, role: user.role };
+    let issuer = app.issuer()?;
+    let access_token = issuer.issue(subject, now).map_err(|e| ApiError::Internal(format!("signing a token: {e}")))?;
+    Ok(TokenPair {
+        access_token,
+        token_type: "Bearer",
+        expires_in: issuer.ttl_seconds,
+        refresh_token: refresh.render(),
+        refresh_expires_in: app.refresh_token_seconds,
+    })
+}
+
+/// A new session for a user who just proved who they are.
+pub async fn start(app: &App, user: &User) -> Result<TokenPair, ApiError> {
+    let now = Timestamp::now();
+    let refresh = RefreshToken { tenant: user.tenant_id, session: SessionId::new(), secret: new_secret() };
+    let session = Session {
+        id: refresh.session,
+        tenant_id: user.tenant_id,
+        user_id: user.id,
+        secret_hash: secret_hash(&refresh.secret),
+        expires_at: now.unix_seconds() + app.refresh_token_seconds,
+        revoked: false,
+        created_at: now.rfc3339(),
+    };
+    app.table.create_session(&session).await?;
+    pair(app, user, &refresh, now.unix_seconds())
+}
+
+const INVALID_REFRESH: ApiError = ApiError::Unauthorized("the refresh token is invalid, expired or revoked");
+
+/// The live session a refresh token names. A token that names a session but is not its current
+/// secret is a used (so leaked) one: the session is revoked for everyone holding it.
+async fn current_session(app: &App, token: &RefreshToken) -> Result<Session, ApiError> {
+    let session = app.table.session(token.tenant, token.session).await?.ok_or(INVALID_REFRESH)?;
+    if session.revoked || session.expires_at <= Timestamp::now().unix_seconds() {
+        return Err(INVALID_REFRESH);
+    }
+    if !same_hash(&session.secret_hash, &secret_hash(&token.secret)) {
+        tracing::warn!(tenant = %token.tenant, session = %token.session, "refresh token reuse: revoking the session");
+        app.table.revoke_session(token.tenant, token.session).await?;
+        return Err(INVALID_REFRESH);
+    }
+    Ok(session)
+}
+
+fn parse(text: &str) -> Result<RefreshToken, ApiError> {
+    RefreshToken::parse(text).ok_or_else(|| ApiError::invalid("refresh_token", "is not a refresh token issued by this service"))
+}
+
+/// Exchanges a refresh token for a new pair; the old refresh token stops working.
+pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, ApiError> {
+    let token = parse(presented)?;
+    let session = current_session(app, &token).await?;
+    let user = app.table.user(session.tenant_id, session.user_id).await?.map(|s| s.user);
+    let Some(user) = user.filter(User::is_active) else {
+        return Err(INVALID_REFRESH);
+    };
+    let next = RefreshToken { tenant: token.tenant, session: token.session, secret: new_secret() };
+    let now = Timestamp::now().unix_seconds();
+    let rotated = app.table.rotate_session(&session, &session.secret_hash, &secret_hash(&next.secret), now + app.refresh_token_seconds).await;
+    match rotated {
+        Ok(()) => pair(app, &user, &next, now),
+        // Someone used the same token a moment ago: one of the two holders is not legitimate.
+        Err(StoreError::VersionConflict) => {
+            app.table.revoke_session(token.tenant, token.session).await?;
+            Err(INVALID_REFRESH)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Ends the session a refresh token belongs to.
+pub async fn end(app: &App, presented: &str) -> Result<(), ApiError> {
+    let token = parse(presented)?;
+    current_session(app, &token).await?;
+    app.table.revoke_session(token.tenant, token.session).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_tokens_parse_strictly() {
+        let token = RefreshToken { tenant: TenantId::new(), session: SessionId::new(), secret: new_secret() };
+        let text = token.render();
+        let parsed = RefreshToken::parse(&text).unwrap();
+        assert_eq!((parsed.tenant, parsed.session, parsed.secret), (token.tenant, token.session, token.secret.clone()));
+        assert!(RefreshToken::parse(&format!("{text}.x")).is_none());
+        assert!(RefreshToken::parse(&text[..text.len() - 1]).is_none());
+        assert!(RefreshToken::parse("a.b.c").is_none());
+        assert!(RefreshToken::parse("").is_none());
+    }
+
+    #[test]
+    fn hashes_compare_exactly() {
+        let a = secret_hash("one");
+        assert!(same_hash(&a, &secret_hash("one")));
+        assert!(!same_hash(&a, &secret_hash("two")));
+        assert!(!same_hash(&a, "short"));
+    }
+}

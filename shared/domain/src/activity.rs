@@ -1,0 +1,86 @@
+//! The activity log: every change to a record is written together with an entry saying who changed
+//! what, from which value to which.
+
+use crate::ids::{ActivityId, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Created,
+    Updated,
+    Deleted,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub old: Value,
+    pub new: Value,
+}
+
+impl Change {
+    /// Field-by-field differences between two versions of a record, ignoring bookkeeping fields.
+    pub fn between<T: Serialize>(old: &T, new: &T) -> Vec<Change> {
+        const BOOKKEEPING: [&str; 3] = ["updated_at", "version", "created_at"];
+        let (Ok(Value::Object(old)), Ok(Value::Object(mut new))) = (serde_json::to_value(old), serde_json::to_value(new)) else {
+            return Vec::new();
+        };
+        let mut changes: Vec<Change> = old
+            .into_iter()
+            .filter(|(field, _)| !BOOKKEEPING.contains(&field.as_str()))
+            .filter_map(|(field, old)| {
+                let new = new.remove(&field).unwrap_or(Value::Null);
+                (old != new).then_some(Change { field, old, new })
+            })
+            .collect();
+        changes.sort_by(|a, b| a.field.cmp(&b.field));
+        changes
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    pub id: ActivityId,
+    /// `lead`, `customer`, `deal`, …
+    pub entity: String,
+    pub entity_id: String,
+    pub action: Action,
+    pub actor_id: UserId,
+    pub at: String,
+    #[serde(default)]
+    pub changes: Vec<Change>,
+}
+
+impl Activity {
+    pub fn record(entity: &str, entity_id: impl ToString, action: Action, actor: UserId, at: &str, changes: Vec<Change>) -> Self {
+        Activity {
+            id: ActivityId::new(),
+            entity: entity.to_owned(),
+            entity_id: entity_id.to_string(),
+            action,
+            actor_id: actor,
+            at: at.to_owned(),
+            changes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Thing {
+        a: i32,
+        b: Option<&'static str>,
+        version: u64,
+    }
+
+    #[test]
+    fn differences_skip_bookkeeping() {
+        let changes = Change::between(&Thing { a: 1, b: None, version: 1 }, &Thing { a: 2, b: None, version: 2 });
+        assert_eq!(changes, vec![Change { field: "a".into(), old: 1.into(), new: 2.into() }]);
+    }
+}

@@ -1,0 +1,87 @@
+//! Identifiers. Every id is a ULID: fixed length (26 characters), so no tenant's key prefix is a prefix
+//! of another's, and time-ordered, so sorting by id sorts by creation.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use ulid::Ulid;
+
+macro_rules! ulid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Ulid);
+
+        impl $name {
+            pub fn new() -> Self {
+                Self(Ulid::new())
+            }
+
+            /// Parses an id from untrusted text (a path segment, a cursor); `None` when it cannot be one.
+            pub fn parse(text: &str) -> Option<Self> {
+                if text.len() != ulid::ULID_LEN {
+                    return None;
+                }
+                Ulid::from_str(text).ok().map(Self)
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+ulid_id!(
+    /// An account: the unit of isolation. Comes only from a verified token or a webhook's secret.
+    TenantId
+);
+ulid_id!(UserId);
+ulid_id!(LeadId);
+ulid_id!(ActivityId);
+ulid_id!(
+    /// A refresh-token family: one sign-in and every token rotated from it.
+    SessionId
+);
+
+impl TenantId {
+    /// The reserved tenant that owns service-wide records (the email directory). No account ever gets it,
+    /// because `Ulid::new()` never yields the nil value.
+    pub const SYSTEM: TenantId = TenantId(Ulid::nil());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_fixed_length_and_round_trip() {
+        let id = LeadId::new();
+        let text = id.to_string();
+        assert_eq!(text.len(), 26);
+        assert_eq!(LeadId::parse(&text), Some(id));
+    }
+
+    #[test]
+    fn malformed_ids_are_rejected() {
+        assert_eq!(LeadId::parse(""), None);
+        assert_eq!(LeadId::parse("not-an-id"), None);
+        assert_eq!(LeadId::parse("01J0000000000000000000000000"), None);
+        assert_eq!(LeadId::parse("01J00000000000000000000000!"), None);
+    }
+
+    #[test]
+    fn the_system_tenant_is_never_generated() {
+        assert_ne!(TenantId::new(), TenantId::SYSTEM);
+        assert_eq!(TenantId::SYSTEM.to_string(), "00000000000000000000000000");
+    }
+}

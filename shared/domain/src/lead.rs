@@ -1,0 +1,327 @@
+//! Leads: prospective customers, their fields, and the rules for changing them.
+
+use crate::activity::Change;
+use crate::clock::Timestamp;
+use crate::ids::{LeadId, UserId};
+use crate::patch::Patch;
+use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_NAME, MAX_SHORT_TEXT};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LeadStatus {
+    New,
+    Contacted,
+    Qualified,
+    Unqualified,
+    Converted,
+}
+
+impl LeadStatus {
+    pub const ALL: [LeadStatus; 5] =
+        [LeadStatus::New, LeadStatus::Contacted, LeadStatus::Qualified, LeadStatus::Unqualified, LeadStatus::Converted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadStatus::New => "new",
+            LeadStatus::Contacted => "contacted",
+            LeadStatus::Qualified => "qualified",
+            LeadStatus::Unqualified => "unqualified",
+            LeadStatus::Converted => "converted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Open statuses move freely among themselves. `converted` is reached only by converting the lead
+    /// into a customer, and nothing leaves it.
+    pub fn can_move_to(self, next: LeadStatus) -> bool {
+        self == next || (self != LeadStatus::Converted && next != LeadStatus::Converted)
+    }
+}
+
+/// An amount in integer minor units (cents) of an ISO 4217 currency: never floating point.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+/// The largest amount accepted: well inside `i64` and exactly representable in JSON numbers.
+pub const MAX_AMOUNT_MINOR: i64 = 9_000_000_000_000_000 / 1000;
+
+impl Money {
+    fn check(self, field: &str) -> Result<Money, FieldError> {
+        if !(0..=MAX_AMOUNT_MINOR).contains(&self.amount_minor) {
+            return Err(FieldError::new(
+                format!("{field}.amount_minor"),
+                format!("must be between 0 and {MAX_AMOUNT_MINOR}"),
+            ));
+        }
+        let currency = v::currency(&format!("{field}.currency"), &self.currency)?;
+        Ok(Money { amount_minor: self.amount_minor, currency })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lead {
+    pub id: LeadId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub source: Option<String>,
+    pub status: LeadStatus,
+    pub owner_id: UserId,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub estimated_value: Option<Money>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: u64,
+}
+
+/// `POST /leads`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewLead {
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub status: Option<LeadStatus>,
+    #[serde(default)]
+    pub owner_id: Option<UserId>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub estimated_value: Option<Money>,
+}
+
+impl NewLead {
+    /// Checks every field; `owner` is the owner the policy settled on.
+    pub fn validate(self, owner: UserId, now: Timestamp) -> Result<Lead, Invalid> {
+        let mut checks = Checks::default();
+        let name = checks.take(v::required_text("name", &self.name, MAX_NAME));
+        let email = checks.take(v::optional_email("email", self.email.as_deref()));
+        let phone = checks.take(v::optional_phone("phone", self.phone.as_deref()));
+        let company = checks.take(v::optional_text("company", self.company.as_deref(), MAX_NAME));
+        let source = checks.take(v::optional_text("source", self.source.as_deref(), MAX_SHORT_TEXT));
+        let tags = checks.take(v::tags("tags", &self.tags));
+        let estimated_value = checks.take(self.estimated_value.map(|m| m.check("estimated_value")).transpose());
+        let status = self.status.unwrap_or(LeadStatus::New);
+        if status == LeadStatus::Converted {
+            checks.fail(FieldError::new("status", "a lead becomes converted only by converting it into a customer"));
+        }
+        checks.finish()?;
+        let at = now.rfc3339();
+        let ok = "checks passed";
+        Ok(Lead {
+            id: LeadId::new(),
+            name: name.expect(ok),
+            email: email.expect(ok),
+            phone: phone.expect(ok),
+            company: company.expect(ok),
+            source: source.expect(ok),
+            status,
+            owner_id: owner,
+            tags: tags.expect(ok),
+            estimated_value: estimated_value.expect(ok),
+            created_at: at.clone(),
+            updated_at: at,
+            version: 1,
+        })
+    }
+}
+
+/// `PATCH /leads/{id}`: absent fields stay, `null` clears an optional one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadPatch {
+    #[serde(default)]
+    pub name: Patch<String>,
+    #[serde(default)]
+    pub email: Patch<String>,
+    #[serde(default)]
+    pub phone: Patch<String>,
+    #[serde(default)]
+    pub company: Patch<String>,
+    #[serde(default)]
+    pub source: Patch<String>,
+    #[serde(default)]
+    pub status: Patch<LeadStatus>,
+    #[serde(default)]
+    pub owner_id: Patch<UserId>,
+    #[serde(default)]
+    pub tags: Patch<Vec<String>>,
+    #[serde(default)]
+    pub estimated_value: Patch<Money>,
+}
+
+/// A lead after a patch, and what changed (empty when the patch changed nothing).
+#[derive(Debug)]
+pub struct LeadUpdate {
+    pub lead: Lead,
+    pub changes: Vec<Change>,
+}
+
+impl LeadUpdate {
+    pub fn owner_changed(&self) -> bool {
+        self.changes.iter().any(|c| c.field == "owner_id")
+    }
+}
+
+fn required<T>(field: &str, patch: Patch<T>) -> Result<Option<T>, FieldError> {
+    match patch {
+        Patch::Keep => Ok(None),
+        Patch::Clear => Err(FieldError::new(field, "cannot be null")),
+        Patch::Set(value) => Ok(Some(value)),
+    }
+}
+
+impl LeadPatch {
+    pub fn apply(self, current: &Lead, now: Timestamp) -> Result<LeadUpdate, Invalid> {
+        let mut checks = Checks::default();
+        let mut next = current.clone();
+        if let Some(Some(name)) = checks.take(required("name", self.name)) {
+            next.name = checks.take(v::required_text("name", &name, MAX_NAME)).unwrap_or(next.name);
+        }
+        if let Some(email) = checks.take(self.email.apply(next.email.clone(), |e| v::optional_email("email", Some(&e)))) {
+            next.email = email;
+        }
+        if let Some(phone) = checks.take(self.phone.apply(next.phone.clone(), |p| v::optional_phone("phone", Some(&p)))) {
+            next.phone = phone;
+        }
+        if let Some(company) = checks.take(self.company.apply(next.company.clone(), |c| v::optional_text("company", Some(&c), MAX_NAME))) {
+            next.company = company;
+        }
+        if let Some(source) = checks.take(self.source.apply(next.source.clone(), |s| v::optional_text("source", Some(&s), MAX_SHORT_TEXT))) {
+            next.source = source;
+        }
+        if let Some(Some(status)) = checks.take(required("status", self.status)) {
+            if current.status.can_move_to(status) {
+                next.status = status;
+            } else if status == LeadStatus::Converted {
+                checks.fail(FieldError::new("status", "a lead becomes converted only by converting it into a customer"));
+            } else {
+                checks.fail(FieldError::new("status", "a converted lead's status cannot change"));
+            }
+        }
+        if let Some(Some(owner)) = checks.take(required("owner_id", self.owner_id)) {
+            next.owner_id = owner;
+        }
+        if let Some(Some(tags)) = checks.take(required("tags", self.tags)) {
+            next.tags = checks.take(v::tags("tags", &tags)).unwrap_or(next.tags);
+        }
+        let value = self.estimated_value.apply(next.estimated_value.clone(), |m| m.check("estimated_value").map(Some));
+        if let Some(value) = checks.take(value) {
+            next.estimated_value = value;
+        }
+        checks.finish()?;
+
+        let changes = Change::between(current, &next);
+        if !changes.is_empty() {
+            next.updated_at = now.rfc3339();
+            next.version = current.version + 1;
+        }
+        Ok(LeadUpdate { lead: next, changes })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_lead(json: &str) -> Result<Lead, Invalid> {
+        serde_json::from_str::<NewLead>(json).unwrap().validate(UserId::new(), Timestamp::now())
+    }
+
+    fn lead() -> Lead {
+        new_lead(r#"{"name":"Jonathan Smith","email":"jon@acme.io","tags":["VIP"],"estimated_value":{"amount_minor":1250,"currency":"EUR"}}"#).unwrap()
+    }
+
+    fn patch(json: &str) -> LeadPatch {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_new_lead_starts_new_at_version_one() {
+        let lead = lead();
+        assert_eq!(lead.status, LeadStatus::New);
+        assert_eq!(lead.version, 1);
+        assert_eq!(lead.tags, ["vip"]);
+        assert_eq!(lead.estimated_value, Some(Money { amount_minor: 1250, currency: "EUR".into() }));
+    }
+
+    #[test]
+    fn new_leads_are_validated_field_by_field() {
+        let Invalid(errors) =
+            new_lead(r#"{"name":"","email":"x","estimated_value":{"amount_minor":-1,"currency":"EUR"},"status":"converted"}"#)
+                .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "email", "estimated_value.amount_minor", "status"]);
+        let Invalid(errors) = new_lead(r#"{"name":"A","estimated_value":{"amount_minor":1,"currency":"XXX"}}"#).unwrap_err();
+        assert_eq!(errors[0].field, "estimated_value.currency");
+    }
+
+    #[test]
+    fn status_moves() {
+        use LeadStatus::*;
+        assert!(New.can_move_to(Qualified));
+        assert!(Unqualified.can_move_to(Contacted));
+        assert!(!Qualified.can_move_to(Converted));
+        assert!(!Converted.can_move_to(New));
+        assert!(Converted.can_move_to(Converted));
+    }
+
+    #[test]
+    fn a_patch_records_old_and_new_values_and_bumps_the_version() {
+        let lead = lead();
+        let update = patch(r#"{"status":"contacted","phone":"+44 20 7946 0000","email":null}"#).apply(&lead, Timestamp::now()).unwrap();
+        assert_eq!(update.lead.version, 2);
+        assert_eq!(update.lead.email, None);
+        let fields: Vec<_> = update.changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["email", "phone", "status"]);
+        let status = &update.changes[2];
+        assert_eq!((status.old.as_str(), status.new.as_str()), (Some("new"), Some("contacted")));
+    }
+
+    #[test]
+    fn an_empty_or_idle_patch_changes_nothing() {
+        let lead = lead();
+        let update = patch(r#"{"name":"Jonathan Smith","tags":["vip","VIP"]}"#).apply(&lead, Timestamp::now()).unwrap();
+        assert!(update.changes.is_empty());
+        assert_eq!(update.lead, lead);
+    }
+
+    #[test]
+    fn bad_patches_name_the_field() {
+        let lead = lead();
+        for (json, field) in [
+            (r#"{"name":null}"#, "name"),
+            (r#"{"name":"  "}"#, "name"),
+            (r#"{"status":"converted"}"#, "status"),
+            (r#"{"owner_id":null}"#, "owner_id"),
+            (r#"{"tags":["a#b"]}"#, "tags[0]"),
+            (r#"{"estimated_value":{"amount_minor":5,"currency":"eur"}}"#, "estimated_value.currency"),
+        ] {
+            let Invalid(errors) = patch(json).apply(&lead, Timestamp::now()).unwrap_err();
+            assert_eq!(errors[0].field, field, "{json}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        assert!(serde_json::from_str::<LeadPatch>(r#"{"nmae":"x"}"#).is_err());
+        assert!(serde_json::from_str::<NewLead>(r#"{"name":"x","tenant_id":"y"}"#).is_err());
+    }
+}

@@ -1,0 +1,52 @@
+//! The single DynamoDB table. Every partition key begins with `T#<tenant id>#`, every request path is a
+//! GetItem, a Query or a transaction, and lists page with opaque cursors bound to their tenant and query.
+//! `docs/access-patterns.md` lists each access pattern with its key condition and index.
+
+mod activity;
+mod cursor;
+mod error;
+mod idempotency;
+pub mod keys;
+mod leads;
+mod read;
+mod sessions;
+mod tx;
+mod users;
+
+pub use cursor::{Page, PageRequest};
+pub use error::StoreError;
+pub use idempotency::{IDEMPOTENCY_WINDOW_SECONDS, IdempotencyClaim, IdempotencyRecord};
+pub use leads::LeadFilter;
+pub use sessions::Session;
+pub use users::StoredUser;
+
+use aws_sdk_dynamodb::Client;
+
+/// Handle on the table; cheap to clone, built once per execution environment.
+#[derive(Clone, Debug)]
+pub struct Table {
+    client: Client,
+    name: String,
+}
+
+impl Table {
+    pub fn new(client: Client, name: impl Into<String>) -> Self {
+        Self { client, name: name.into() }
+    }
+
+    /// A client configured from the standard AWS environment (region, credentials, and endpoint
+    /// variables such as `AWS_ENDPOINT_URL_DYNAMODB`, which is how the local stack points it at
+    /// DynamoDB Local).
+    pub async fn from_env(name: impl Into<String>) -> Self {
+        let config = aws_config::load_from_env().await;
+        Self::new(Client::new(&config), name)
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}

@@ -1,0 +1,70 @@
+//! Reads: single items and one page of a query.
+
+use crate::Table;
+use crate::cursor::{ListScope, PageRequest};
+use crate::error::StoreError;
+use crate::tx::{Cond, Item, s};
+
+/// DynamoDB's own cap on rounds a single page may take when a filter discards items; past it the page
+/// is returned short, with a cursor to continue.
+const MAX_ROUNDS_PER_PAGE: usize = 4;
+
+pub(crate) struct ListQuery<'a> {
+    pub scope: &'a ListScope,
+    pub sort_key_prefix: Option<&'a str>,
+    pub filter: Option<Cond>,
+    pub newest_first: bool,
+}
+
+impl Table {
+    pub(crate) async fn get_item(&self, key: Item, consistent: bool) -> Result<Option<Item>, StoreError> {
+        let output = self.client().get_item().table_name(self.name()).set_key(Some(key)).consistent_read(consistent).send().await?;
+        Ok(output.item)
+    }
+
+    /// One page of a list: up to `page.limit` items after the cursor, and the cursor of the next page.
+    pub(crate) async fn query_page(&self, query: ListQuery<'_>, page: &PageRequest) -> Result<(Vec<Item>, Option<String>), StoreError> {
+        let scope = query.scope;
+        let mut start = page.cursor.as_deref().map(|c| scope.decode(c)).transpose()?;
+        let mut key_condition = Cond::new("#p = :p").name("#p", scope.partition_attr()).value(":p", s(&scope.partition));
+        if let Some(prefix) = query.sort_key_prefix {
+            let sort_attr = scope.index.map_or(crate::keys::SK, crate::keys::Index::sk);
+            key_condition = Cond { expr: "#p = :p AND begins_with(#s, :s)".into(), ..key_condition }
+                .name("#s", sort_attr)
+                .value(":s", s(prefix));
+        }
+        let mut names = key_condition.names;
+        let mut values = key_condition.values;
+        let filter_expr = query.filter.map(|f| {
+            names.extend(f.names);
+            values.extend(f.values);
+            f.expr
+        });
+
+        let mut items = Vec::new();
+        for _ in 0..MAX_ROUNDS_PER_PAGE {
+            let remaining = page.limit - items.len();
+            let output = self
+                .client()
+                .query()
+                .table_name(self.name())
+                .set_index_name(scope.index.map(|i| i.name().to_owned()))
+                .key_condition_expression(&key_condition.expr)
+                .set_filter_expression(filter_expr.clone())
+                .set_expression_attribute_names(Some(names.clone()))
+                .set_expression_attribute_values(Some(values.clone()))
+                .scan_index_forward(!query.newest_first)
+                .limit(i32::try_from(remaining).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() || items.len() >= page.limit {
+                break;
+            }
+        }
+        let next = start.and_then(|key| scope.encode(&key));
+        Ok((items, next))
+    }
+}

@@ -1,0 +1,211 @@
+//! Building blocks for items, conditions and all-or-nothing writes.
+
+use crate::Table;
+use crate::error::StoreError;
+use crate::idempotency::IdempotencyRecord;
+use crate::keys::{PK, SK};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(crate) fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub(crate) fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
+}
+
+/// A record serialised as an item, plus its key attributes.
+pub(crate) fn item<T: Serialize>(record: &T, keys: impl IntoIterator<Item = (&'static str, String)>) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(record)?;
+    item.extend(keys.into_iter().map(|(name, value)| (name.to_owned(), s(value))));
+    Ok(item)
+}
+
+/// A condition (or filter) expression with its placeholders.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Cond {
+    pub expr: String,
+    pub names: HashMap<String, String>,
+    pub values: HashMap<String, AttributeValue>,
+}
+
+impl Cond {
+    pub fn new(expr: impl Into<String>) -> Self {
+        Self { expr: expr.into(), ..Default::default() }
+    }
+
+    pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
+        self.names.insert(placeholder.to_owned(), attribute.to_owned());
+        self
+    }
+
+    pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+        self.values.insert(placeholder.to_owned(), value);
+        self
+    }
+
+    /// The item must not exist yet.
+    pub fn absent() -> Self {
+        Self::new("attribute_not_exists(#pk)").name("#pk", PK)
+    }
+
+    /// The item must exist at exactly this version (optimistic concurrency).
+    pub fn at_version(version: u64) -> Self {
+        Self::new("#version = :expected_version").name("#version", "version").value(":expected_version", n(version))
+    }
+
+    fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+
+    fn values(&self) -> Option<HashMap<String, AttributeValue>> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
+/// What a failed condition means to the caller.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum OnFail {
+    EmailTaken,
+    VersionConflict,
+    NotFound,
+    UnknownOwner,
+    /// An idempotency record exists: answer with the stored result.
+    Replay,
+}
+
+/// A `TransactWriteItems` under construction; every item may carry a condition and what its failure means.
+pub(crate) struct Tx<'a> {
+    table: &'a Table,
+    items: Vec<TransactWriteItem>,
+    on_fail: Vec<Option<OnFail>>,
+}
+
+impl<'a> Tx<'a> {
+    pub fn new(table: &'a Table) -> Self {
+        Self { table, items: Vec::new(), on_fail: Vec::new() }
+    }
+
+    pub fn put(&mut self, item: Item, condition: Option<(Cond, OnFail)>) -> Result<&mut Self, StoreError> {
+        let (cond, fail) = split(condition);
+        let put = Put::builder()
+            .table_name(self.table.name())
+            .set_item(Some(item))
+            .set_condition_expression(cond.as_ref().map(|c| c.expr.clone()))
+            .set_expression_attribute_names(cond.as_ref().and_then(Cond::names))
+            .set_expression_attribute_values(cond.as_ref().and_then(Cond::values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()?;
+        self.push(TransactWriteItem::builder().put(put).build(), fail);
+        Ok(self)
+    }
+
+    pub fn delete(&mut self, key: Item, condition: Option<(Cond, OnFail)>) -> Result<&mut Self, StoreError> {
+        let (cond, fail) = split(condition);
+        let delete = Delete::builder()
+            .table_name(self.table.name())
+            .set_key(Some(key))
+            .set_condition_expression(cond.as_ref().map(|c| c.expr.clone()))
+            .set_expression_attribute_names(cond.as_ref().and_then(Cond::names))
+            .set_expression_attribute_values(cond.as_ref().and_then(Cond::values))
+            .build()?;
+        self.push(TransactWriteItem::builder().delete(delete).build(), fail);
+        Ok(self)
+    }
+
+    /// `update` holds the update expression with its own placeholders, merged with the condition's.
+    pub fn update(&mut self, key: Item, update: Cond, condition: Option<(Cond, OnFail)>) -> Result<&mut Self, StoreError> {
+        let (cond, fail) = split(condition);
+        let mut names = update.names.clone();
+        let mut values = update.values.clone();
+        if let Some(c) = &cond {
+            names.extend(c.names.clone());
+            values.extend(c.values.clone());
+        }
+        let update = Update::builder()
+            .table_name(self.table.name())
+            .set_key(Some(key))
+            .update_expression(update.expr)
+            .set_condition_expression(cond.map(|c| c.expr))
+            .set_expression_attribute_names((!names.is_empty()).then_some(names))
+            .set_expression_attribute_values((!values.is_empty()).then_some(values))
+            .build()?;
+        self.push(TransactWriteItem::builder().update(update).build(), fail);
+        Ok(self)
+    }
+
+    pub fn check(&mut self, key: Item, cond: Cond, fail: OnFail) -> Result<&mut Self, StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(self.table.name())
+            .set_key(Some(key))
+            .condition_expression(cond.expr.clone())
+            .set_expression_attribute_names(cond.names())
+            .set_expression_attribute_values(cond.values())
+            .build()?;
+        self.push(TransactWriteItem::builder().condition_check(check).build(), Some(fail));
+        Ok(self)
+    }
+
+    fn push(&mut self, item: TransactWriteItem, fail: Option<OnFail>) {
+        self.items.push(item);
+        self.on_fail.push(fail);
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        if self.items.is_empty() {
+            return Ok(());
+        }
+        let result = self.table.client().transact_write_items().set_transact_items(Some(self.items)).send().await;
+        let Err(error) = result else { return Ok(()) };
+        let service_error = match error {
+            aws_sdk_dynamodb::error::SdkError::ServiceError(context) => context.into_err(),
+            other => return Err(other.into()),
+        };
+        use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError as E;
+        match service_error {
+            E::TransactionCanceledException(cancelled) => {
+                let reasons = cancelled.cancellation_reasons();
+                for (reason, fail) in reasons.iter().zip(&self.on_fail) {
+                    match (reason.code(), fail) {
+                        (Some("ConditionalCheckFailed"), Some(OnFail::Replay)) => {
+                            let old = reason.item().cloned().unwrap_or_default();
+                            return Err(StoreError::Replay(Box::new(serde_dynamo::from_item::<_, IdempotencyRecord>(old)?)));
+                        }
+                        (Some("ConditionalCheckFailed"), Some(fail)) => {
+                            return Err(match fail {
+                                OnFail::EmailTaken => StoreError::EmailTaken,
+                                OnFail::VersionConflict => StoreError::VersionConflict,
+                                OnFail::NotFound => StoreError::NotFound,
+                                OnFail::UnknownOwner => StoreError::UnknownOwner,
+                                OnFail::Replay => unreachable!("handled above"),
+                            });
+                        }
+                        // Another transaction touched one of our items mid-flight: the client retries
+                        // like any version conflict.
+                        (Some("TransactionConflict"), _) => return Err(StoreError::VersionConflict),
+                        _ => {}
+                    }
+                }
+                Err(StoreError::Backend(format!("transaction cancelled: {cancelled}")))
+            }
+            other => Err(StoreError::Backend(aws_sdk_dynamodb::error::DisplayErrorContext(&other).to_string())),
+        }
+    }
+}
+
+fn split(condition: Option<(Cond, OnFail)>) -> (Option<Cond>, Option<OnFail>) {
+    match condition {
+        Some((cond, fail)) => (Some(cond), Some(fail)),
+        None => (None, None),
+    }
+}

@@ -1,0 +1,129 @@
+//! Accounts, users and the service-wide email directory.
+
+use crate::activity::activity_item;
+use crate::cursor::{ListScope, Page, PageRequest};
+use crate::error::StoreError;
+use crate::keys::{self, Index, PK, SK};
+use crate::read::ListQuery;
+use crate::tx::{Cond, OnFail, Tx, item, key, n, s};
+use crate::Table;
+use crm_domain::activity::Activity;
+use crm_domain::user::{Tenant, User, UserStatus};
+use crm_domain::{TenantId, UserId};
+use serde::{Deserialize, Serialize};
+
+const PASSWORD_HASH: &str = "password_hash";
+
+/// A user with the credential that only sign-in may look at.
+#[derive(Clone, Debug)]
+pub struct StoredUser {
+    pub user: User,
+    pub password_hash: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EmailEntry {
+    tenant_id: TenantId,
+    user_id: UserId,
+}
+
+impl Table {
+    /// A new account, its first user and that user's email claim, all or nothing.
+    pub async fn sign_up(&self, tenant: &Tenant, admin: &User, password_hash: &str, activity: &Activity) -> Result<(), StoreError> {
+        let mut tx = Tx::new(self);
+        let account = item(tenant, [(PK, keys::tenant(tenant.id)), (SK, keys::sk::TENANT.to_owned())])?;
+        tx.put(account, Some((Cond::absent(), OnFail::VersionConflict)))?;
+        self.add_user(&mut tx, admin, password_hash, activity)?;
+        tx.commit().await
+    }
+
+    /// A new user of an existing account; the email is claimed in the same transaction, so two
+    /// concurrent sign-ups with one address cannot both succeed.
+    pub async fn create_user(&self, user: &User, password_hash: &str, activity: &Activity) -> Result<(), StoreError> {
+        let mut tx = Tx::new(self);
+        self.add_user(&mut tx, user, password_hash, activity)?;
+        tx.commit().await
+    }
+
+    fn add_user(&self, tx: &mut Tx<'_>, user: &User, password_hash: &str, activity: &Activity) -> Result<(), StoreError> {
+        let entry = EmailEntry { tenant_id: user.tenant_id, user_id: user.id };
+        let email = item(&entry, [(PK, keys::email(&user.email)), (SK, keys::sk::EMAIL.to_owned())])?;
+        tx.put(email, Some((Cond::absent(), OnFail::EmailTaken)))?;
+        let pk = keys::user(user.tenant_id, user.id);
+        let mut record = item(
+            user,
+            [
+                (PK, pk.clone()),
+                (SK, keys::sk::USER.to_owned()),
+                (Index::Gsi1.pk(), keys::users_of(user.tenant_id)),
+                (Index::Gsi1.sk(), user.id.to_string()),
+            ],
+        )?;
+        record.insert(PASSWORD_HASH.to_owned(), s(password_hash));
+        tx.put(record, Some((Cond::absent(), OnFail::VersionConflict)))?;
+        tx.put(activity_item(user.tenant_id, pk, activity)?, None)?;
+        Ok(())
+    }
+
+    /// A user by id, read consistently: it decides whether a token is still honoured.
+    pub async fn user(&self, tenant: TenantId, id: UserId) -> Result<Option<StoredUser>, StoreError> {
+        let Some(mut record) = self.get_item(key(keys::user(tenant, id), keys::sk::USER), true).await? else {
+            return Ok(None);
+        };
+        let password_hash = record.remove(PASSWORD_HASH).and_then(|v| v.as_s().ok().cloned()).unwrap_or_default();
+        Ok(Some(StoredUser { user: serde_dynamo::from_item(record)?, password_hash }))
+    }
+
+    /// The account and user an email address belongs to.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<StoredUser>, StoreError> {
+        let Some(entry) = self.get_item(key(keys::email(email), keys::sk::EMAIL), true).await? else {
+            return Ok(None);
+        };
+        let entry: EmailEntry = serde_dynamo::from_item(entry)?;
+        self.user(entry.tenant_id, entry.user_id).await
+    }
+
+    /// A page of an account's users, oldest first.
+    pub async fn users(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<User>, StoreError> {
+        let scope = ListScope {
+            tenant_prefix: keys::tenant_prefix(tenant),
+            index: Some(Index::Gsi1),
+            partition: keys::users_of(tenant),
+            shape: String::new(),
+        };
+        let query = ListQuery { scope: &scope, sort_key_prefix: None, filter: None, newest_first: false };
+        let (items, next_cursor) = self.query_page(query, page).await?;
+        let items = items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Saves a changed user if nobody changed it since `before` was read. The password hash is untouched.
+    pub async fn update_user(&self, before: &User, after: &User, activity: &Activity) -> Result<(), StoreError> {
+        let pk = keys::user(after.tenant_id, after.id);
+        let status = match after.status {
+            UserStatus::Active => "active",
+            UserStatus::Deactivated => "deactivated",
+        };
+        let set = Cond::new("SET #name = :name, #role = :role, #status = :status, updated_at = :updated_at, #version = :version")
+            .name("#name", "name")
+            .name("#role", "role")
+            .name("#status", "status")
+            .value(":name", s(&after.name))
+            .value(":role", s(after.role.as_str()))
+            .value(":status", s(status))
+            .value(":updated_at", s(&after.updated_at))
+            .value(":version", n(after.version));
+        let mut tx = Tx::new(self);
+        tx.update(key(pk.clone(), keys::sk::USER), set, Some((Cond::at_version(before.version), OnFail::VersionConflict)))?;
+        tx.put(activity_item(after.tenant_id, pk, activity)?, None)?;
+        tx.commit().await
+    }
+}
+
+/// Condition for a transaction that needs `user` to be an active member of `tenant`.
+pub(crate) fn active_user(tenant: TenantId, user: UserId) -> (crate::tx::Item, Cond) {
+    (
+        key(keys::user(tenant, user), keys::sk::USER),
+        Cond::new("attribute_exists(#pk) AND #status = :active").name("#pk", PK).name("#status", "status").value(":active", s("active")),
+    )
+}
