@@ -1,1 +1,217 @@
+//! Test harness: starts the local gateway once per test binary (on a free port, over the DynamoDB Local
+//! and moto that `infra/test.sh` started) and gives tests a small HTTP client for the API.
 
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static GATEWAY_URL: OnceLock<String> = OnceLock::new();
+
+fn gateway_url() -> &'static str {
+    GATEWAY_URL.get_or_init(|| {
+        if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() {
+            panic!("the end-to-end tests need the local engines: run them with `bash infra/test.sh`");
+        }
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            runtime.block_on(async move {
+                let options = crm_local_gateway::GatewayOptions {
+                    template: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
+                    listen: ([127, 0, 0, 1], 0).into(),
+                };
+                match crm_local_gateway::start(options).await {
+                    Ok(gateway) => {
+                        sender.send(Ok(gateway.url())).ok();
+                        std::future::pending::<()>().await;
+                    }
+                    Err(error) => {
+                        sender.send(Err(error.to_string())).ok();
+                    }
+                }
+            });
+        });
+        receiver.recv().expect("gateway thread").unwrap_or_else(|e| panic!("local gateway did not start: {e}"))
+    })
+}
+
+/// An HTTP response with its body parsed as JSON where it is JSON.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        self
+    }
+
+    /// Asserts an RFC 9457 problem with this status (and field, if given).
+    #[track_caller]
+    pub fn expect_problem(self, status: u16, field: Option<&str>) -> Self {
+        let reply = self.expect(status);
+        assert_eq!(reply.header("content-type"), Some("application/problem+json"), "{}", reply.body);
+        assert_eq!(reply.body["status"], status, "{}", reply.body);
+        assert!(reply.body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")), "{}", reply.body);
+        if let Some(field) = field {
+            assert_eq!(reply.body["field"], field, "{}", reply.body);
+        }
+        reply
+    }
+}
+
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    http: reqwest::Client,
+}
+
+pub fn api() -> Api {
+    Api { base: gateway_url().to_owned(), http: reqwest::Client::new() }
+}
+
+impl Api {
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let builder = self.http.request(method, format!("{}{path}", self.base));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn send(&self, builder: reqwest::RequestBuilder) -> Reply {
+        let response = builder.send().await.expect("request reaches the local gateway");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("response body");
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(self.request(Method::GET, path, Some(token))).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.send(self.request(Method::POST, path, token).json(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send(self.request(Method::PATCH, path, Some(token)).json(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.send(self.request(Method::DELETE, path, Some(token))).await
+    }
+
+    /// A new account with its Admin signed in.
+    pub async fn sign_up(&self) -> Tenant {
+        let email = unique_email("admin");
+        let reply = self
+            .post(
+                "/api/v1/auth/sign_up",
+                None,
+                json!({"account_name": "Acme", "name": "Ada Admin", "email": email, "password": PASSWORD}),
+            )
+            .await
+            .expect(201);
+        let admin = User::from_tokens(&reply.body, &email);
+        Tenant { id: reply.body["account"]["id"].as_str().expect("account id").to_owned(), admin }
+    }
+
+    /// A user of `tenant` with `role`, created by its Admin and signed in.
+    pub async fn add_user(&self, tenant: &Tenant, role: &str) -> User {
+        let email = unique_email(role);
+        self.post(
+            "/api/v1/users",
+            Some(&tenant.admin.token),
+            json!({"email": email, "name": format!("{role} user"), "role": role, "password": PASSWORD}),
+        )
+        .await
+        .expect(201);
+        self.sign_in(&email).await
+    }
+
+    pub async fn sign_in(&self, email: &str) -> User {
+        let reply =
+            self.post("/api/v1/auth/sign_in", None, json!({"email": email, "password": PASSWORD})).await.expect(200);
+        User::from_tokens(&reply.body, email)
+    }
+
+    /// Creates a lead and returns its JSON.
+    pub async fn create_lead(&self, token: &str, body: Value) -> Value {
+        self.post("/api/v1/leads", Some(token), body).await.expect(201).body
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub fn unique_email(tag: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{tag}.{}.{nanos}.{}@example.com", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+pub struct Tenant {
+    pub id: String,
+    pub admin: User,
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+    pub refresh: String,
+}
+
+impl User {
+    fn from_tokens(body: &Value, email: &str) -> Self {
+        User {
+            id: body["user"]["id"].as_str().expect("user id").to_owned(),
+            email: email.to_owned(),
+            token: body["access_token"].as_str().expect("access token").to_owned(),
+            refresh: body["refresh_token"].as_str().expect("refresh token").to_owned(),
+        }
+    }
+}
+
+/// Follows `next_cursor` through a list, returning every page's ids.
+pub async fn all_pages(api: &Api, path: &str, token: &str) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let url = match &cursor {
+            Some(c) => format!("{path}{separator}cursor={c}"),
+            None => path.to_owned(),
+        };
+        let reply = api.get(&url, token).await.expect(200);
+        let ids = reply.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect();
+        pages.push(ids);
+        match reply.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return pages,
+        }
+        assert!(pages.len() < 100, "runaway pagination");
+    }
+}

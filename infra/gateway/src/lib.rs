@@ -1,1 +1,231 @@
+//! The local stand-in for API Gateway. It reads `template.yaml`, creates the table it defines, serves the
+//! HTTP API's routes, and answers each request by building the payload-2.0 event API Gateway would send
+//! and running it through the same `lambda_http` adapter and handler as the deployed function.
 
+pub mod event;
+pub mod routing;
+pub mod table;
+pub mod template;
+
+use crate::routing::select;
+use crate::template::{HttpRoute, Template};
+use crm_api::routes::Handler;
+use crm_api::{App, Settings};
+use crm_store::Table;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Adapter, Context, LambdaEvent, Service, service_fn};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// API Gateway's own limit on an HTTP API request body.
+const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error(transparent)]
+    Template(#[from] template::TemplateError),
+    #[error("configuration: {0}")]
+    Settings(#[from] crm_api::app::SettingsError),
+    #[error("{0}")]
+    Table(String),
+    #[error("template.yaml names binary `{0}`, but crm_api::routes has no handler of that name")]
+    UnknownBinary(String),
+    #[error("{addr} is already in use: is the local stack already running? Stop it (Ctrl-C) or choose another port")]
+    AddressInUse { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+pub struct GatewayOptions {
+    pub template: PathBuf,
+    pub listen: SocketAddr,
+}
+
+struct Route {
+    definition: HttpRoute,
+    handler: Handler,
+}
+
+struct State {
+    routes: Vec<HttpRoute>,
+    handlers: HashMap<String, Route>,
+    /// Token-issuing functions get the signing key; every other function only the verifying key.
+    issuing_app: Arc<App>,
+    verifying_app: Arc<App>,
+    next_request: AtomicU64,
+}
+
+pub struct RunningGateway {
+    pub addr: SocketAddr,
+    pub routes: Vec<HttpRoute>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl RunningGateway {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to 10 s), then returns.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Reads the template, prepares the table and starts serving. Settings come from the same environment
+/// variables a deployed function reads.
+pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayError> {
+    let template = Template::load(&options.template)?;
+    let settings = Settings::from_env()?;
+    let table = Table::from_env(settings.table_name.clone()).await;
+    table::ensure_table(table.client(), table.name(), &template.table).await.map_err(GatewayError::Table)?;
+
+    let mut handlers = HashMap::new();
+    for route in &template.routes {
+        let handler =
+            crm_api::routes::by_name(&route.binary).ok_or_else(|| GatewayError::UnknownBinary(route.binary.clone()))?;
+        handlers.insert(route.route_key(), Route { definition: route.clone(), handler });
+    }
+    let verifying = Settings { jwt_private_key: None, ..settings.clone() };
+    let state = Arc::new(State {
+        routes: template.routes.clone(),
+        handlers,
+        issuing_app: Arc::new(App::new(table.clone(), &settings)?),
+        verifying_app: Arc::new(App::new(table, &verifying)?),
+        next_request: AtomicU64::new(1),
+    });
+
+    let listener = TcpListener::bind(options.listen).await.map_err(|source| match source.kind() {
+        std::io::ErrorKind::AddrInUse => GatewayError::AddressInUse { addr: options.listen },
+        _ => GatewayError::Listen { addr: options.listen, source },
+    })?;
+    let addr = listener.local_addr().map_err(|source| GatewayError::Listen { addr: options.listen, source })?;
+    let (stop, stopped) = oneshot::channel();
+    let task = tokio::spawn(accept(listener, state, stopped));
+    Ok(RunningGateway { addr, routes: template.routes, stop: Some(stop), task })
+}
+
+async fn accept(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::Receiver<()>) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => {
+                let Ok((stream, remote)) = accepted else { continue };
+                let state = state.clone();
+                let service = hyper::service::service_fn(move |req| {
+                    let state = state.clone();
+                    async move { Ok::<_, std::convert::Infallible>(serve(state, req, remote).await) }
+                });
+                let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+            }
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
+}
+
+fn gateway_message(status: u16, message: &str) -> hyper::Response<Full<Bytes>> {
+    hyper::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(format!("{{\"message\":\"{message}\"}}"))))
+        .unwrap_or_default()
+}
+
+async fn serve(state: Arc<State>, req: hyper::Request<Incoming>, remote: SocketAddr) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return gateway_message(413, "Request Entity Too Large"),
+    };
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let Some(matched) = select(&state.routes, &method, &path) else {
+        tracing::info!(%method, %path, status = 404, "no route");
+        return gateway_message(404, "Not Found");
+    };
+    let Some(route) = state.handlers.get(&matched.route.route_key()) else {
+        return gateway_message(500, "Internal Server Error");
+    };
+    let request_id = format!("local-{:012}", state.next_request.fetch_add(1, Ordering::Relaxed));
+    let incoming = event::Incoming {
+        method: &method,
+        raw_path: &path,
+        raw_query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        body: &body,
+        remote,
+        request_id: &request_id,
+    };
+    let event = event::http_api_event(&incoming, &matched);
+    let app = if route.definition.issues_tokens { state.issuing_app.clone() } else { state.verifying_app.clone() };
+    let handler = route.handler;
+    match tokio::spawn(invoke(app, handler, event, request_id)).await {
+        Ok(Ok(response)) => to_http(response),
+        Ok(Err(error)) => {
+            tracing::error!(%method, %path, %error, "invocation failed");
+            gateway_message(500, "Internal Server Error")
+        }
+        // A panicking handler: Lambda reports the invocation as failed and API Gateway answers 500.
+        Err(_) => gateway_message(500, "Internal Server Error"),
+    }
+}
+
+/// What the Lambda runtime does with an event: deserialize it, run the adapter around the handler,
+/// serialize the response.
+async fn invoke(
+    app: Arc<App>,
+    handler: Handler,
+    event: serde_json::Value,
+    request_id: String,
+) -> Result<ApiGatewayV2httpResponse, String> {
+    let payload: LambdaRequest = serde_json::from_value(event).map_err(|e| format!("event: {e}"))?;
+    let mut context = Context::default();
+    context.request_id = request_id;
+    let mut adapter = Adapter::from(service_fn(move |req| crm_api::lambda::respond(app.clone(), handler, req)));
+    let response = adapter.call(LambdaEvent::new(payload, context)).await.map_err(|e| e.to_string())?;
+    let json = serde_json::to_value(&response).map_err(|e| format!("response: {e}"))?;
+    serde_json::from_value(json).map_err(|e| format!("response: {e}"))
+}
+
+fn to_http(response: ApiGatewayV2httpResponse) -> hyper::Response<Full<Bytes>> {
+    use base64::Engine;
+    let body: Vec<u8> = match response.body {
+        Some(lambda_http::Body::Text(text)) if response.is_base64_encoded => {
+            base64::engine::general_purpose::STANDARD.decode(text).unwrap_or_default()
+        }
+        Some(lambda_http::Body::Text(text)) => text.into_bytes(),
+        Some(lambda_http::Body::Binary(bytes)) => bytes,
+        _ => Vec::new(),
+    };
+    let mut builder = hyper::Response::builder().status(u16::try_from(response.status_code).unwrap_or(500));
+    for (name, value) in response.headers.iter() {
+        builder = builder.header(name, value);
+    }
+    for cookie in &response.cookies {
+        builder = builder.header("set-cookie", cookie);
+    }
+    builder.body(Full::new(Bytes::from(body))).unwrap_or_else(|_| gateway_message(500, "Internal Server Error"))
+}

@@ -37,7 +37,8 @@ impl Settings {
     /// Reads `TABLE_NAME`, `JWT_PUBLIC_KEY`, `JWT_PRIVATE_KEY` (issuers only), `JWT_ISSUER`,
     /// `JWT_AUDIENCE`, `ACCESS_TOKEN_SECONDS` and `REFRESH_TOKEN_SECONDS`.
     pub fn from_env() -> Result<Self, SettingsError> {
-        let required = |name: &'static str| std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or(SettingsError::Missing(name));
+        let required =
+            |name: &'static str| std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or(SettingsError::Missing(name));
         let seconds = |name: &'static str, default: i64| match std::env::var(name) {
             Ok(text) if !text.is_empty() => text.parse().map_err(|_| SettingsError::NotSeconds(name)),
             _ => Ok(default),
@@ -63,11 +64,19 @@ pub struct App {
 
 impl App {
     pub fn new(table: Table, settings: &Settings) -> Result<Self, SettingsError> {
-        let verifier = TokenVerifier::new(settings.jwt_public_key.as_bytes(), &settings.jwt_issuer, &settings.jwt_audience)?;
+        let verifier =
+            TokenVerifier::new(settings.jwt_public_key.as_bytes(), &settings.jwt_issuer, &settings.jwt_audience)?;
         let issuer = settings
             .jwt_private_key
             .as_ref()
-            .map(|pem| TokenIssuer::new(pem.as_bytes(), &settings.jwt_issuer, &settings.jwt_audience, settings.access_token_seconds))
+            .map(|pem| {
+                TokenIssuer::new(
+                    pem.as_bytes(),
+                    &settings.jwt_issuer,
+                    &settings.jwt_audience,
+                    settings.access_token_seconds,
+                )
+            })
             .transpose()?;
         Ok(App { table, verifier, issuer, refresh_token_seconds: settings.refresh_token_seconds })
     }
@@ -81,13 +90,16 @@ impl App {
     }
 
     pub fn issuer(&self) -> Result<&TokenIssuer, ApiError> {
-        self.issuer.as_ref().ok_or_else(|| ApiError::Internal("this function was deployed without JWT_PRIVATE_KEY".into()))
+        self.issuer
+            .as_ref()
+            .ok_or_else(|| ApiError::Internal("this function was deployed without JWT_PRIVATE_KEY".into()))
     }
 
     /// The caller of a request: a valid bearer token whose user still exists and is active. The role
     /// comes from the stored user, so a role change or deactivation applies to tokens already issued.
     pub async fn authenticate(&self, req: &Request) -> Result<(Actor, User), ApiError> {
-        let header = req.headers().get(header::AUTHORIZATION).ok_or(ApiError::Unauthorized("a bearer token is required"))?;
+        let header =
+            req.headers().get(header::AUTHORIZATION).ok_or(ApiError::Unauthorized("a bearer token is required"))?;
         let token = header
             .to_str()
             .ok()

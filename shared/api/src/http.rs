@@ -47,9 +47,7 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
             _ => ApiError::BadRequest { detail: format!("malformed JSON: {inner}"), field: None },
         }
     })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::BadRequest { detail: format!("malformed JSON: {e}"), field: None })?;
+    deserializer.end().map_err(|e| ApiError::BadRequest { detail: format!("malformed JSON: {e}"), field: None })?;
     Ok(value)
 }
 
@@ -78,10 +76,14 @@ pub fn query_param(req: &Request, name: &str) -> Result<Option<String>, ApiError
 
 /// Rejects query parameters a route does not know, so a typo in a filter is not silently ignored.
 pub fn only_query_params(req: &Request, known: &[&str]) -> Result<(), ApiError> {
-    if let Some(params) = req.query_string_parameters_ref() {
-        if let Some((name, _)) = params.iter().find(|(name, _)| !known.contains(name)) {
-            return Err(ApiError::bad_request(name, format!("unknown query parameter `{name}`; this route takes {}", known.join(", "))));
-        }
+    let unknown = req
+        .query_string_parameters_ref()
+        .and_then(|p| p.iter().find(|(name, _)| !known.contains(name)).map(|(n, _)| n.to_owned()));
+    if let Some(name) = unknown {
+        return Err(ApiError::bad_request(
+            &name,
+            format!("unknown query parameter `{name}`; this route takes {}", known.join(", ")),
+        ));
     }
     Ok(())
 }
@@ -92,7 +94,12 @@ pub fn page_request(req: &Request) -> Result<PageRequest, ApiError> {
         None => DEFAULT_PAGE_SIZE,
         Some(text) => match text.parse::<usize>() {
             Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
-            _ => return Err(ApiError::bad_request("limit", format!("`limit` must be a whole number from 1 to {MAX_PAGE_SIZE}"))),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "limit",
+                    format!("`limit` must be a whole number from 1 to {MAX_PAGE_SIZE}"),
+                ));
+            }
         },
     };
     let cursor = query_param(req, "cursor")?.filter(|c| !c.is_empty());
@@ -174,10 +181,7 @@ mod tests {
     }
 
     fn request(content_type: &str, body: &str) -> Request {
-        http::Request::builder()
-            .header(header::CONTENT_TYPE, content_type)
-            .body(Body::Text(body.to_owned()))
-            .unwrap()
+        http::Request::builder().header(header::CONTENT_TYPE, content_type).body(Body::Text(body.to_owned())).unwrap()
     }
 
     fn field_of(result: Result<Input, ApiError>) -> (u16, Option<String>) {
@@ -190,8 +194,14 @@ mod tests {
     fn reads_json_and_names_the_bad_field() {
         assert!(json_body::<Input>(&request("application/json; charset=utf-8", r#"{"name":"a"}"#)).is_ok());
         assert_eq!(field_of(json_body(&request("application/json", r#"{"name":1}"#))), (422, Some("name".into())));
-        assert_eq!(field_of(json_body(&request("application/json", r#"{"name":"a","nested":{"amount":"x"}}"#))), (422, Some("nested.amount".into())));
-        assert_eq!(field_of(json_body(&request("application/json", r#"{"name":"a","extra":1}"#))), (422, Some("extra".into())));
+        assert_eq!(
+            field_of(json_body(&request("application/json", r#"{"name":"a","nested":{"amount":"x"}}"#))),
+            (422, Some("nested.amount".into()))
+        );
+        assert_eq!(
+            field_of(json_body(&request("application/json", r#"{"name":"a","extra":1}"#))),
+            (422, Some("extra".into()))
+        );
         assert_eq!(field_of(json_body(&request("application/json", r#"{}"#))).0, 422);
     }
 

@@ -23,12 +23,10 @@ impl IdempotentRequest {
     /// The key and a hash of the body, when the client sent a key.
     pub fn from_request(req: &Request) -> Result<Option<Self>, ApiError> {
         let Some(value) = req.headers().get(HEADER) else { return Ok(None) };
-        let key = value
-            .to_str()
-            .ok()
-            .map(str::trim)
-            .filter(|k| !k.is_empty() && k.len() <= MAX_KEY)
-            .ok_or_else(|| ApiError::bad_request(HEADER, format!("{HEADER} must be 1 to {MAX_KEY} visible ASCII characters")))?;
+        let key =
+            value.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= MAX_KEY).ok_or_else(|| {
+                ApiError::bad_request(HEADER, format!("{HEADER} must be 1 to {MAX_KEY} visible ASCII characters"))
+            })?;
         let body: &[u8] = match req.body() {
             Body::Text(text) => text.as_bytes(),
             Body::Binary(bytes) => bytes,
@@ -39,7 +37,14 @@ impl IdempotentRequest {
     }
 
     /// The record to store with the change: the response the first request gets.
-    pub fn claim<T: Serialize>(&self, actor: &Actor, operation: &str, status: StatusCode, body: &T, now: Timestamp) -> Result<IdempotencyClaim, ApiError> {
+    pub fn claim<T: Serialize>(
+        &self,
+        actor: &Actor,
+        operation: &str,
+        status: StatusCode,
+        body: &T,
+        now: Timestamp,
+    ) -> Result<IdempotencyClaim, ApiError> {
         Ok(IdempotencyClaim {
             tenant: actor.tenant,
             user: actor.user,

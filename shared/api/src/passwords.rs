@@ -1,14 +1,15 @@
 //! Password hashing with Argon2id (the crate's defaults: 19 MiB, 2 passes), run off the async
 //! executor because it is deliberately slow.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use std::sync::LazyLock;
 
 /// Verified against when an email is unknown, so a miss costs as much time as a wrong password and
 /// response times do not reveal which addresses have accounts.
-static DECOY_HASH: LazyLock<String> = LazyLock::new(|| hash_now("decoy password that matches nothing").unwrap_or_default());
+static DECOY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_now("decoy password that matches nothing").unwrap_or_default());
 
 fn hash_now(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);

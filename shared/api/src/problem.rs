@@ -84,9 +84,13 @@ impl ApiError {
                 errors.first().map(|e| e.field.clone()),
                 errors.clone(),
             ),
-            ApiError::BadRequest { field, .. } | ApiError::Conflict { field, .. } => (self.to_string(), field.clone(), Vec::new()),
+            ApiError::BadRequest { field, .. } | ApiError::Conflict { field, .. } => {
+                (self.to_string(), field.clone(), Vec::new())
+            }
             // Internal details go to the log, never to the caller.
-            ApiError::Internal(_) => ("the request could not be completed; it has been logged".to_owned(), None, Vec::new()),
+            ApiError::Internal(_) => {
+                ("the request could not be completed; it has been logged".to_owned(), None, Vec::new())
+            }
             _ => (self.to_string(), None, Vec::new()),
         };
         Problem {
@@ -156,7 +160,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::UnknownOwner => ApiError::invalid("owner_id", error.to_string()),
             StoreError::BadCursor => ApiError::bad_request("cursor", error.to_string()),
-            StoreError::Replay(_) | StoreError::Corrupt(_) | StoreError::Backend(_) => ApiError::Internal(error.to_string()),
+            StoreError::Replay(_) | StoreError::Corrupt(_) | StoreError::Backend(_) => {
+                ApiError::Internal(error.to_string())
+            }
         }
     }
 }

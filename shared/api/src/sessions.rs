@@ -115,7 +115,8 @@ async fn current_session(app: &App, token: &RefreshToken) -> Result<Session, Api
 }
 
 fn parse(text: &str) -> Result<RefreshToken, ApiError> {
-    RefreshToken::parse(text).ok_or_else(|| ApiError::invalid("refresh_token", "is not a refresh token issued by this service"))
+    RefreshToken::parse(text)
+        .ok_or_else(|| ApiError::invalid("refresh_token", "is not a refresh token issued by this service"))
 }
 
 /// Exchanges a refresh token for a new pair; the old refresh token stops working.
@@ -128,7 +129,10 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, ApiError> 
     };
     let next = RefreshToken { tenant: token.tenant, session: token.session, secret: new_secret() };
     let now = Timestamp::now().unix_seconds();
-    let rotated = app.table.rotate_session(&session, &session.secret_hash, &secret_hash(&next.secret), now + app.refresh_token_seconds).await;
+    let rotated = app
+        .table
+        .rotate_session(&session, &session.secret_hash, &secret_hash(&next.secret), now + app.refresh_token_seconds)
+        .await;
     match rotated {
         Ok(()) => pair(app, &user, &next, now),
         // Someone used the same token a moment ago: one of the two holders is not legitimate.

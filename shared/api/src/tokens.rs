@@ -40,7 +40,8 @@ pub struct TokenVerifier {
 
 impl TokenVerifier {
     pub fn new(public_pem: &[u8], issuer: &str, audience: &str) -> Result<Self, KeyError> {
-        let key = DecodingKey::from_ed_pem(public_pem).map_err(|source| KeyError::BadKey { name: "JWT_PUBLIC_KEY", source })?;
+        let key = DecodingKey::from_ed_pem(public_pem)
+            .map_err(|source| KeyError::BadKey { name: "JWT_PUBLIC_KEY", source })?;
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
@@ -71,7 +72,8 @@ pub struct TokenIssuer {
 
 impl TokenIssuer {
     pub fn new(private_pem: &[u8], issuer: &str, audience: &str, ttl_seconds: i64) -> Result<Self, KeyError> {
-        let key = EncodingKey::from_ed_pem(private_pem).map_err(|source| KeyError::BadKey { name: "JWT_PRIVATE_KEY", source })?;
+        let key = EncodingKey::from_ed_pem(private_pem)
+            .map_err(|source| KeyError::BadKey { name: "JWT_PRIVATE_KEY", source })?;
         Ok(Self { key, issuer: issuer.to_owned(), audience: audience.to_owned(), ttl_seconds })
     }
 
@@ -119,20 +121,27 @@ pub(crate) mod tests {
     #[test]
     fn refuses_expired_foreign_and_misaddressed_tokens() {
         let verifier = TokenVerifier::new(PUBLIC.as_bytes(), "crm", "crm-api").unwrap();
-        let expired = TokenIssuer::new(PRIVATE.as_bytes(), "crm", "crm-api", 900).unwrap().issue(subject(), now() - 3600).unwrap();
+        let expired = TokenIssuer::new(PRIVATE.as_bytes(), "crm", "crm-api", 900)
+            .unwrap()
+            .issue(subject(), now() - 3600)
+            .unwrap();
         assert_eq!(verifier.verify(&expired), None);
-        let other_key = TokenIssuer::new(OTHER_PRIVATE.as_bytes(), "crm", "crm-api", 900).unwrap().issue(subject(), now()).unwrap();
+        let other_key =
+            TokenIssuer::new(OTHER_PRIVATE.as_bytes(), "crm", "crm-api", 900).unwrap().issue(subject(), now()).unwrap();
         assert_eq!(verifier.verify(&other_key), None);
-        let wrong_audience = TokenIssuer::new(PRIVATE.as_bytes(), "crm", "other", 900).unwrap().issue(subject(), now()).unwrap();
+        let wrong_audience =
+            TokenIssuer::new(PRIVATE.as_bytes(), "crm", "other", 900).unwrap().issue(subject(), now()).unwrap();
         assert_eq!(verifier.verify(&wrong_audience), None);
-        let wrong_issuer = TokenIssuer::new(PRIVATE.as_bytes(), "evil", "crm-api", 900).unwrap().issue(subject(), now()).unwrap();
+        let wrong_issuer =
+            TokenIssuer::new(PRIVATE.as_bytes(), "evil", "crm-api", 900).unwrap().issue(subject(), now()).unwrap();
         assert_eq!(verifier.verify(&wrong_issuer), None);
     }
 
     #[test]
     fn refuses_unsigned_tokens() {
         let verifier = TokenVerifier::new(PUBLIC.as_bytes(), "crm", "crm-api").unwrap();
-        let good = TokenIssuer::new(PRIVATE.as_bytes(), "crm", "crm-api", 900).unwrap().issue(subject(), now()).unwrap();
+        let good =
+            TokenIssuer::new(PRIVATE.as_bytes(), "crm", "crm-api", 900).unwrap().issue(subject(), now()).unwrap();
         let payload = good.split('.').nth(1).unwrap();
         let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         assert_eq!(verifier.verify(&format!("{none_header}.{payload}.")), None);

@@ -24,7 +24,9 @@ impl Change {
     /// Field-by-field differences between two versions of a record, ignoring bookkeeping fields.
     pub fn between<T: Serialize>(old: &T, new: &T) -> Vec<Change> {
         const BOOKKEEPING: [&str; 3] = ["updated_at", "version", "created_at"];
-        let (Ok(Value::Object(old)), Ok(Value::Object(mut new))) = (serde_json::to_value(old), serde_json::to_value(new)) else {
+        let (Ok(Value::Object(old)), Ok(Value::Object(mut new))) =
+            (serde_json::to_value(old), serde_json::to_value(new))
+        else {
             return Vec::new();
         };
         let mut changes: Vec<Change> = old
@@ -54,7 +56,14 @@ pub struct Activity {
 }
 
 impl Activity {
-    pub fn record(entity: &str, entity_id: impl ToString, action: Action, actor: UserId, at: &str, changes: Vec<Change>) -> Self {
+    pub fn record(
+        entity: &str,
+        entity_id: impl ToString,
+        action: Action,
+        actor: UserId,
+        at: &str,
+        changes: Vec<Change>,
+    ) -> Self {
         Activity {
             id: ActivityId::new(),
             entity: entity.to_owned(),

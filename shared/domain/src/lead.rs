@@ -195,23 +195,30 @@ impl LeadPatch {
         if let Some(Some(name)) = checks.take(required("name", self.name)) {
             next.name = checks.take(v::required_text("name", &name, MAX_NAME)).unwrap_or(next.name);
         }
-        if let Some(email) = checks.take(self.email.apply(next.email.clone(), |e| v::optional_email("email", Some(&e)))) {
+        if let Some(email) = checks.take(self.email.apply(next.email.clone(), |e| v::optional_email("email", Some(&e))))
+        {
             next.email = email;
         }
-        if let Some(phone) = checks.take(self.phone.apply(next.phone.clone(), |p| v::optional_phone("phone", Some(&p)))) {
+        if let Some(phone) = checks.take(self.phone.apply(next.phone.clone(), |p| v::optional_phone("phone", Some(&p))))
+        {
             next.phone = phone;
         }
-        if let Some(company) = checks.take(self.company.apply(next.company.clone(), |c| v::optional_text("company", Some(&c), MAX_NAME))) {
+        if let Some(company) =
+            checks.take(self.company.apply(next.company.clone(), |c| v::optional_text("company", Some(&c), MAX_NAME)))
+        {
             next.company = company;
         }
-        if let Some(source) = checks.take(self.source.apply(next.source.clone(), |s| v::optional_text("source", Some(&s), MAX_SHORT_TEXT))) {
+        if let Some(source) = checks
+            .take(self.source.apply(next.source.clone(), |s| v::optional_text("source", Some(&s), MAX_SHORT_TEXT)))
+        {
             next.source = source;
         }
         if let Some(Some(status)) = checks.take(required("status", self.status)) {
             if current.status.can_move_to(status) {
                 next.status = status;
             } else if status == LeadStatus::Converted {
-                checks.fail(FieldError::new("status", "a lead becomes converted only by converting it into a customer"));
+                checks
+                    .fail(FieldError::new("status", "a lead becomes converted only by converting it into a customer"));
             } else {
                 checks.fail(FieldError::new("status", "a converted lead's status cannot change"));
             }
@@ -264,12 +271,14 @@ mod tests {
 
     #[test]
     fn new_leads_are_validated_field_by_field() {
-        let Invalid(errors) =
-            new_lead(r#"{"name":"","email":"x","estimated_value":{"amount_minor":-1,"currency":"EUR"},"status":"converted"}"#)
-                .unwrap_err();
+        let Invalid(errors) = new_lead(
+            r#"{"name":"","email":"x","estimated_value":{"amount_minor":-1,"currency":"EUR"},"status":"converted"}"#,
+        )
+        .unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "email", "estimated_value.amount_minor", "status"]);
-        let Invalid(errors) = new_lead(r#"{"name":"A","estimated_value":{"amount_minor":1,"currency":"XXX"}}"#).unwrap_err();
+        let Invalid(errors) =
+            new_lead(r#"{"name":"A","estimated_value":{"amount_minor":1,"currency":"XXX"}}"#).unwrap_err();
         assert_eq!(errors[0].field, "estimated_value.currency");
     }
 
@@ -286,7 +295,9 @@ mod tests {
     #[test]
     fn a_patch_records_old_and_new_values_and_bumps_the_version() {
         let lead = lead();
-        let update = patch(r#"{"status":"contacted","phone":"+44 20 7946 0000","email":null}"#).apply(&lead, Timestamp::now()).unwrap();
+        let update = patch(r#"{"status":"contacted","phone":"+44 20 7946 0000","email":null}"#)
+            .apply(&lead, Timestamp::now())
+            .unwrap();
         assert_eq!(update.lead.version, 2);
         assert_eq!(update.lead.email, None);
         let fields: Vec<_> = update.changes.iter().map(|c| c.field.as_str()).collect();

@@ -55,7 +55,11 @@ pub fn create_user(actor: &Actor) -> Result<(), Denied> {
 
 /// Managers list users too: they assign leads to them.
 pub fn list_users(actor: &Actor) -> Result<(), Denied> {
-    if actor.role.sees_whole_tenant() { Ok(()) } else { Err(Denied::Forbidden("only an admin or a manager can list users")) }
+    if actor.role.sees_whole_tenant() {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden("only an admin or a manager can list users"))
+    }
 }
 
 /// Admins change roles and deactivate users, but never their own account, so a tenant cannot lock out its
@@ -78,7 +82,11 @@ pub fn edit_lead(actor: &Actor, owner: UserId) -> Result<(), Denied> {
 
 pub fn delete_lead(actor: &Actor, owner: UserId) -> Result<(), Denied> {
     view_lead(actor, owner)?;
-    if actor.role.sees_whole_tenant() { Ok(()) } else { Err(Denied::Forbidden("only an admin or a manager can delete leads")) }
+    if actor.role.sees_whole_tenant() {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden("only an admin or a manager can delete leads"))
+    }
 }
 
 /// The owner a new lead gets: Sales always owns what it creates; Admin and Manager may name anyone.
@@ -92,7 +100,11 @@ pub fn owner_for_new_lead(actor: &Actor, requested: Option<UserId>) -> Result<Us
 }
 
 pub fn reassign_lead(actor: &Actor) -> Result<(), Denied> {
-    if actor.role.sees_whole_tenant() { Ok(()) } else { Err(Denied::Forbidden("only an admin or a manager can reassign leads")) }
+    if actor.role.sees_whole_tenant() {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden("only an admin or a manager can reassign leads"))
+    }
 }
 
 /// The owner a lead list is restricted to: Sales sees only its own leads, whatever it asked for.

@@ -61,8 +61,11 @@ impl SignUp {
     pub fn validate(self, now: Timestamp) -> Result<(Tenant, UserDraft), Invalid> {
         let mut checks = Checks::default();
         let account_name = checks.take(v::required_text("account_name", &self.account_name, MAX_NAME));
-        let draft = NewUser { email: self.email, name: self.name, role: Role::Admin, password: self.password }
-            .check(&mut checks, TenantId::new(), now);
+        let draft = NewUser { email: self.email, name: self.name, role: Role::Admin, password: self.password }.check(
+            &mut checks,
+            TenantId::new(),
+            now,
+        );
         checks.finish()?;
         let (Some(name), Some(draft)) = (account_name, draft) else { unreachable!("checks passed") };
         let tenant = Tenant { id: draft.user.tenant_id, name, created_at: now.rfc3339() };
@@ -158,7 +161,8 @@ mod tests {
 
     #[test]
     fn sign_up_reports_every_bad_field() {
-        let Invalid(errors) = SignUp { account_name: " ".into(), ..sign_up("nope", "short") }.validate(Timestamp::now()).unwrap_err();
+        let Invalid(errors) =
+            SignUp { account_name: " ".into(), ..sign_up("nope", "short") }.validate(Timestamp::now()).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["account_name", "email", "password"]);
     }
@@ -166,11 +170,16 @@ mod tests {
     #[test]
     fn patch_bumps_version_only_on_change() {
         let (_, draft) = sign_up("a@b.io", "long enough pw").validate(Timestamp::now()).unwrap();
-        let same = UserPatch { role: Some(Role::Admin), ..Default::default() }.apply(&draft.user, Timestamp::now()).unwrap();
+        let same =
+            UserPatch { role: Some(Role::Admin), ..Default::default() }.apply(&draft.user, Timestamp::now()).unwrap();
         assert_eq!(same.version, 1);
-        let off = UserPatch { status: Some(UserStatus::Deactivated), ..Default::default() }.apply(&draft.user, Timestamp::now()).unwrap();
+        let off = UserPatch { status: Some(UserStatus::Deactivated), ..Default::default() }
+            .apply(&draft.user, Timestamp::now())
+            .unwrap();
         assert_eq!(off.version, 2);
         assert!(!off.is_active());
-        assert!(UserPatch { name: Some("".into()), ..Default::default() }.apply(&draft.user, Timestamp::now()).is_err());
+        assert!(
+            UserPatch { name: Some("".into()), ..Default::default() }.apply(&draft.user, Timestamp::now()).is_err()
+        );
     }
 }

@@ -123,7 +123,8 @@ pub fn optional_phone(field: &str, raw: Option<&str>) -> Result<Option<String>, 
         return Ok(None);
     };
     let digits = text.chars().filter(char::is_ascii_digit).count();
-    let shape_ok = text.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " -().".contains(c) || (c == '+' && i == 0));
+    let shape_ok =
+        text.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " -().".contains(c) || (c == '+' && i == 0));
     if shape_ok && (5..=20).contains(&digits) && text.len() <= 32 {
         Ok(Some(text.to_owned()))
     } else {
@@ -163,11 +164,8 @@ pub fn tags(field: &str, raw: &[String]) -> Result<Vec<String>, FieldError> {
     if raw.len() > MAX_TAGS {
         return Err(FieldError::new(field, format!("must have at most {MAX_TAGS} tags")));
     }
-    let mut tags = raw
-        .iter()
-        .enumerate()
-        .map(|(i, t)| tag(&format!("{field}[{i}]"), t))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut tags =
+        raw.iter().enumerate().map(|(i, t)| tag(&format!("{field}[{i}]"), t)).collect::<Result<Vec<_>, _>>()?;
     tags.sort();
     tags.dedup();
     Ok(tags)
@@ -206,7 +204,18 @@ mod tests {
     #[test]
     fn emails_are_normalised_and_checked() {
         assert_eq!(email("email", " Ada@Example.COM ").unwrap(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "ada@@example.com", "a b@example.com", "ada@exa_mple.com", "ada@example.c0m", ".ada@example.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@@example.com",
+            "a b@example.com",
+            "ada@exa_mple.com",
+            "ada@example.c0m",
+            ".ada@example.com",
+        ] {
             let error = email("email", bad).unwrap_err();
             assert_eq!(error.field, "email", "{bad}");
         }

@@ -56,10 +56,8 @@ impl ListScope {
     }
 
     pub fn encode(&self, last_key: &HashMap<String, AttributeValue>) -> Option<String> {
-        let key: BTreeMap<&str, &str> = last_key
-            .iter()
-            .filter_map(|(name, value)| Some((name.as_str(), value.as_s().ok()?.as_str())))
-            .collect();
+        let key: BTreeMap<&str, &str> =
+            last_key.iter().filter_map(|(name, value)| Some((name.as_str(), value.as_s().ok()?.as_str()))).collect();
         let json = serde_json::to_vec(&Cursor { s: self.fingerprint(), k: key }).ok()?;
         Some(URL_SAFE_NO_PAD.encode(json))
     }

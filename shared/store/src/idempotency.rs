@@ -1,9 +1,9 @@
 //! Idempotent creation: the first result of a request is stored under its `Idempotency-Key` in the same
 //! transaction as the change, so a retry gets exactly that result and writes nothing.
 
+use crate::error::StoreError;
 use crate::keys::{self, TTL};
 use crate::tx::{Cond, Item, OnFail, Tx, item, n};
-use crate::error::StoreError;
 use crm_domain::{TenantId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +37,10 @@ impl IdempotencyClaim {
         let pk = keys::idempotency(self.tenant, self.user, &self.operation, &self.key);
         let mut record: Item = item(&self.record, [(keys::PK, pk), (keys::SK, keys::sk::IDEMPOTENCY.to_owned())])?;
         record.insert(TTL.to_owned(), n(self.record.expires_at));
-        let unused = Cond::new("attribute_not_exists(#pk) OR #ttl < :now").name("#pk", keys::PK).name("#ttl", TTL).value(":now", n(now_unix));
+        let unused = Cond::new("attribute_not_exists(#pk) OR #ttl < :now")
+            .name("#pk", keys::PK)
+            .name("#ttl", TTL)
+            .value(":now", n(now_unix));
         tx.put(record, Some((unused, OnFail::Replay)))?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Leads. Each lead is an item collection `T#<tenant>#LEAD#<id>`: the lead itself, one item per tag
 //! (a copy of the lead, indexed under the tag, so a tag filter is one Query), and its activity entries.
 
+use crate::Table;
 use crate::activity::activity_item;
 use crate::cursor::{ListScope, Page, PageRequest};
 use crate::error::StoreError;
@@ -9,7 +10,6 @@ use crate::keys::{self, Index, PK, SK};
 use crate::read::ListQuery;
 use crate::tx::{Cond, Item, OnFail, Tx, item, key, s};
 use crate::users::active_user;
-use crate::Table;
 use crm_domain::activity::Activity;
 use crm_domain::lead::{Lead, LeadStatus};
 use crm_domain::{LeadId, TenantId, UserId};
@@ -95,7 +95,13 @@ impl Table {
     }
 
     /// Saves `after` if the stored lead is still `before`'s version; rewrites the tag copies.
-    pub async fn update_lead(&self, tenant: TenantId, before: &Lead, after: &Lead, activity: &Activity) -> Result<(), StoreError> {
+    pub async fn update_lead(
+        &self,
+        tenant: TenantId,
+        before: &Lead,
+        after: &Lead,
+        activity: &Activity,
+    ) -> Result<(), StoreError> {
         let mut tx = Tx::new(self);
         tx.put(lead_item(tenant, after)?, Some((Cond::at_version(before.version), OnFail::VersionConflict)))?;
         for gone in before.tags.iter().filter(|t| !after.tags.contains(t)) {
@@ -126,7 +132,12 @@ impl Table {
     }
 
     /// A page of a tenant's leads, newest first.
-    pub async fn leads(&self, tenant: TenantId, filter: &LeadFilter, page: &PageRequest) -> Result<Page<Lead>, StoreError> {
+    pub async fn leads(
+        &self,
+        tenant: TenantId,
+        filter: &LeadFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Lead>, StoreError> {
         let (index, partition) = match (&filter.tag, filter.owner, filter.status) {
             (Some(tag), _, _) => (Index::Gsi1, keys::leads_by_tag(tenant, tag)),
             (None, Some(owner), _) => (Index::Gsi3, keys::leads_by_owner(tenant, owner)),

@@ -18,15 +18,27 @@ pub(crate) struct ListQuery<'a> {
 
 impl Table {
     pub(crate) async fn get_item(&self, key: Item, consistent: bool) -> Result<Option<Item>, StoreError> {
-        let output = self.client().get_item().table_name(self.name()).set_key(Some(key)).consistent_read(consistent).send().await?;
+        let output = self
+            .client()
+            .get_item()
+            .table_name(self.name())
+            .set_key(Some(key))
+            .consistent_read(consistent)
+            .send()
+            .await?;
         Ok(output.item)
     }
 
     /// One page of a list: up to `page.limit` items after the cursor, and the cursor of the next page.
-    pub(crate) async fn query_page(&self, query: ListQuery<'_>, page: &PageRequest) -> Result<(Vec<Item>, Option<String>), StoreError> {
+    pub(crate) async fn query_page(
+        &self,
+        query: ListQuery<'_>,
+        page: &PageRequest,
+    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
         let scope = query.scope;
         let mut start = page.cursor.as_deref().map(|c| scope.decode(c)).transpose()?;
-        let mut key_condition = Cond::new("#p = :p").name("#p", scope.partition_attr()).value(":p", s(&scope.partition));
+        let mut key_condition =
+            Cond::new("#p = :p").name("#p", scope.partition_attr()).value(":p", s(&scope.partition));
         if let Some(prefix) = query.sort_key_prefix {
             let sort_attr = scope.index.map_or(crate::keys::SK, crate::keys::Index::sk);
             key_condition = Cond { expr: "#p = :p AND begins_with(#s, :s)".into(), ..key_condition }

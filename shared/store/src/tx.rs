@@ -25,7 +25,10 @@ pub(crate) fn key(pk: String, sk: &str) -> Item {
 }
 
 /// A record serialised as an item, plus its key attributes.
-pub(crate) fn item<T: Serialize>(record: &T, keys: impl IntoIterator<Item = (&'static str, String)>) -> Result<Item, StoreError> {
+pub(crate) fn item<T: Serialize>(
+    record: &T,
+    keys: impl IntoIterator<Item = (&'static str, String)>,
+) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(record)?;
     item.extend(keys.into_iter().map(|(name, value)| (name.to_owned(), s(value))));
     Ok(item)
@@ -124,7 +127,12 @@ impl<'a> Tx<'a> {
     }
 
     /// `update` holds the update expression with its own placeholders, merged with the condition's.
-    pub fn update(&mut self, key: Item, update: Cond, condition: Option<(Cond, OnFail)>) -> Result<&mut Self, StoreError> {
+    pub fn update(
+        &mut self,
+        key: Item,
+        update: Cond,
+        condition: Option<(Cond, OnFail)>,
+    ) -> Result<&mut Self, StoreError> {
         let (cond, fail) = split(condition);
         let mut names = update.names.clone();
         let mut values = update.values.clone();
@@ -179,7 +187,9 @@ impl<'a> Tx<'a> {
                     match (reason.code(), fail) {
                         (Some("ConditionalCheckFailed"), Some(OnFail::Replay)) => {
                             let old = reason.item().cloned().unwrap_or_default();
-                            return Err(StoreError::Replay(Box::new(serde_dynamo::from_item::<_, IdempotencyRecord>(old)?)));
+                            return Err(StoreError::Replay(Box::new(serde_dynamo::from_item::<_, IdempotencyRecord>(
+                                old,
+                            )?)));
                         }
                         (Some("ConditionalCheckFailed"), Some(fail)) => {
                             return Err(match fail {

@@ -1,12 +1,12 @@
 //! Accounts, users and the service-wide email directory.
 
+use crate::Table;
 use crate::activity::activity_item;
 use crate::cursor::{ListScope, Page, PageRequest};
 use crate::error::StoreError;
 use crate::keys::{self, Index, PK, SK};
 use crate::read::ListQuery;
 use crate::tx::{Cond, OnFail, Tx, item, key, n, s};
-use crate::Table;
 use crm_domain::activity::Activity;
 use crm_domain::user::{Tenant, User, UserStatus};
 use crm_domain::{TenantId, UserId};
@@ -29,7 +29,13 @@ struct EmailEntry {
 
 impl Table {
     /// A new account, its first user and that user's email claim, all or nothing.
-    pub async fn sign_up(&self, tenant: &Tenant, admin: &User, password_hash: &str, activity: &Activity) -> Result<(), StoreError> {
+    pub async fn sign_up(
+        &self,
+        tenant: &Tenant,
+        admin: &User,
+        password_hash: &str,
+        activity: &Activity,
+    ) -> Result<(), StoreError> {
         let mut tx = Tx::new(self);
         let account = item(tenant, [(PK, keys::tenant(tenant.id)), (SK, keys::sk::TENANT.to_owned())])?;
         tx.put(account, Some((Cond::absent(), OnFail::VersionConflict)))?;
@@ -45,7 +51,13 @@ impl Table {
         tx.commit().await
     }
 
-    fn add_user(&self, tx: &mut Tx<'_>, user: &User, password_hash: &str, activity: &Activity) -> Result<(), StoreError> {
+    fn add_user(
+        &self,
+        tx: &mut Tx<'_>,
+        user: &User,
+        password_hash: &str,
+        activity: &Activity,
+    ) -> Result<(), StoreError> {
         let entry = EmailEntry { tenant_id: user.tenant_id, user_id: user.id };
         let email = item(&entry, [(PK, keys::email(&user.email)), (SK, keys::sk::EMAIL.to_owned())])?;
         tx.put(email, Some((Cond::absent(), OnFail::EmailTaken)))?;
@@ -104,17 +116,23 @@ impl Table {
             UserStatus::Active => "active",
             UserStatus::Deactivated => "deactivated",
         };
-        let set = Cond::new("SET #name = :name, #role = :role, #status = :status, updated_at = :updated_at, #version = :version")
-            .name("#name", "name")
-            .name("#role", "role")
-            .name("#status", "status")
-            .value(":name", s(&after.name))
-            .value(":role", s(after.role.as_str()))
-            .value(":status", s(status))
-            .value(":updated_at", s(&after.updated_at))
-            .value(":version", n(after.version));
+        let set = Cond::new(
+            "SET #name = :name, #role = :role, #status = :status, updated_at = :updated_at, #version = :version",
+        )
+        .name("#name", "name")
+        .name("#role", "role")
+        .name("#status", "status")
+        .value(":name", s(&after.name))
+        .value(":role", s(after.role.as_str()))
+        .value(":status", s(status))
+        .value(":updated_at", s(&after.updated_at))
+        .value(":version", n(after.version));
         let mut tx = Tx::new(self);
-        tx.update(key(pk.clone(), keys::sk::USER), set, Some((Cond::at_version(before.version), OnFail::VersionConflict)))?;
+        tx.update(
+            key(pk.clone(), keys::sk::USER),
+            set,
+            Some((Cond::at_version(before.version), OnFail::VersionConflict)),
+        )?;
         tx.put(activity_item(after.tenant_id, pk, activity)?, None)?;
         tx.commit().await
     }
@@ -124,6 +142,9 @@ impl Table {
 pub(crate) fn active_user(tenant: TenantId, user: UserId) -> (crate::tx::Item, Cond) {
     (
         key(keys::user(tenant, user), keys::sk::USER),
-        Cond::new("attribute_exists(#pk) AND #status = :active").name("#pk", PK).name("#status", "status").value(":active", s("active")),
+        Cond::new("attribute_exists(#pk) AND #status = :active")
+            .name("#pk", PK)
+            .name("#status", "status")
+            .value(":active", s("active")),
     )
 }

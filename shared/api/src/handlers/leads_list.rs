@@ -10,7 +10,12 @@ use crm_store::{LeadFilter, PageRequest};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-pub async fn list_leads(app: &App, actor: &Actor, mut filter: LeadFilter, page: PageRequest) -> Result<PageBody<Lead>, ApiError> {
+pub async fn list_leads(
+    app: &App,
+    actor: &Actor,
+    mut filter: LeadFilter,
+    page: PageRequest,
+) -> Result<PageBody<Lead>, ApiError> {
     filter.owner = policy::lead_list_owner(actor, filter.owner)?;
     Ok(app.table.leads(actor.tenant, &filter, &page).await?.into())
 }
@@ -19,7 +24,10 @@ fn filter(req: &Request) -> Result<LeadFilter, ApiError> {
     let status = query_param(req, "status")?
         .map(|s| {
             LeadStatus::parse(&s).ok_or_else(|| {
-                ApiError::bad_request("status", "`status` must be one of new, contacted, qualified, unqualified, converted")
+                ApiError::bad_request(
+                    "status",
+                    "`status` must be one of new, contacted, qualified, unqualified, converted",
+                )
             })
         })
         .transpose()?;

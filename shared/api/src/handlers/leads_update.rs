@@ -13,7 +13,13 @@ use crm_store::StoreError;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-pub async fn update_lead(app: &App, actor: &Actor, id: LeadId, expected: Option<u64>, patch: LeadPatch) -> Result<Lead, ApiError> {
+pub async fn update_lead(
+    app: &App,
+    actor: &Actor,
+    id: LeadId,
+    expected: Option<u64>,
+    patch: LeadPatch,
+) -> Result<Lead, ApiError> {
     let before = visible_lead(app, actor, id).await?;
     policy::edit_lead(actor, before.owner_id)?;
     if expected.is_some_and(|v| v != before.version) {

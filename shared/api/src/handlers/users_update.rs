@@ -11,7 +11,13 @@ use crm_domain::{Actor, UserId, policy};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-pub async fn update_user(app: &App, actor: &Actor, id: UserId, expected: Option<u64>, patch: UserPatch) -> Result<User, ApiError> {
+pub async fn update_user(
+    app: &App,
+    actor: &Actor,
+    id: UserId,
+    expected: Option<u64>,
+    patch: UserPatch,
+) -> Result<User, ApiError> {
     policy::update_user(actor, id)?;
     let before = app.table.user(actor.tenant, id).await?.ok_or(ApiError::NotFound)?.user;
     if expected.is_some_and(|v| v != before.version) {

@@ -1,0 +1,58 @@
+//! `crm-local-gateway [--template template.yaml] [--listen 127.0.0.1:3000]`: serves the HTTP API locally.
+//! Configuration comes from the same environment variables as the deployed functions (`TABLE_NAME`,
+//! `JWT_PUBLIC_KEY`, `JWT_PRIVATE_KEY`, …) plus the AWS SDK's (`AWS_ENDPOINT_URL_DYNAMODB`, …).
+
+use crm_local_gateway::{GatewayOptions, start};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn options() -> Result<GatewayOptions, String> {
+    let mut options =
+        GatewayOptions { template: PathBuf::from("template.yaml"), listen: SocketAddr::from(([127, 0, 0, 1], 3000)) };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--template" => options.template = PathBuf::from(value()?),
+            "--listen" => options.listen = value()?.parse().map_err(|e| format!("--listen: {e}"))?,
+            "--help" | "-h" => {
+                return Err("usage: crm-local-gateway [--template template.yaml] [--listen 127.0.0.1:3000]".into());
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(options)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    crm_api::lambda::init_tracing();
+    let options = match options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let gateway = match start(options).await {
+        Ok(gateway) => gateway,
+        Err(error) => {
+            eprintln!("local gateway: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("local gateway: {} routes from template.yaml", gateway.routes.len());
+    for route in &gateway.routes {
+        eprintln!("  {:<7} {}{:<40} -> {}", route.method, gateway.url(), route.path, route.binary);
+    }
+    eprintln!("local gateway: serving {} (Ctrl-C stops)", gateway.url());
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match terminate.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+    }
+    eprintln!("local gateway: stopping");
+    gateway.stop().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,225 @@
+//! What the local stack needs from `template.yaml`: the HTTP API routes with the binary serving each, and
+//! the table definition. Read, never repeated, so the template stays the single source of truth.
+
+use serde::Deserialize;
+use serde_yaml_ng::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("template.yaml is not valid YAML: {0}")]
+    Yaml(#[from] serde_yaml_ng::Error),
+    #[error("template.yaml: {0}")]
+    Shape(String),
+}
+
+/// One `HttpApi` event of one function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRoute {
+    pub function: String,
+    pub binary: String,
+    /// Upper case, or `ANY`.
+    pub method: String,
+    pub path: String,
+    /// Whether the function is given the token-signing key (`JWT_PRIVATE_KEY` in its environment).
+    pub issues_tokens: bool,
+}
+
+impl HttpRoute {
+    pub fn route_key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+#[derive(Debug)]
+pub struct Template {
+    pub routes: Vec<HttpRoute>,
+    /// Every function's binary, whatever triggers it.
+    pub binaries: Vec<String>,
+    pub table: TableDefinition,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TableDefinition {
+    pub attribute_definitions: Vec<AttributeDefinition>,
+    pub key_schema: Vec<KeyElement>,
+    #[serde(default)]
+    pub global_secondary_indexes: Vec<SecondaryIndex>,
+    #[serde(default)]
+    pub stream_specification: Option<StreamSpecification>,
+    #[serde(default)]
+    pub time_to_live_specification: Option<TimeToLiveSpecification>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeDefinition {
+    pub attribute_name: String,
+    pub attribute_type: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyElement {
+    pub attribute_name: String,
+    pub key_type: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecondaryIndex {
+    pub index_name: String,
+    pub key_schema: Vec<KeyElement>,
+    pub projection: Projection,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Projection {
+    pub projection_type: String,
+    #[serde(default)]
+    pub non_key_attributes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamSpecification {
+    pub stream_view_type: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TimeToLiveSpecification {
+    pub attribute_name: String,
+    pub enabled: bool,
+}
+
+fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    value.as_mapping()?.get(key)
+}
+
+fn text(value: Option<&Value>) -> Option<String> {
+    value?.as_str().map(str::to_owned)
+}
+
+impl Template {
+    pub fn load(path: &Path) -> Result<Self, TemplateError> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|source| TemplateError::Read { path: path.display().to_string(), source })?;
+        Self::parse(&source)
+    }
+
+    pub fn parse(source: &str) -> Result<Self, TemplateError> {
+        let root: Value = serde_yaml_ng::from_str(source)?;
+        let resources = field(&root, "Resources")
+            .and_then(Value::as_mapping)
+            .ok_or_else(|| TemplateError::Shape("no Resources".into()))?;
+        let mut routes = Vec::new();
+        let mut binaries = Vec::new();
+        let mut tables = Vec::new();
+        let sorted: BTreeMap<String, &Value> =
+            resources.iter().filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v))).collect();
+        for (name, resource) in sorted {
+            match field(resource, "Type").and_then(Value::as_str) {
+                Some("AWS::DynamoDB::Table") => {
+                    tables.push(field(resource, "Properties").cloned().unwrap_or(Value::Null))
+                }
+                Some("AWS::Serverless::Function") => {
+                    let binary = text(
+                        field(resource, "Metadata")
+                            .and_then(|m| field(m, "BuildProperties"))
+                            .and_then(|b| field(b, "Binary")),
+                    )
+                    .ok_or_else(|| TemplateError::Shape(format!("{name} has no Metadata.BuildProperties.Binary")))?;
+                    let properties = field(resource, "Properties");
+                    let issues_tokens = properties
+                        .and_then(|p| field(p, "Environment"))
+                        .and_then(|e| field(e, "Variables"))
+                        .and_then(|v| field(v, "JWT_PRIVATE_KEY"))
+                        .is_some();
+                    let events = properties.and_then(|p| field(p, "Events")).and_then(Value::as_mapping);
+                    for event in events.into_iter().flat_map(|e| e.values()) {
+                        if field(event, "Type").and_then(Value::as_str) != Some("HttpApi") {
+                            continue;
+                        }
+                        let props = field(event, "Properties");
+                        let method = text(props.and_then(|p| field(p, "Method")))
+                            .ok_or_else(|| TemplateError::Shape(format!("{name}: an HttpApi event without Method")))?;
+                        let path = text(props.and_then(|p| field(p, "Path")))
+                            .ok_or_else(|| TemplateError::Shape(format!("{name}: an HttpApi event without Path")))?;
+                        let method = method.to_ascii_uppercase();
+                        routes.push(HttpRoute {
+                            function: name.clone(),
+                            binary: binary.clone(),
+                            method,
+                            path,
+                            issues_tokens,
+                        });
+                    }
+                    binaries.push(binary);
+                }
+                _ => {}
+            }
+        }
+        let [table] = <[Value; 1]>::try_from(tables).map_err(|t| {
+            TemplateError::Shape(format!("expected exactly one AWS::DynamoDB::Table, found {}", t.len()))
+        })?;
+        let table = serde_yaml_ng::from_value(table)?;
+        Ok(Template { routes, binaries, table })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Sub "crm-${Stage}"
+      AttributeDefinitions: [{ AttributeName: pk, AttributeType: S }]
+      KeySchema: [{ AttributeName: pk, KeyType: HASH }]
+      TimeToLiveSpecification: { AttributeName: ttl, Enabled: true }
+  GetThing:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildMethod: rust-cargolambda, BuildProperties: { Binary: things_get } }
+    Properties:
+      Environment: { Variables: { JWT_PRIVATE_KEY: !Sub "{{resolve:x}}" } }
+      Events:
+        Route: { Type: HttpApi, Properties: { ApiId: !Ref Api, Method: get, Path: "/things/{id}" } }
+        Queue: { Type: SQS, Properties: { Queue: !GetAtt Q.Arn } }
+"#;
+
+    #[test]
+    fn reads_routes_and_table_through_intrinsic_tags() {
+        let template = Template::parse(SAMPLE).unwrap();
+        assert_eq!(
+            template.routes,
+            vec![HttpRoute {
+                function: "GetThing".into(),
+                binary: "things_get".into(),
+                method: "GET".into(),
+                path: "/things/{id}".into(),
+                issues_tokens: true,
+            }]
+        );
+        assert_eq!(template.binaries, ["things_get"]);
+        assert_eq!(template.table.key_schema[0].attribute_name, "pk");
+        assert!(template.table.time_to_live_specification.unwrap().enabled);
+    }
+
+    #[test]
+    fn the_project_template_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+        let template = Template::load(&path).unwrap();
+        assert!(template.routes.iter().any(|r| r.route_key() == "POST /api/v1/auth/sign_in" && r.issues_tokens));
+        assert!(template.routes.iter().any(|r| r.route_key() == "GET /api/v1/leads" && !r.issues_tokens));
+        assert_eq!(template.table.global_secondary_indexes.len(), 3);
+    }
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Shared by run-local.sh and test.sh: installs the local engines (pinned, into .local/) and starts them.
+# Sourced, not run.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL="$ROOT/.local"
+DYNAMODB_DIR="$LOCAL/dynamodb-local"
+VENV="$LOCAL/venv"
+KEYS="$LOCAL/keys"
+
+# DynamoDB Local 1.25.1, as shipped inside this npm package (its JavaScript is not used).
+DYNAMODB_NPM_PACKAGE="amplify-dynamodb-simulator@2.9.30"
+DYNAMODB_NPM_SHA512="xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ=="
+
+STARTED_PIDS=()
+
+say() { printf '\033[1m[stack]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[stack]\033[0m %s\n' "$*" >&2; exit 1; }
+
+apt_install() {
+  command -v apt-get >/dev/null || die "please install: $*"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  say "installing Debian packages: $*"
+  $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null \
+    || die "could not install $* with apt-get"
+}
+
+require_tools() {
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  command -v openssl >/dev/null || apt_install openssl
+  command -v npm >/dev/null || die "npm (Node.js) is required to fetch DynamoDB Local"
+  command -v python3 >/dev/null || die "python3 is required for moto (SQS) and cfn-lint"
+  command -v cargo >/dev/null || die "cargo (Rust) is required"
+  python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+}
+
+install_dynamodb_local() {
+  [ -f "$DYNAMODB_DIR/DynamoDBLocal.jar" ] && return
+  say "installing DynamoDB Local from npm ($DYNAMODB_NPM_PACKAGE)"
+  local tmp; tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$DYNAMODB_NPM_PACKAGE" >/dev/null) || die "npm pack $DYNAMODB_NPM_PACKAGE failed"
+  local tarball; tarball="$(ls "$tmp"/*.tgz)"
+  local digest; digest="$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
+  [ "$digest" = "$DYNAMODB_NPM_SHA512" ] || die "checksum mismatch for $DYNAMODB_NPM_PACKAGE"
+  tar xzf "$tarball" -C "$tmp"
+  mkdir -p "$LOCAL"
+  rm -rf "$DYNAMODB_DIR"
+  mv "$tmp/package/emulator" "$DYNAMODB_DIR"
+  rm -rf "$tmp"
+}
+
+install_python_tools() {
+  local stamp="$VENV/.requirements.sha256"
+  local want; want="$(sha256sum "$ROOT/infra/requirements.lock" | cut -d' ' -f1)"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return
+  say "installing moto[server] and cfn-lint (pinned in infra/requirements.lock)"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV" || die "python3 -m venv failed"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/infra/requirements.lock" || die "pip install failed"
+  echo "$want" > "$stamp"
+}
+
+ensure_keys() {
+  [ -f "$KEYS/jwt-private.pem" ] && [ -f "$KEYS/jwt-public.pem" ] && return
+  say "generating a local Ed25519 signing key pair in .local/keys"
+  mkdir -p "$KEYS"
+  openssl genpkey -algorithm ED25519 -out "$KEYS/jwt-private.pem" 2>/dev/null || die "openssl cannot generate Ed25519 keys"
+  openssl pkey -in "$KEYS/jwt-private.pem" -pubout -out "$KEYS/jwt-public.pem"
+  chmod 600 "$KEYS/jwt-private.pem"
+}
+
+install_all() {
+  require_tools
+  install_dynamodb_local
+  install_python_tools
+  ensure_keys
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_port() {
+  local port="$1" name="$2" log="$3"
+  for _ in $(seq 1 300); do
+    port_in_use "$port" && return 0
+    sleep 0.1
+  done
+  [ -n "$log" ] && tail -20 "$log" >&2
+  die "$name did not start listening on port $port"
+}
+
+# start_dynamodb PORT (memory|DIR) LOG
+start_dynamodb() {
+  local port="$1" storage="$2" log="$3"
+  port_in_use "$port" && die "port $port is taken: is another DynamoDB Local or local stack running?"
+  local args=(-inMemory)
+  if [ "$storage" != memory ]; then mkdir -p "$storage"; args=(-dbPath "$storage"); fi
+  (cd "$DYNAMODB_DIR" && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
+      -port "$port" -sharedDb -disableTelemetry "${args[@]}") >"$log" 2>&1 &
+  STARTED_PIDS+=($!)
+  wait_for_port "$port" "DynamoDB Local" "$log"
+}
+
+# start_moto PORT LOG
+start_moto() {
+  local port="$1" log="$2"
+  port_in_use "$port" && die "port $port is taken: is another moto server or local stack running?"
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  STARTED_PIDS+=($!)
+  wait_for_port "$port" "moto (SQS)" "$log"
+}
+
+stop_started() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${STARTED_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  STARTED_PIDS=()
+}
+
+# export_environment DYNAMODB_PORT MOTO_PORT TABLE: what a deployed function gets from Lambda, plus
+# the SDK's standard endpoint variables pointing at the local engines.
+export_environment() {
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+  export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1"
+  export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$2"
+  export TABLE_NAME="$3"
+  JWT_PUBLIC_KEY="$(cat "$KEYS/jwt-public.pem")"
+  JWT_PRIVATE_KEY="$(cat "$KEYS/jwt-private.pem")"
+  export JWT_PUBLIC_KEY JWT_PRIVATE_KEY
+  export JWT_ISSUER=serverless-crm-local JWT_AUDIENCE=serverless-crm-local-api
+}

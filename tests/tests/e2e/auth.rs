@@ -1,0 +1,117 @@
+use crm_e2e::{PASSWORD, api, unique_email};
+use serde_json::json;
+
+#[tokio::test]
+async fn sign_up_signs_in_an_admin_of_a_new_account() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let me = api.get("/api/v1/me", &tenant.admin.token).await.expect(200);
+    assert_eq!(me.body["id"], tenant.admin.id.as_str());
+    assert_eq!(me.body["role"], "admin");
+    assert_eq!(me.body["tenant_id"], tenant.id.as_str());
+    assert_eq!(me.body["email"], tenant.admin.email.as_str());
+    assert!(me.body.get("password_hash").is_none());
+}
+
+#[tokio::test]
+async fn sign_in_checks_the_password_and_hides_which_part_was_wrong() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let signed_in = api.sign_in(&tenant.admin.email.to_uppercase()).await;
+    api.get("/api/v1/me", &signed_in.token).await.expect(200);
+
+    let wrong = api
+        .post("/api/v1/auth/sign_in", None, json!({"email": tenant.admin.email, "password": "not the password"}))
+        .await;
+    let unknown =
+        api.post("/api/v1/auth/sign_in", None, json!({"email": unique_email("nobody"), "password": PASSWORD})).await;
+    let wrong = wrong.expect_problem(401, None);
+    let unknown = unknown.expect_problem(401, None);
+    assert_eq!(wrong.body["detail"], unknown.body["detail"]);
+}
+
+#[tokio::test]
+async fn emails_are_unique_across_the_service() {
+    let api = api();
+    let first = api.sign_up().await;
+    let again = api
+        .post(
+            "/api/v1/auth/sign_up",
+            None,
+            json!({"account_name": "Other", "name": "X", "email": first.admin.email, "password": PASSWORD}),
+        )
+        .await;
+    again.expect_problem(409, Some("email"));
+    let other = api.sign_up().await;
+    let taken = api
+        .post(
+            "/api/v1/users",
+            Some(&other.admin.token),
+            json!({"email": first.admin.email, "name": "X", "role": "sales", "password": PASSWORD}),
+        )
+        .await;
+    taken.expect_problem(409, Some("email"));
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_session() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let first = tenant.admin.refresh.clone();
+    let rotated = api.post("/api/v1/auth/refresh", None, json!({"refresh_token": first})).await.expect(200);
+    let second = rotated.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(first, second);
+    api.get("/api/v1/me", rotated.body["access_token"].as_str().unwrap()).await.expect(200);
+
+    // The first token again: someone replayed it, so the whole session ends, second token included.
+    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": first})).await.expect_problem(401, None);
+    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": second})).await.expect_problem(401, None);
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let refresh = json!({"refresh_token": tenant.admin.refresh});
+    api.post("/api/v1/auth/sign_out", None, refresh.clone()).await.expect(204);
+    api.post("/api/v1/auth/refresh", None, refresh).await.expect_problem(401, None);
+    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": "not.a.token"}))
+        .await
+        .expect_problem(422, Some("refresh_token"));
+}
+
+#[tokio::test]
+async fn a_deactivated_users_tokens_stop_working_at_once() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let sales = api.add_user(&tenant, "sales").await;
+    api.get("/api/v1/me", &sales.token).await.expect(200);
+
+    api.patch(&format!("/api/v1/users/{}", sales.id), &tenant.admin.token, json!({"status": "deactivated"}))
+        .await
+        .expect(200);
+    api.get("/api/v1/me", &sales.token).await.expect_problem(401, None);
+    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": sales.refresh})).await.expect_problem(401, None);
+    api.post("/api/v1/auth/sign_in", None, json!({"email": sales.email, "password": PASSWORD}))
+        .await
+        .expect_problem(401, None);
+
+    api.patch(&format!("/api/v1/users/{}", sales.id), &tenant.admin.token, json!({"status": "active"}))
+        .await
+        .expect(200);
+    api.sign_in(&sales.email).await;
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let parts: Vec<&str> = tenant.admin.token.split('.').collect();
+    let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{}.", parts[1]);
+    let tampered = format!("{}.{}.{}", parts[0], parts[1], &parts[2][..parts[2].len() - 4]);
+    for token in ["", "garbage", unsigned.as_str(), tampered.as_str()] {
+        api.get("/api/v1/me", token).await.expect_problem(401, None);
+    }
+    let no_token = api.send(api.request(reqwest::Method::GET, "/api/v1/me", None)).await.expect_problem(401, None);
+    assert_eq!(no_token.header("www-authenticate"), Some("Bearer"));
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests over the local stack: real HTTP into the local gateway, real DynamoDB Local behind it.
+//! Run with `bash infra/test.sh`.
+
+mod auth;
+mod errors;
+mod leads;
+mod tenancy;
+mod users;
