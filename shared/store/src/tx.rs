@@ -4,6 +4,10 @@ use crate::Table;
 use crate::error::StoreError;
 use crate::idempotency::IdempotencyRecord;
 use crate::keys::{PK, SK};
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
@@ -169,47 +173,108 @@ impl<'a> Tx<'a> {
         self.on_fail.push(fail);
     }
 
-    pub async fn commit(self) -> Result<(), StoreError> {
+    pub async fn commit(mut self) -> Result<(), StoreError> {
         if self.items.is_empty() {
             return Ok(());
         }
+        // One item needs no transaction, which would cost twice the capacity.
+        if self.items.len() == 1 && self.items[0].condition_check.is_none() {
+            let (item, fail) = (self.items.remove(0), self.on_fail.remove(0));
+            return self.commit_single(item, fail).await;
+        }
         let result = self.table.client().transact_write_items().set_transact_items(Some(self.items)).send().await;
         let Err(error) = result else { return Ok(()) };
-        let service_error = match error {
-            aws_sdk_dynamodb::error::SdkError::ServiceError(context) => context.into_err(),
-            other => return Err(other.into()),
-        };
-        use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError as E;
-        match service_error {
-            E::TransactionCanceledException(cancelled) => {
-                let reasons = cancelled.cancellation_reasons();
-                for (reason, fail) in reasons.iter().zip(&self.on_fail) {
-                    match (reason.code(), fail) {
-                        (Some("ConditionalCheckFailed"), Some(OnFail::Replay)) => {
-                            let old = reason.item().cloned().unwrap_or_default();
-                            return Err(StoreError::Replay(Box::new(serde_dynamo::from_item::<_, IdempotencyRecord>(
-                                old,
-                            )?)));
-                        }
-                        (Some("ConditionalCheckFailed"), Some(fail)) => {
-                            return Err(match fail {
-                                OnFail::EmailTaken => StoreError::EmailTaken,
-                                OnFail::VersionConflict => StoreError::VersionConflict,
-                                OnFail::NotFound => StoreError::NotFound,
-                                OnFail::UnknownOwner => StoreError::UnknownOwner,
-                                OnFail::Replay => unreachable!("handled above"),
-                            });
-                        }
+        match error.into_service_error() {
+            TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                for (reason, fail) in cancelled.cancellation_reasons().iter().zip(&self.on_fail) {
+                    match reason.code() {
+                        Some("ConditionalCheckFailed") => return Err(condition_failed(*fail, reason.item().cloned())),
                         // Another transaction touched one of our items mid-flight: the client retries
                         // like any version conflict.
-                        (Some("TransactionConflict"), _) => return Err(StoreError::VersionConflict),
+                        Some("TransactionConflict") => return Err(StoreError::VersionConflict),
                         _ => {}
                     }
                 }
                 Err(StoreError::Backend(format!("transaction cancelled: {cancelled}")))
             }
-            other => Err(StoreError::Backend(aws_sdk_dynamodb::error::DisplayErrorContext(&other).to_string())),
+            other => Err(backend(&other)),
         }
+    }
+}
+
+impl Tx<'_> {
+    async fn commit_single(self, item: TransactWriteItem, fail: Option<OnFail>) -> Result<(), StoreError> {
+        let client = self.table.client();
+        let rejected = if let Some(put) = item.put {
+            let sent = client
+                .put_item()
+                .table_name(put.table_name)
+                .set_item(Some(put.item))
+                .set_condition_expression(put.condition_expression)
+                .set_expression_attribute_names(put.expression_attribute_names)
+                .set_expression_attribute_values(put.expression_attribute_values)
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .send()
+                .await;
+            match sent.map_err(|e| e.into_service_error()) {
+                Ok(_) => return Ok(()),
+                Err(PutItemError::ConditionalCheckFailedException(e)) => e.item,
+                Err(other) => return Err(backend(&other)),
+            }
+        } else if let Some(update) = item.update {
+            let sent = client
+                .update_item()
+                .table_name(update.table_name)
+                .set_key(Some(update.key))
+                .update_expression(update.update_expression)
+                .set_condition_expression(update.condition_expression)
+                .set_expression_attribute_names(update.expression_attribute_names)
+                .set_expression_attribute_values(update.expression_attribute_values)
+                .send()
+                .await;
+            match sent.map_err(|e| e.into_service_error()) {
+                Ok(_) => return Ok(()),
+                Err(UpdateItemError::ConditionalCheckFailedException(e)) => e.item,
+                Err(other) => return Err(backend(&other)),
+            }
+        } else if let Some(delete) = item.delete {
+            let sent = client
+                .delete_item()
+                .table_name(delete.table_name)
+                .set_key(Some(delete.key))
+                .set_condition_expression(delete.condition_expression)
+                .set_expression_attribute_names(delete.expression_attribute_names)
+                .set_expression_attribute_values(delete.expression_attribute_values)
+                .send()
+                .await;
+            match sent.map_err(|e| e.into_service_error()) {
+                Ok(_) => return Ok(()),
+                Err(DeleteItemError::ConditionalCheckFailedException(e)) => e.item,
+                Err(other) => return Err(backend(&other)),
+            }
+        } else {
+            return Err(StoreError::Backend("an empty write".into()));
+        };
+        Err(condition_failed(fail, rejected))
+    }
+}
+
+fn backend(error: &(dyn std::error::Error + 'static)) -> StoreError {
+    StoreError::Backend(aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string())
+}
+
+/// What a failed condition means, given the item as it was (when DynamoDB returned it).
+fn condition_failed(fail: Option<OnFail>, old: Option<Item>) -> StoreError {
+    match fail {
+        Some(OnFail::Replay) => match serde_dynamo::from_item::<_, IdempotencyRecord>(old.unwrap_or_default()) {
+            Ok(record) => StoreError::Replay(Box::new(record)),
+            Err(error) => error.into(),
+        },
+        Some(OnFail::EmailTaken) => StoreError::EmailTaken,
+        Some(OnFail::VersionConflict) => StoreError::VersionConflict,
+        Some(OnFail::NotFound) => StoreError::NotFound,
+        Some(OnFail::UnknownOwner) => StoreError::UnknownOwner,
+        None => StoreError::Backend("a condition failed on an item without one".into()),
     }
 }
 

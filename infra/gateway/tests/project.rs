@@ -1,0 +1,83 @@
+//! Checks that keep the project's parts in agreement: template.yaml, the function binaries, the handler
+//! table, the sample events, and the rule that no request path scans the table.
+
+use crm_local_gateway::template::Template;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn template() -> Template {
+    Template::load(&root().join("template.yaml")).expect("template.yaml parses")
+}
+
+fn files(dir: &Path, extension: &str) -> BTreeSet<String> {
+    fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            (path.extension()? == extension).then(|| path.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .collect()
+}
+
+#[test]
+fn every_binary_is_a_template_function_and_back() {
+    let binaries = files(&root().join("functions/src/bin"), "rs");
+    let declared: BTreeSet<String> = template().binaries.into_iter().collect();
+    assert_eq!(binaries, declared, "functions/src/bin and template.yaml disagree");
+}
+
+#[test]
+fn every_http_route_has_a_handler_and_every_handler_a_route() {
+    let routed: BTreeSet<String> = template().routes.into_iter().map(|r| r.binary).collect();
+    let handlers: BTreeSet<String> = crm_api::routes::ALL.iter().map(|(name, _)| (*name).to_owned()).collect();
+    assert_eq!(routed, handlers, "template.yaml HttpApi routes and crm_api::routes disagree");
+}
+
+#[test]
+fn every_function_has_a_sample_event_for_its_route() {
+    let template = template();
+    let events = files(&root().join("events"), "json");
+    for route in &template.routes {
+        assert!(events.contains(&route.binary), "events/{}.json is missing", route.binary);
+        let text = fs::read_to_string(root().join(format!("events/{}.json", route.binary))).unwrap();
+        let event: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(event["routeKey"], route.route_key(), "events/{}.json", route.binary);
+        let parsed: lambda_http::request::LambdaRequest = serde_json::from_value(event).unwrap();
+        assert!(matches!(parsed, lambda_http::request::LambdaRequest::ApiGatewayV2(_)), "events/{}.json", route.binary);
+    }
+}
+
+/// Request paths use GetItem, Query and transactions only; neither the code nor any function's policy
+/// may scan the table.
+#[test]
+fn no_request_path_scans() {
+    fn visit(dir: &Path, found: &mut Vec<String>) {
+        for entry in fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                visit(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = fs::read_to_string(&path).unwrap();
+                if text.contains(".scan()") || text.contains("ScanInput") {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for dir in ["shared", "functions"] {
+        visit(&root().join(dir), &mut found);
+    }
+    assert!(found.is_empty(), "Scan used in {found:?}");
+    let template = fs::read_to_string(root().join("template.yaml")).unwrap();
+    assert!(!template.contains("dynamodb:Scan"), "a function may scan the table");
+    assert!(
+        !template.contains("DynamoDBCrudPolicy") && !template.contains("DynamoDBReadPolicy"),
+        "SAM's broad policies grant Scan"
+    );
+}
