@@ -61,6 +61,7 @@ struct Route {
 
 struct State {
     routes: Vec<HttpRoute>,
+    cors: Option<template::Cors>,
     handlers: HashMap<String, Route>,
     /// Token-issuing functions get the signing key; every other function only the verifying key.
     issuing_app: Arc<App>,
@@ -106,6 +107,7 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
     let verifying = Settings { jwt_private_key: None, ..settings.clone() };
     let state = Arc::new(State {
         routes: template.routes.clone(),
+        cors: template.cors.clone(),
         handlers,
         issuing_app: Arc::new(App::new(table.clone(), &settings)?),
         verifying_app: Arc::new(App::new(table, &verifying)?),
@@ -155,6 +157,45 @@ fn gateway_message(status: u16, message: &str) -> hyper::Response<Full<Bytes>> {
 }
 
 async fn serve(state: Arc<State>, req: hyper::Request<Incoming>, remote: SocketAddr) -> hyper::Response<Full<Bytes>> {
+    let origin = req.headers().get("origin").and_then(|o| o.to_str().ok()).map(str::to_owned);
+    let allowed_origin =
+        state.cors.as_ref().zip(origin.as_deref()).and_then(|(cors, origin)| cors.allowed_origin(origin));
+    let is_preflight =
+        req.method() == hyper::Method::OPTIONS && req.headers().contains_key("access-control-request-method");
+    if let (Some(cors), true) = (&state.cors, is_preflight) {
+        return preflight(cors, allowed_origin);
+    }
+    let mut response = route(state.clone(), req, remote).await;
+    if let (Some(cors), Some(origin)) = (&state.cors, allowed_origin) {
+        let headers = response.headers_mut();
+        if let Ok(origin) = origin.parse() {
+            headers.insert("access-control-allow-origin", origin);
+        }
+        if !cors.expose_headers.is_empty()
+            && let Ok(expose) = cors.expose_headers.join(",").parse()
+        {
+            headers.insert("access-control-expose-headers", expose);
+        }
+    }
+    response
+}
+
+/// API Gateway answers CORS preflight requests itself when the API has a CORS configuration.
+fn preflight(cors: &template::Cors, allowed_origin: Option<String>) -> hyper::Response<Full<Bytes>> {
+    let mut builder = hyper::Response::builder().status(204);
+    if let Some(origin) = allowed_origin {
+        builder = builder
+            .header("access-control-allow-origin", origin)
+            .header("access-control-allow-methods", cors.allow_methods.join(","))
+            .header("access-control-allow-headers", cors.allow_headers.join(","));
+        if let Some(max_age) = cors.max_age {
+            builder = builder.header("access-control-max-age", max_age.to_string());
+        }
+    }
+    builder.body(Full::new(Bytes::new())).unwrap_or_default()
+}
+
+async fn route(state: Arc<State>, req: hyper::Request<Incoming>, remote: SocketAddr) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),

@@ -37,9 +37,39 @@ impl HttpRoute {
 #[derive(Debug)]
 pub struct Template {
     pub routes: Vec<HttpRoute>,
+    /// The HTTP API's CORS configuration, which API Gateway applies before any function runs.
+    pub cors: Option<Cors>,
     /// Every function's binary, whatever triggers it.
     pub binaries: Vec<String>,
     pub table: TableDefinition,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Cors {
+    #[serde(default)]
+    pub allow_origins: Vec<String>,
+    #[serde(default)]
+    pub allow_methods: Vec<String>,
+    #[serde(default)]
+    pub allow_headers: Vec<String>,
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    #[serde(default)]
+    pub max_age: Option<u64>,
+    #[serde(default)]
+    pub allow_credentials: bool,
+}
+
+impl Cors {
+    /// The `Access-Control-Allow-Origin` value for a request from `origin`, if it is allowed.
+    pub fn allowed_origin(&self, origin: &str) -> Option<String> {
+        if self.allow_origins.iter().any(|o| o == "*") && !self.allow_credentials {
+            Some("*".to_owned())
+        } else {
+            self.allow_origins.iter().find(|o| o.eq_ignore_ascii_case(origin)).map(|_| origin.to_owned())
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -121,12 +151,18 @@ impl Template {
         let mut routes = Vec::new();
         let mut binaries = Vec::new();
         let mut tables = Vec::new();
+        let mut cors = None;
         let sorted: BTreeMap<String, &Value> =
             resources.iter().filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v))).collect();
         for (name, resource) in sorted {
             match field(resource, "Type").and_then(Value::as_str) {
                 Some("AWS::DynamoDB::Table") => {
                     tables.push(field(resource, "Properties").cloned().unwrap_or(Value::Null))
+                }
+                Some("AWS::Serverless::HttpApi") => {
+                    if let Some(config) = field(resource, "Properties").and_then(|p| field(p, "CorsConfiguration")) {
+                        cors = Some(serde_yaml_ng::from_value(config.clone())?);
+                    }
                 }
                 Some("AWS::Serverless::Function") => {
                     let binary = text(
@@ -169,7 +205,7 @@ impl Template {
             TemplateError::Shape(format!("expected exactly one AWS::DynamoDB::Table, found {}", t.len()))
         })?;
         let table = serde_yaml_ng::from_value(table)?;
-        Ok(Template { routes, binaries, table })
+        Ok(Template { routes, cors, binaries, table })
     }
 }
 
@@ -221,5 +257,7 @@ Resources:
         assert!(template.routes.iter().any(|r| r.route_key() == "POST /api/v1/auth/sign_in" && r.issues_tokens));
         assert!(template.routes.iter().any(|r| r.route_key() == "GET /api/v1/leads" && !r.issues_tokens));
         assert_eq!(template.table.global_secondary_indexes.len(), 3);
+        let cors = template.cors.expect("CORS configuration");
+        assert_eq!(cors.allowed_origin("http://localhost:5173").as_deref(), Some("*"));
     }
 }

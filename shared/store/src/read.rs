@@ -69,7 +69,13 @@ impl Table {
                 .limit(i32::try_from(remaining).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start.take())
                 .send()
-                .await?;
+                .await
+                .map_err(|error| {
+                    // A cursor that passed our checks but still names a key DynamoDB refuses (a forged
+                    // sort key of impossible length, say) is the client's fault, not ours.
+                    let refused = error.as_service_error().and_then(|e| e.meta().code()) == Some("ValidationException");
+                    if refused && page.cursor.is_some() { StoreError::BadCursor } else { error.into() }
+                })?;
             items.extend(output.items.unwrap_or_default());
             start = output.last_evaluated_key.filter(|k| !k.is_empty());
             if start.is_none() || items.len() >= page.limit {

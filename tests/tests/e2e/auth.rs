@@ -28,6 +28,15 @@ async fn sign_in_checks_the_password_and_hides_which_part_was_wrong() {
     let wrong = wrong.expect_problem(401, None);
     let unknown = unknown.expect_problem(401, None);
     assert_eq!(wrong.body["detail"], unknown.body["detail"]);
+
+    let huge_email = format!("{}@example.com", "a".repeat(5000));
+    api.post("/api/v1/auth/sign_in", None, json!({"email": huge_email, "password": PASSWORD}))
+        .await
+        .expect_problem(401, None);
+    let huge_password = "p".repeat(10_000);
+    api.post("/api/v1/auth/sign_in", None, json!({"email": tenant.admin.email, "password": huge_password}))
+        .await
+        .expect_problem(401, None);
 }
 
 #[tokio::test]

@@ -91,3 +91,22 @@ async fn bad_query_parameters_and_ids_are_client_errors() {
     let unknown = api.get("/api/v1/nothing-here", token).await.expect(404);
     assert_eq!(unknown.body, json!({"message": "Not Found"}));
 }
+
+#[tokio::test]
+async fn cors_is_answered_as_the_http_api_configures_it() {
+    let api = api();
+    let preflight = api
+        .request(Method::OPTIONS, "/api/v1/leads", None)
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "authorization,content-type");
+    let preflight = api.send(preflight).await.expect(204);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+    assert!(preflight.header("access-control-allow-headers").unwrap().contains("idempotency-key"));
+    let tenant = api.sign_up().await;
+    let get =
+        api.request(Method::GET, "/api/v1/me", Some(&tenant.admin.token)).header("origin", "http://localhost:5173");
+    let get = api.send(get).await.expect(200);
+    assert_eq!(get.header("access-control-allow-origin"), Some("*"));
+    assert!(get.header("access-control-expose-headers").unwrap().contains("etag"));
+}

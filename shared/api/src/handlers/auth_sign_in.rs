@@ -6,7 +6,7 @@ use crate::passwords;
 use crate::problem::ApiError;
 use crate::sessions::{self, TokenPair};
 use crm_domain::user::User;
-use crm_domain::validation::MAX_PASSWORD;
+use crm_domain::validation::{MAX_EMAIL, MAX_PASSWORD};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
@@ -28,10 +28,12 @@ pub struct SignedIn {
 const BAD_CREDENTIALS: ApiError = ApiError::Unauthorized("the email or password is not correct");
 
 pub async fn sign_in(app: &App, input: SignIn) -> Result<SignedIn, ApiError> {
-    if input.password.chars().count() > MAX_PASSWORD {
+    let email = input.email.trim().to_lowercase();
+    // Nothing that could never have been registered is looked up (and an oversized key would be
+    // refused by DynamoDB itself).
+    if input.password.chars().count() > MAX_PASSWORD || email.len() > MAX_EMAIL {
         return Err(BAD_CREDENTIALS);
     }
-    let email = input.email.trim().to_lowercase();
     let stored = app.table.user_by_email(&email).await?;
     let matches = passwords::verify(input.password, stored.as_ref().map(|s| s.password_hash.clone())).await;
     match stored {
