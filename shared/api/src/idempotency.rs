@@ -36,6 +36,24 @@ impl IdempotentRequest {
         Ok(Some(Self { key: key.to_owned(), body_hash }))
     }
 
+    /// The first response, when this key was already used for the operation: for operations whose
+    /// preconditions the first request changed (a conversion), so the retry cannot reach the write.
+    pub async fn earlier_response(
+        &self,
+        table: &crm_store::Table,
+        actor: &Actor,
+        operation: &str,
+    ) -> Result<Option<Response<Body>>, ApiError> {
+        let now = Timestamp::now().unix_seconds();
+        let Some(stored) = table.idempotency_record(actor.tenant, actor.user, operation, &self.key, now).await? else {
+            return Ok(None);
+        };
+        if stored.request_hash != self.body_hash {
+            return Err(ApiError::invalid(HEADER, "was already used with a different request body"));
+        }
+        Ok(Some(stored_response(&stored)))
+    }
+
     /// The record to store with the change: the response the first request gets.
     pub fn claim<T: Serialize>(
         &self,
@@ -69,8 +87,12 @@ pub fn replay(claim: Option<&IdempotencyClaim>, stored: &IdempotencyRecord) -> R
     if claim.record.request_hash != stored.request_hash {
         return Err(ApiError::invalid(HEADER, "was already used with a different request body"));
     }
+    Ok(stored_response(stored))
+}
+
+fn stored_response(stored: &IdempotencyRecord) -> Response<Body> {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut response = json_text(status, stored.body.clone());
     response.headers_mut().insert("idempotent-replayed", http::HeaderValue::from_static("true"));
-    Ok(response)
+    response
 }

@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod lambda;
 pub mod passwords;
 pub mod problem;
+pub mod records;
 pub mod routes;
 pub mod sessions;
 pub mod tokens;

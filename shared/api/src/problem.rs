@@ -159,6 +159,7 @@ impl From<StoreError> for ApiError {
             StoreError::VersionConflict => ApiError::Conflict { detail: error.to_string(), field: None },
             StoreError::NotFound => ApiError::NotFound,
             StoreError::UnknownOwner => ApiError::invalid("owner_id", error.to_string()),
+            StoreError::MissingReference(field) => ApiError::invalid(field, error.to_string()),
             StoreError::BadCursor => ApiError::bad_request("cursor", error.to_string()),
             StoreError::Replay(_) | StoreError::Corrupt(_) | StoreError::Backend(_) => {
                 ApiError::Internal(error.to_string())

@@ -4,15 +4,19 @@
 use crate::app::App;
 use crate::handlers;
 use crate::problem::ApiError;
+use crate::records;
+use crm_domain::customer::{Customer, CustomerPatch, NewCustomer};
+use crm_domain::deal::{Deal, DealPatch, NewDeal};
+use crm_domain::lead::{Lead, LeadPatch, NewLead};
 use lambda_http::{Body, BoxFuture, Request, Response};
 
 pub type Handler = for<'a> fn(&'a App, Request) -> BoxFuture<'a, Result<Response<Body>, ApiError>>;
 
 macro_rules! routes {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident => $handler:expr),* $(,)?) => {
         $(
             pub fn $name(app: &App, req: Request) -> BoxFuture<'_, Result<Response<Body>, ApiError>> {
-                Box::pin(handlers::$name::handle(app, req))
+                Box::pin($handler(app, req))
             }
         )*
 
@@ -22,19 +26,37 @@ macro_rules! routes {
 }
 
 routes!(
-    auth_sign_up,
-    auth_sign_in,
-    auth_refresh,
-    auth_sign_out,
-    me,
-    users_create,
-    users_list,
-    users_update,
-    leads_create,
-    leads_list,
-    leads_get,
-    leads_update,
-    leads_delete,
+    auth_sign_up => handlers::auth_sign_up::handle,
+    auth_sign_in => handlers::auth_sign_in::handle,
+    auth_refresh => handlers::auth_refresh::handle,
+    auth_sign_out => handlers::auth_sign_out::handle,
+    me => handlers::me::handle,
+    users_create => handlers::users_create::handle,
+    users_list => handlers::users_list::handle,
+    users_update => handlers::users_update::handle,
+    leads_create => records::create::<Lead, NewLead>,
+    leads_list => records::list::<Lead>,
+    leads_get => records::get::<Lead>,
+    leads_update => records::update::<Lead, LeadPatch>,
+    leads_delete => records::delete::<Lead>,
+    leads_convert => handlers::leads_convert::handle,
+    customers_create => records::create::<Customer, NewCustomer>,
+    customers_list => records::list::<Customer>,
+    customers_get => records::get::<Customer>,
+    customers_update => records::update::<Customer, CustomerPatch>,
+    customers_delete => records::delete::<Customer>,
+    deals_create => records::create::<Deal, NewDeal>,
+    deals_list => records::list::<Deal>,
+    deals_get => records::get::<Deal>,
+    deals_update => records::update::<Deal, DealPatch>,
+    deals_delete => records::delete::<Deal>,
+    notes_list => handlers::notes_list::handle,
+    notes_create => handlers::notes_create::handle,
+    notes_update => handlers::notes_update::handle,
+    notes_delete => handlers::notes_delete::handle,
+    record_timeline => handlers::record_timeline::handle,
+    activity_list => handlers::activity_list::handle,
+    tags_list => handlers::tags_list::handle,
 );
 
 pub fn by_name(name: &str) -> Option<Handler> {

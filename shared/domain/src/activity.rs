@@ -4,6 +4,7 @@
 use crate::ids::{ActivityId, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -11,6 +12,29 @@ pub enum Action {
     Created,
     Updated,
     Deleted,
+    StatusChanged,
+    StageChanged,
+    OwnerChanged,
+    Converted,
+    NoteAdded,
+    NoteEdited,
+    NoteDeleted,
+}
+
+impl Action {
+    /// The action an update is logged as: the most telling of its changes.
+    pub fn for_changes(changes: &[Change]) -> Action {
+        let changed = |field: &str| changes.iter().any(|c| c.field == field);
+        if changed("status") {
+            Action::StatusChanged
+        } else if changed("stage") {
+            Action::StageChanged
+        } else if changed("owner_id") {
+            Action::OwnerChanged
+        } else {
+            Action::Updated
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +77,9 @@ pub struct Activity {
     pub at: String,
     #[serde(default)]
     pub changes: Vec<Change>,
+    /// Other records the action touched, such as `note_id`, or `customer_id` and `deal_id` of a conversion.
+    #[serde(default)]
+    pub related: BTreeMap<String, String>,
 }
 
 impl Activity {
@@ -72,7 +99,13 @@ impl Activity {
             actor_id: actor,
             at: at.to_owned(),
             changes,
+            related: BTreeMap::new(),
         }
+    }
+
+    pub fn with(mut self, name: &str, id: impl ToString) -> Self {
+        self.related.insert(name.to_owned(), id.to_string());
+        self
     }
 }
 

@@ -27,6 +27,12 @@ macro_rules! ulid_id {
             }
         }
 
+        impl crate::record::RecordId for $name {
+            fn parse(text: &str) -> Option<Self> {
+                $name::parse(text)
+            }
+        }
+
         impl Default for $name {
             fn default() -> Self {
                 Self::new()
@@ -47,6 +53,9 @@ ulid_id!(
 );
 ulid_id!(UserId);
 ulid_id!(LeadId);
+ulid_id!(CustomerId);
+ulid_id!(DealId);
+ulid_id!(NoteId);
 ulid_id!(ActivityId);
 ulid_id!(
     /// A refresh-token family: one sign-in and every token rotated from it.

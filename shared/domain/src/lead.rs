@@ -1,9 +1,9 @@
 //! Leads: prospective customers, their fields, and the rules for changing them.
 
-use crate::activity::Change;
 use crate::clock::Timestamp;
-use crate::ids::{LeadId, UserId};
+use crate::ids::{CustomerId, LeadId, UserId};
 use crate::patch::Patch;
+use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, settle};
 use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_NAME, MAX_SHORT_TEXT};
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +54,7 @@ pub struct Money {
 pub const MAX_AMOUNT_MINOR: i64 = 9_000_000_000_000_000 / 1000;
 
 impl Money {
-    fn check(self, field: &str) -> Result<Money, FieldError> {
+    pub(crate) fn check(self, field: &str) -> Result<Money, FieldError> {
         if !(0..=MAX_AMOUNT_MINOR).contains(&self.amount_minor) {
             return Err(FieldError::new(
                 format!("{field}.amount_minor"),
@@ -79,9 +79,67 @@ pub struct Lead {
     #[serde(default)]
     pub tags: Vec<String>,
     pub estimated_value: Option<Money>,
+    /// Set when the lead is converted: the customer it became.
+    #[serde(default)]
+    pub customer_id: Option<CustomerId>,
+    #[serde(default)]
+    pub converted_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub version: u64,
+}
+
+impl Record for Lead {
+    type Id = LeadId;
+    const KIND: RecordKind = RecordKind::Lead;
+
+    fn id(&self) -> LeadId {
+        self.id
+    }
+    fn owner(&self) -> UserId {
+        self.owner_id
+    }
+    fn tags(&self) -> &[String] {
+        &self.tags
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn state(&self) -> Option<&'static str> {
+        Some(self.status.as_str())
+    }
+    fn parse_state(text: &str) -> Option<&'static str> {
+        LeadStatus::parse(text).map(LeadStatus::as_str)
+    }
+    fn state_names() -> &'static [&'static str] {
+        &["new", "contacted", "qualified", "unqualified", "converted"]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConversionRefused {
+    #[error("the lead was already converted")]
+    AlreadyConverted,
+    #[error("only a qualified lead can be converted; this one is {0}")]
+    NotQualified(&'static str),
+}
+
+impl Lead {
+    /// The converted lead, pointing at the customer it became.
+    pub fn convert(&self, customer: CustomerId, now: Timestamp) -> Result<Updated<Lead>, ConversionRefused> {
+        match self.status {
+            LeadStatus::Converted => return Err(ConversionRefused::AlreadyConverted),
+            LeadStatus::Qualified => {}
+            other => return Err(ConversionRefused::NotQualified(other.as_str())),
+        }
+        let next = Lead {
+            status: LeadStatus::Converted,
+            customer_id: Some(customer),
+            converted_at: Some(now.rfc3339()),
+            ..self.clone()
+        };
+        Ok(settle(self, next, now, |l, at, v| (l.updated_at, l.version) = (at, v)))
+    }
 }
 
 /// `POST /leads`.
@@ -107,9 +165,13 @@ pub struct NewLead {
     pub estimated_value: Option<Money>,
 }
 
-impl NewLead {
+impl NewRecord<Lead> for NewLead {
+    fn requested_owner(&self) -> Option<UserId> {
+        self.owner_id
+    }
+
     /// Checks every field; `owner` is the owner the policy settled on.
-    pub fn validate(self, owner: UserId, now: Timestamp) -> Result<Lead, Invalid> {
+    fn validate(self, owner: UserId, now: Timestamp) -> Result<Lead, Invalid> {
         let mut checks = Checks::default();
         let name = checks.take(v::required_text("name", &self.name, MAX_NAME));
         let email = checks.take(v::optional_email("email", self.email.as_deref()));
@@ -136,6 +198,8 @@ impl NewLead {
             owner_id: owner,
             tags: tags.expect(ok),
             estimated_value: estimated_value.expect(ok),
+            customer_id: None,
+            converted_at: None,
             created_at: at.clone(),
             updated_at: at,
             version: 1,
@@ -167,20 +231,7 @@ pub struct LeadPatch {
     pub estimated_value: Patch<Money>,
 }
 
-/// A lead after a patch, and what changed (empty when the patch changed nothing).
-#[derive(Debug)]
-pub struct LeadUpdate {
-    pub lead: Lead,
-    pub changes: Vec<Change>,
-}
-
-impl LeadUpdate {
-    pub fn owner_changed(&self) -> bool {
-        self.changes.iter().any(|c| c.field == "owner_id")
-    }
-}
-
-fn required<T>(field: &str, patch: Patch<T>) -> Result<Option<T>, FieldError> {
+pub(crate) fn required<T>(field: &str, patch: Patch<T>) -> Result<Option<T>, FieldError> {
     match patch {
         Patch::Keep => Ok(None),
         Patch::Clear => Err(FieldError::new(field, "cannot be null")),
@@ -188,8 +239,8 @@ fn required<T>(field: &str, patch: Patch<T>) -> Result<Option<T>, FieldError> {
     }
 }
 
-impl LeadPatch {
-    pub fn apply(self, current: &Lead, now: Timestamp) -> Result<LeadUpdate, Invalid> {
+impl RecordPatch<Lead> for LeadPatch {
+    fn apply(self, current: &Lead, now: Timestamp) -> Result<Updated<Lead>, Invalid> {
         let mut checks = Checks::default();
         let mut next = current.clone();
         if let Some(Some(name)) = checks.take(required("name", self.name)) {
@@ -234,13 +285,7 @@ impl LeadPatch {
             next.estimated_value = value;
         }
         checks.finish()?;
-
-        let changes = Change::between(current, &next);
-        if !changes.is_empty() {
-            next.updated_at = now.rfc3339();
-            next.version = current.version + 1;
-        }
-        Ok(LeadUpdate { lead: next, changes })
+        Ok(settle(current, next, now, |l, at, v| (l.updated_at, l.version) = (at, v)))
     }
 }
 
@@ -298,8 +343,8 @@ mod tests {
         let update = patch(r#"{"status":"contacted","phone":"+44 20 7946 0000","email":null}"#)
             .apply(&lead, Timestamp::now())
             .unwrap();
-        assert_eq!(update.lead.version, 2);
-        assert_eq!(update.lead.email, None);
+        assert_eq!(update.record.version, 2);
+        assert_eq!(update.record.email, None);
         let fields: Vec<_> = update.changes.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(fields, ["email", "phone", "status"]);
         let status = &update.changes[2];
@@ -311,7 +356,7 @@ mod tests {
         let lead = lead();
         let update = patch(r#"{"name":"Jonathan Smith","tags":["vip","VIP"]}"#).apply(&lead, Timestamp::now()).unwrap();
         assert!(update.changes.is_empty());
-        assert_eq!(update.lead, lead);
+        assert_eq!(update.record, lead);
     }
 
     #[test]
@@ -328,6 +373,24 @@ mod tests {
             let Invalid(errors) = patch(json).apply(&lead, Timestamp::now()).unwrap_err();
             assert_eq!(errors[0].field, field, "{json}");
         }
+    }
+
+    #[test]
+    fn only_a_qualified_lead_converts_and_only_once() {
+        let lead = lead();
+        let customer = CustomerId::new();
+        assert_eq!(lead.convert(customer, Timestamp::now()).unwrap_err(), ConversionRefused::NotQualified("new"));
+        let qualified = patch(r#"{"status":"qualified"}"#).apply(&lead, Timestamp::now()).unwrap().record;
+        let converted = qualified.convert(customer, Timestamp::now()).unwrap();
+        assert_eq!(converted.record.status, LeadStatus::Converted);
+        assert_eq!(converted.record.customer_id, Some(customer));
+        assert_eq!(converted.record.version, qualified.version + 1);
+        assert_eq!(
+            converted.record.convert(customer, Timestamp::now()).unwrap_err(),
+            ConversionRefused::AlreadyConverted
+        );
+        let Invalid(errors) = patch(r#"{"status":"new"}"#).apply(&converted.record, Timestamp::now()).unwrap_err();
+        assert_eq!(errors[0].field, "status");
     }
 
     #[test]

@@ -2,13 +2,18 @@
 
 pub mod activity;
 pub mod clock;
+pub mod customer;
+pub mod deal;
 pub mod ids;
 pub mod lead;
+pub mod note;
 pub mod patch;
 pub mod policy;
+pub mod record;
 pub mod user;
 pub mod validation;
 
-pub use ids::{ActivityId, LeadId, SessionId, TenantId, UserId};
+pub use ids::{ActivityId, CustomerId, DealId, LeadId, NoteId, SessionId, TenantId, UserId};
 pub use policy::{Actor, Denied, Role};
+pub use record::{Record, RecordId, RecordKind};
 pub use validation::{FieldError, Invalid};

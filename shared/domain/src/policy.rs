@@ -72,50 +72,66 @@ pub fn update_user(actor: &Actor, target: UserId) -> Result<(), Denied> {
     Ok(())
 }
 
-pub fn view_lead(actor: &Actor, owner: UserId) -> Result<(), Denied> {
+pub fn view_record(actor: &Actor, owner: UserId) -> Result<(), Denied> {
     if actor.role.sees_whole_tenant() || actor.user == owner { Ok(()) } else { Err(Denied::Hidden) }
 }
 
-pub fn edit_lead(actor: &Actor, owner: UserId) -> Result<(), Denied> {
-    view_lead(actor, owner)
+pub fn edit_record(actor: &Actor, owner: UserId) -> Result<(), Denied> {
+    view_record(actor, owner)
 }
 
-pub fn delete_lead(actor: &Actor, owner: UserId) -> Result<(), Denied> {
-    view_lead(actor, owner)?;
+pub fn delete_record(actor: &Actor, owner: UserId) -> Result<(), Denied> {
+    view_record(actor, owner)?;
     if actor.role.sees_whole_tenant() {
         Ok(())
     } else {
-        Err(Denied::Forbidden("only an admin or a manager can delete leads"))
+        Err(Denied::Forbidden("only an admin or a manager can delete records"))
     }
 }
 
-/// The owner a new lead gets: Sales always owns what it creates; Admin and Manager may name anyone.
-pub fn owner_for_new_lead(actor: &Actor, requested: Option<UserId>) -> Result<UserId, Denied> {
+/// The owner a new record gets: Sales always owns what it creates; Admin and Manager may name anyone.
+pub fn owner_for_new_record(actor: &Actor, requested: Option<UserId>) -> Result<UserId, Denied> {
     match requested {
         None => Ok(actor.user),
         Some(owner) if owner == actor.user => Ok(owner),
         Some(owner) if actor.role.sees_whole_tenant() => Ok(owner),
-        Some(_) => Err(Denied::Forbidden("only an admin or a manager can assign leads to another user")),
+        Some(_) => Err(Denied::Forbidden("only an admin or a manager can assign records to another user")),
     }
 }
 
-pub fn reassign_lead(actor: &Actor) -> Result<(), Denied> {
+pub fn reassign_record(actor: &Actor) -> Result<(), Denied> {
     if actor.role.sees_whole_tenant() {
         Ok(())
     } else {
-        Err(Denied::Forbidden("only an admin or a manager can reassign leads"))
+        Err(Denied::Forbidden("only an admin or a manager can reassign records"))
     }
 }
 
-/// The owner a lead list is restricted to: Sales sees only its own leads, whatever it asked for.
-pub fn lead_list_owner(actor: &Actor, requested: Option<UserId>) -> Result<Option<UserId>, Denied> {
+/// The owner a list is restricted to: Sales sees only its own records, whatever it asked for.
+pub fn list_owner(actor: &Actor, requested: Option<UserId>) -> Result<Option<UserId>, Denied> {
     if actor.role.sees_whole_tenant() {
         return Ok(requested);
     }
     match requested {
-        Some(owner) if owner != actor.user => Err(Denied::Forbidden("a sales user can list only their own leads")),
+        Some(owner) if owner != actor.user => Err(Denied::Forbidden("a sales user can list only their own records")),
         _ => Ok(Some(actor.user)),
     }
+}
+
+/// Anyone who may see a record may add a note to it; its author, an Admin or a Manager may change or
+/// remove it.
+pub fn edit_note(actor: &Actor, record_owner: UserId, author: UserId) -> Result<(), Denied> {
+    view_record(actor, record_owner)?;
+    if actor.role.sees_whole_tenant() || actor.user == author {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden("only the note's author, an admin or a manager can change a note"))
+    }
+}
+
+/// Whose activity a caller may page through: the whole tenant's, or (Sales) only its own actions.
+pub fn activity_actor(actor: &Actor) -> Option<UserId> {
+    (!actor.role.sees_whole_tenant()).then_some(actor.user)
 }
 
 #[cfg(test)]
@@ -146,42 +162,53 @@ mod tests {
     #[test]
     fn sales_sees_only_its_own_leads() {
         let sales = actor(Role::Sales);
-        assert_eq!(view_lead(&sales, sales.user), Ok(()));
-        assert_eq!(view_lead(&sales, UserId::new()), Err(Denied::Hidden));
-        assert_eq!(edit_lead(&sales, UserId::new()), Err(Denied::Hidden));
+        assert_eq!(view_record(&sales, sales.user), Ok(()));
+        assert_eq!(view_record(&sales, UserId::new()), Err(Denied::Hidden));
+        assert_eq!(edit_record(&sales, UserId::new()), Err(Denied::Hidden));
         for role in [Role::Admin, Role::Manager] {
-            assert_eq!(view_lead(&actor(role), UserId::new()), Ok(()));
-            assert_eq!(delete_lead(&actor(role), UserId::new()), Ok(()));
+            assert_eq!(view_record(&actor(role), UserId::new()), Ok(()));
+            assert_eq!(delete_record(&actor(role), UserId::new()), Ok(()));
         }
     }
 
     #[test]
     fn sales_cannot_delete_even_its_own_leads() {
         let sales = actor(Role::Sales);
-        assert!(matches!(delete_lead(&sales, sales.user), Err(Denied::Forbidden(_))));
-        assert_eq!(delete_lead(&sales, UserId::new()), Err(Denied::Hidden));
+        assert!(matches!(delete_record(&sales, sales.user), Err(Denied::Forbidden(_))));
+        assert_eq!(delete_record(&sales, UserId::new()), Err(Denied::Hidden));
     }
 
     #[test]
     fn owners_of_new_leads() {
         let sales = actor(Role::Sales);
         let other = UserId::new();
-        assert_eq!(owner_for_new_lead(&sales, None), Ok(sales.user));
-        assert_eq!(owner_for_new_lead(&sales, Some(sales.user)), Ok(sales.user));
-        assert!(owner_for_new_lead(&sales, Some(other)).is_err());
-        assert_eq!(owner_for_new_lead(&actor(Role::Manager), Some(other)), Ok(other));
-        assert!(reassign_lead(&sales).is_err());
-        assert!(reassign_lead(&actor(Role::Admin)).is_ok());
+        assert_eq!(owner_for_new_record(&sales, None), Ok(sales.user));
+        assert_eq!(owner_for_new_record(&sales, Some(sales.user)), Ok(sales.user));
+        assert!(owner_for_new_record(&sales, Some(other)).is_err());
+        assert_eq!(owner_for_new_record(&actor(Role::Manager), Some(other)), Ok(other));
+        assert!(reassign_record(&sales).is_err());
+        assert!(reassign_record(&actor(Role::Admin)).is_ok());
+    }
+
+    #[test]
+    fn notes_are_changed_by_their_author_or_a_manager() {
+        let sales = actor(Role::Sales);
+        assert_eq!(edit_note(&sales, sales.user, sales.user), Ok(()));
+        assert!(matches!(edit_note(&sales, sales.user, UserId::new()), Err(Denied::Forbidden(_))));
+        assert_eq!(edit_note(&sales, UserId::new(), sales.user), Err(Denied::Hidden));
+        assert_eq!(edit_note(&actor(Role::Manager), UserId::new(), UserId::new()), Ok(()));
+        assert_eq!(activity_actor(&sales), Some(sales.user));
+        assert_eq!(activity_actor(&actor(Role::Admin)), None);
     }
 
     #[test]
     fn sales_lists_are_pinned_to_the_caller() {
         let sales = actor(Role::Sales);
-        assert_eq!(lead_list_owner(&sales, None), Ok(Some(sales.user)));
-        assert!(lead_list_owner(&sales, Some(UserId::new())).is_err());
+        assert_eq!(list_owner(&sales, None), Ok(Some(sales.user)));
+        assert!(list_owner(&sales, Some(UserId::new())).is_err());
         let manager = actor(Role::Manager);
-        assert_eq!(lead_list_owner(&manager, None), Ok(None));
+        assert_eq!(list_owner(&manager, None), Ok(None));
         let other = UserId::new();
-        assert_eq!(lead_list_owner(&manager, Some(other)), Ok(Some(other)));
+        assert_eq!(list_owner(&manager, Some(other)), Ok(Some(other)));
     }
 }

@@ -30,6 +30,23 @@ pub struct IdempotencyRecord {
     pub expires_at: i64,
 }
 
+impl crate::Table {
+    /// The stored result of an earlier request with this key, if it has not expired.
+    pub async fn idempotency_record(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        operation: &str,
+        key: &str,
+        now_unix: i64,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let pk = keys::idempotency(tenant, user, operation, key);
+        let found = self.get_item(crate::tx::key(pk, keys::sk::IDEMPOTENCY), true).await?;
+        let record: Option<IdempotencyRecord> = found.map(serde_dynamo::from_item).transpose()?;
+        Ok(record.filter(|r| r.expires_at > now_unix))
+    }
+}
+
 impl IdempotencyClaim {
     /// Adds the claim to a transaction: it succeeds only if the key is unused (or its record expired,
     /// since TTL deletion lags).

@@ -1,7 +1,7 @@
 //! Key layout. Partition keys always start with `T#<tenant>#`, tenant ids are fixed-length ULIDs, so a
 //! `dynamodb:LeadingKeys` IAM condition of `T#<tenant>#*` confines a principal to one tenant.
 
-use crm_domain::{LeadId, SessionId, TenantId, UserId};
+use crm_domain::{RecordKind, SessionId, TenantId, UserId};
 use sha2::{Digest, Sha256};
 
 pub const PK: &str = "pk";
@@ -47,7 +47,9 @@ pub mod sk {
     pub const USER: &str = "USER";
     pub const EMAIL: &str = "EMAIL";
     pub const SESSION: &str = "SESSION";
-    pub const LEAD: &str = "LEAD";
+    pub const RECORD: &str = "RECORD";
+    pub const TAG_COUNT: &str = "TAG";
+    pub const NOTE_PREFIX: &str = "NOTE#";
     pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
     pub const TAG_PREFIX: &str = "TAG#";
     pub const ACTIVITY_PREFIX: &str = "ACT#";
@@ -62,7 +64,7 @@ pub fn tenant(tenant: TenantId) -> String {
 }
 
 pub fn user(tenant: TenantId, user: UserId) -> String {
-    format!("T#{tenant}#USER#{user}")
+    entity(tenant, "user", &user.to_string())
 }
 
 /// gsi1: a tenant's users, oldest first.
@@ -80,33 +82,58 @@ pub fn session(tenant: TenantId, session: SessionId) -> String {
     format!("T#{tenant}#SESSION#{session}")
 }
 
-pub fn lead(tenant: TenantId, lead: LeadId) -> String {
-    format!("T#{tenant}#LEAD#{lead}")
+/// A record's own item collection: the record, its tag copies, notes and activity entries. `entity`
+/// is the lower-case entity name (`lead`, `customer`, `deal`, `user`).
+pub fn entity(tenant: TenantId, entity: &str, id: &str) -> String {
+    format!("T#{tenant}#{}#{id}", entity.to_ascii_uppercase())
 }
 
-/// gsi1: all of a tenant's leads, newest first (sort key: the lead's ULID).
-pub fn leads_of(tenant: TenantId) -> String {
-    format!("T#{tenant}#LEADS")
+pub fn record(tenant: TenantId, kind: RecordKind, id: &str) -> String {
+    entity(tenant, kind.entity(), id)
 }
 
-/// gsi2: a tenant's leads in one status.
-pub fn leads_by_status(tenant: TenantId, status: &str) -> String {
-    format!("T#{tenant}#LEADS#STATUS#{status}")
+fn collection(tenant: TenantId, kind: RecordKind) -> String {
+    format!("T#{tenant}#{}", kind.collection().to_ascii_uppercase())
 }
 
-/// gsi3: a tenant's leads of one owner.
-pub fn leads_by_owner(tenant: TenantId, owner: UserId) -> String {
-    format!("T#{tenant}#LEADS#OWNER#{owner}")
+/// gsi1: all of a tenant's records of a kind, newest first (sort key: the record's ULID).
+pub fn records_of(tenant: TenantId, kind: RecordKind) -> String {
+    collection(tenant, kind)
 }
 
-/// gsi1 over tag items: a tenant's leads carrying one tag.
-pub fn leads_by_tag(tenant: TenantId, tag: &str) -> String {
-    format!("T#{tenant}#LEADS#TAG#{tag}")
+/// gsi2: a tenant's records of a kind in one workflow state (lead status, deal stage).
+pub fn records_by_state(tenant: TenantId, kind: RecordKind, state: &str) -> String {
+    format!("{}#STATE#{state}", collection(tenant, kind))
+}
+
+/// gsi3: a tenant's records of a kind with one owner.
+pub fn records_by_owner(tenant: TenantId, kind: RecordKind, owner: UserId) -> String {
+    format!("{}#OWNER#{owner}", collection(tenant, kind))
+}
+
+/// gsi1 over tag copies: a tenant's records of a kind carrying one tag.
+pub fn records_by_tag(tenant: TenantId, kind: RecordKind, tag: &str) -> String {
+    format!("{}#TAG#{tag}", collection(tenant, kind))
+}
+
+/// A tag's usage counters.
+pub fn tag(tenant: TenantId, tag: &str) -> String {
+    format!("T#{tenant}#TAG#{tag}")
+}
+
+/// gsi1 over tag counters: a tenant's tags, alphabetically.
+pub fn tags_of(tenant: TenantId) -> String {
+    format!("T#{tenant}#TAGS")
 }
 
 /// gsi1 over activity items: a tenant's activity log, newest first.
 pub fn activity_of(tenant: TenantId) -> String {
     format!("T#{tenant}#ACTIVITY")
+}
+
+/// gsi2 over activity items: what one user did, newest first.
+pub fn activity_by_actor(tenant: TenantId, actor: UserId) -> String {
+    format!("T#{tenant}#ACTIVITY#ACTOR#{actor}")
 }
 
 /// Idempotency records are scoped to the caller and the operation; the client's key is hashed so its
@@ -130,17 +157,31 @@ mod tests {
             user(t, UserId::new()),
             users_of(t),
             session(t, SessionId::new()),
-            lead(t, LeadId::new()),
-            leads_of(t),
-            leads_by_status(t, "new"),
-            leads_by_owner(t, UserId::new()),
-            leads_by_tag(t, "vip"),
+            record(t, RecordKind::Lead, "L"),
+            records_of(t, RecordKind::Deal),
+            records_by_state(t, RecordKind::Lead, "new"),
+            records_by_owner(t, RecordKind::Customer, UserId::new()),
+            records_by_tag(t, RecordKind::Lead, "vip"),
+            tag(t, "vip"),
+            tags_of(t),
             activity_of(t),
+            activity_by_actor(t, UserId::new()),
             idempotency(t, UserId::new(), "POST /leads", "k"),
         ] {
             assert!(key.starts_with(&prefix), "{key}");
         }
         assert!(email("a@b.io").starts_with(&tenant_prefix(TenantId::SYSTEM)));
+    }
+
+    #[test]
+    fn record_keys_read_well() {
+        let t = TenantId::SYSTEM;
+        assert_eq!(record(t, RecordKind::Lead, "L1"), format!("T#{t}#LEAD#L1"));
+        assert_eq!(records_by_state(t, RecordKind::Deal, "won"), format!("T#{t}#DEALS#STATE#won"));
+        assert_eq!(
+            user(t, UserId::parse("01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap()),
+            format!("T#{t}#USER#01ARZ3NDEKTSV4RRFFQ69G5FAV")
+        );
     }
 
     #[test]

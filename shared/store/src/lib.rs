@@ -3,21 +3,26 @@
 //! `docs/access-patterns.md` lists each access pattern with its key condition and index.
 
 mod activity;
+mod changes;
 mod cursor;
 mod error;
 mod idempotency;
 pub mod keys;
-mod leads;
+mod notes;
 mod read;
+mod records;
 mod sessions;
+mod tags;
 mod tx;
 mod users;
 
+pub use changes::Changes;
 pub use cursor::{Page, PageRequest};
 pub use error::StoreError;
 pub use idempotency::{IDEMPOTENCY_WINDOW_SECONDS, IdempotencyClaim, IdempotencyRecord};
-pub use leads::LeadFilter;
+pub use records::RecordFilter;
 pub use sessions::Session;
+pub use tags::TagCount;
 pub use users::StoredUser;
 
 use aws_sdk_dynamodb::Client;

@@ -87,6 +87,8 @@ pub(crate) enum OnFail {
     VersionConflict,
     NotFound,
     UnknownOwner,
+    /// A record the change refers to does not exist; names the field that referred to it.
+    MissingReference(&'static str),
     /// An idempotency record exists: answer with the stored result.
     Replay,
 }
@@ -274,6 +276,7 @@ fn condition_failed(fail: Option<OnFail>, old: Option<Item>) -> StoreError {
         Some(OnFail::VersionConflict) => StoreError::VersionConflict,
         Some(OnFail::NotFound) => StoreError::NotFound,
         Some(OnFail::UnknownOwner) => StoreError::UnknownOwner,
+        Some(OnFail::MissingReference(field)) => StoreError::MissingReference(field),
         None => StoreError::Backend("a condition failed on an item without one".into()),
     }
 }

@@ -73,7 +73,7 @@ impl Table {
         )?;
         record.insert(PASSWORD_HASH.to_owned(), s(password_hash));
         tx.put(record, Some((Cond::absent(), OnFail::VersionConflict)))?;
-        tx.put(activity_item(user.tenant_id, pk, activity)?, None)?;
+        tx.put(activity_item(user.tenant_id, activity)?, None)?;
         Ok(())
     }
 
@@ -133,18 +133,7 @@ impl Table {
             set,
             Some((Cond::at_version(before.version), OnFail::VersionConflict)),
         )?;
-        tx.put(activity_item(after.tenant_id, pk, activity)?, None)?;
+        tx.put(activity_item(after.tenant_id, activity)?, None)?;
         tx.commit().await
     }
-}
-
-/// Condition for a transaction that needs `user` to be an active member of `tenant`.
-pub(crate) fn active_user(tenant: TenantId, user: UserId) -> (crate::tx::Item, Cond) {
-    (
-        key(keys::user(tenant, user), keys::sk::USER),
-        Cond::new("attribute_exists(#pk) AND #status = :active")
-            .name("#pk", PK)
-            .name("#status", "status")
-            .value(":active", s("active")),
-    )
 }

@@ -2,7 +2,9 @@
 //! Run with `bash infra/test.sh`.
 
 mod auth;
+mod crm;
 mod errors;
 mod leads;
+mod matrix;
 mod tenancy;
 mod users;

@@ -1,15 +1,19 @@
-//! One file per route, named after its function.
+//! One file per route that has a handler of its own. Leads, customers and deals share their create,
+//! read, list, change and delete handlers (`crate::records`), instantiated per kind in `crate::routes`.
 
+pub mod activity_list;
 pub mod auth_refresh;
 pub mod auth_sign_in;
 pub mod auth_sign_out;
 pub mod auth_sign_up;
-pub mod leads_create;
-pub mod leads_delete;
-pub mod leads_get;
-pub mod leads_list;
-pub mod leads_update;
+pub mod leads_convert;
 pub mod me;
+pub mod notes_create;
+pub mod notes_delete;
+pub mod notes_list;
+pub mod notes_update;
+pub mod record_timeline;
+pub mod tags_list;
 pub mod users_create;
 pub mod users_list;
 pub mod users_update;

@@ -1,0 +1,121 @@
+//! `POST /api/v1/leads/{id}/convert`: turns a qualified lead into a customer, and optionally opens a deal
+//! with them, in one transaction. The lead becomes `converted` and points at the customer; converting it
+//! again answers 409. Takes `If-Match` and `Idempotency-Key`.
+
+use crate::app::App;
+use crate::http::{if_match, json_body, path_id};
+use crate::idempotency::IdempotentRequest;
+use crate::problem::ApiError;
+use crate::records::{commit_created, has_body, visible};
+use crm_domain::activity::{Action, Activity};
+use crm_domain::clock::Timestamp;
+use crm_domain::customer::Customer;
+use crm_domain::deal::{Deal, DealStage, NewDeal};
+use crm_domain::lead::{Lead, Money};
+use crm_domain::record::NewRecord;
+use crm_domain::validation::Invalid;
+use crm_domain::{LeadId, policy};
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+
+/// The optional body: a deal to open with the new customer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conversion {
+    #[serde(default)]
+    pub deal: Option<DealTerms>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DealTerms {
+    pub name: String,
+    pub amount: Money,
+    #[serde(default)]
+    pub stage: Option<DealStage>,
+    #[serde(default)]
+    pub expected_close_date: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Converted {
+    pub lead: Lead,
+    pub customer: Customer,
+    pub deal: Option<Deal>,
+}
+
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
+    let (actor, _) = app.authenticate(&req).await?;
+    let id = path_id(&req, "id", LeadId::parse)?;
+    let expected = if_match(&req)?;
+    let idempotent = IdempotentRequest::from_request(&req)?;
+    let input: Conversion = if has_body(&req) { json_body(&req)? } else { Conversion::default() };
+
+    let operation = format!("POST /api/v1/leads/{id}/convert");
+    if let Some(idempotent) = &idempotent
+        && let Some(first) = idempotent.earlier_response(&app.table, &actor, &operation).await?
+    {
+        return Ok(first);
+    }
+    let lead = visible::<Lead>(app, &actor, id).await?;
+    policy::edit_record(&actor, lead.owner_id)?;
+    if expected.is_some_and(|v| v != lead.version) {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let now = Timestamp::now();
+    let customer = Customer::from_lead(&lead, now);
+    let converted = lead
+        .convert(customer.id, now)
+        .map_err(|refused| ApiError::Conflict { detail: refused.to_string(), field: None })?;
+    let deal = input
+        .deal
+        .map(|terms| {
+            let new_deal = NewDeal {
+                name: terms.name,
+                customer_id: Some(customer.id),
+                lead_id: None,
+                amount: terms.amount,
+                stage: terms.stage,
+                expected_close_date: terms.expected_close_date,
+                owner_id: None,
+                tags: terms.tags,
+            };
+            new_deal.validate(lead.owner_id, now).map_err(|Invalid(errors)| {
+                ApiError::Validation(
+                    errors
+                        .into_iter()
+                        .map(|e| crm_domain::FieldError::new(format!("deal.{}", e.field), e.message))
+                        .collect(),
+                )
+            })
+        })
+        .transpose()?;
+
+    let at = now.rfc3339();
+    let mut conversion = Activity::record("lead", id, Action::Converted, actor.user, &at, converted.changes)
+        .with("customer_id", customer.id);
+    let mut changes = app.table.changes(actor.tenant);
+    changes.replace(&lead, &converted.record)?;
+    changes.create(&customer)?;
+    changes.log(
+        &Activity::record("customer", customer.id, Action::Created, actor.user, &at, Vec::new()).with("lead_id", id),
+    )?;
+    if let Some(deal) = &deal {
+        conversion = conversion.with("deal_id", deal.id);
+        changes.create(deal)?;
+        let opened = Activity::record("deal", deal.id, Action::Created, actor.user, &at, Vec::new())
+            .with("customer_id", customer.id);
+        changes.log(&opened)?;
+    }
+    changes.log(&conversion)?;
+    let body = Converted { lead: converted.record, customer, deal };
+    let location = format!("/api/v1/customers/{}", body.customer.id);
+    match commit_created(changes, &actor, idempotent, &operation, &body, Some(location), None).await {
+        // The lead changed since it was read: with If-Match that is a stale precondition, otherwise
+        // most likely a concurrent conversion.
+        Err(ApiError::Conflict { .. }) if expected.is_some() => Err(ApiError::PreconditionFailed),
+        other => other,
+    }
+}

@@ -1,0 +1,44 @@
+//! `PATCH /api/v1/{leads|customers|deals}/{id}/notes/{note_id}`: its author, an Admin or a Manager edits a
+//! note. Takes `If-Match`.
+
+use crate::app::App;
+use crate::http::{if_match, json_body, path_id, versioned};
+use crate::problem::ApiError;
+use crate::records::{path_kind, visible_owner};
+use crm_domain::activity::{Action, Activity, Change};
+use crm_domain::clock::Timestamp;
+use crm_domain::note::NoteBody;
+use crm_domain::{NoteId, policy};
+use crm_store::StoreError;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
+    let (actor, _) = app.authenticate(&req).await?;
+    let kind = path_kind(&req)?;
+    let record_id = path_id(&req, "id", |id| Some(id.to_owned()))?;
+    let note_id = path_id(&req, "note_id", NoteId::parse)?;
+    let expected = if_match(&req)?;
+    let input: NoteBody = json_body(&req)?;
+    let owner = visible_owner(app, &actor, kind, &record_id).await?;
+    let note = app.table.note(actor.tenant, kind, &record_id, note_id).await?.ok_or(ApiError::NotFound)?;
+    policy::edit_note(&actor, owner, note.author_id)?;
+    if expected.is_some_and(|v| v != note.version) {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let now = Timestamp::now();
+    let Some(edited) = input.edit(&note, now)? else {
+        return versioned(StatusCode::OK, &note, note.version);
+    };
+    let change = Change { field: "note".into(), old: note.body.clone().into(), new: edited.body.clone().into() };
+    let activity =
+        Activity::record(kind.entity(), &record_id, Action::NoteEdited, actor.user, &now.rfc3339(), vec![change])
+            .with("note_id", note.id);
+    let mut changes = app.table.changes(actor.tenant);
+    changes.replace_note(&note, &edited)?.log(&activity)?;
+    match changes.commit().await {
+        Ok(()) => versioned(StatusCode::OK, &edited, edited.version),
+        Err(StoreError::VersionConflict) if expected.is_some() => Err(ApiError::PreconditionFailed),
+        Err(other) => Err(other.into()),
+    }
+}

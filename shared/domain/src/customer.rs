@@ -1,0 +1,255 @@
+//! Customers: people and companies who buy. A customer is created directly or by converting a lead.
+
+use crate::clock::Timestamp;
+use crate::ids::{CustomerId, LeadId, UserId};
+use crate::lead::{Lead, Money, required};
+use crate::patch::Patch;
+use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, settle};
+use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_NAME};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    #[serde(default)]
+    pub line1: Option<String>,
+    #[serde(default)]
+    pub line2: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2, upper case.
+    #[serde(default)]
+    pub country: Option<String>,
+}
+
+impl Address {
+    fn check(self, field: &str) -> Result<Option<Address>, FieldError> {
+        let text = |name: &str, value: Option<String>, max: usize| {
+            v::optional_text(&format!("{field}.{name}"), value.as_deref(), max)
+        };
+        let country = match self.country.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            None => None,
+            Some(code) if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) => Some(code.to_owned()),
+            Some(_) => {
+                return Err(FieldError::new(format!("{field}.country"), "must be an ISO 3166-1 alpha-2 code, like DE"));
+            }
+        };
+        let address = Address {
+            line1: text("line1", self.line1, MAX_NAME)?,
+            line2: text("line2", self.line2, MAX_NAME)?,
+            city: text("city", self.city, MAX_NAME)?,
+            region: text("region", self.region, MAX_NAME)?,
+            postal_code: text("postal_code", self.postal_code, 20)?,
+            country,
+        };
+        Ok((address != Address::default()).then_some(address))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub address: Option<Address>,
+    pub owner_id: UserId,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Revenue from this customer so far, in minor units.
+    pub lifetime_value: Option<Money>,
+    /// The lead this customer was converted from.
+    pub lead_id: Option<LeadId>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: u64,
+}
+
+impl Record for Customer {
+    type Id = CustomerId;
+    const KIND: RecordKind = RecordKind::Customer;
+
+    fn id(&self) -> CustomerId {
+        self.id
+    }
+    fn owner(&self) -> UserId {
+        self.owner_id
+    }
+    fn tags(&self) -> &[String] {
+        &self.tags
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+impl Customer {
+    /// The customer a lead becomes: its contact details, owner and tags carry over.
+    pub fn from_lead(lead: &Lead, now: Timestamp) -> Customer {
+        let at = now.rfc3339();
+        Customer {
+            id: CustomerId::new(),
+            name: lead.name.clone(),
+            email: lead.email.clone(),
+            phone: lead.phone.clone(),
+            company: lead.company.clone(),
+            address: None,
+            owner_id: lead.owner_id,
+            tags: lead.tags.clone(),
+            lifetime_value: None,
+            lead_id: Some(lead.id),
+            created_at: at.clone(),
+            updated_at: at,
+            version: 1,
+        }
+    }
+}
+
+/// `POST /customers`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCustomer {
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub address: Option<Address>,
+    #[serde(default)]
+    pub owner_id: Option<UserId>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub lifetime_value: Option<Money>,
+}
+
+impl NewRecord<Customer> for NewCustomer {
+    fn requested_owner(&self) -> Option<UserId> {
+        self.owner_id
+    }
+
+    fn validate(self, owner: UserId, now: Timestamp) -> Result<Customer, Invalid> {
+        let mut checks = Checks::default();
+        let name = checks.take(v::required_text("name", &self.name, MAX_NAME));
+        let email = checks.take(v::optional_email("email", self.email.as_deref()));
+        let phone = checks.take(v::optional_phone("phone", self.phone.as_deref()));
+        let company = checks.take(v::optional_text("company", self.company.as_deref(), MAX_NAME));
+        let address = checks.take(self.address.map(|a| a.check("address")).transpose().map(Option::flatten));
+        let tags = checks.take(v::tags("tags", &self.tags));
+        let lifetime_value = checks.take(self.lifetime_value.map(|m| m.check("lifetime_value")).transpose());
+        checks.finish()?;
+        let ok = "checks passed";
+        let at = now.rfc3339();
+        Ok(Customer {
+            id: CustomerId::new(),
+            name: name.expect(ok),
+            email: email.expect(ok),
+            phone: phone.expect(ok),
+            company: company.expect(ok),
+            address: address.expect(ok),
+            owner_id: owner,
+            tags: tags.expect(ok),
+            lifetime_value: lifetime_value.expect(ok),
+            lead_id: None,
+            created_at: at.clone(),
+            updated_at: at,
+            version: 1,
+        })
+    }
+}
+
+/// `PATCH /customers/{id}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPatch {
+    #[serde(default)]
+    pub name: Patch<String>,
+    #[serde(default)]
+    pub email: Patch<String>,
+    #[serde(default)]
+    pub phone: Patch<String>,
+    #[serde(default)]
+    pub company: Patch<String>,
+    #[serde(default)]
+    pub address: Patch<Address>,
+    #[serde(default)]
+    pub owner_id: Patch<UserId>,
+    #[serde(default)]
+    pub tags: Patch<Vec<String>>,
+    #[serde(default)]
+    pub lifetime_value: Patch<Money>,
+}
+
+impl RecordPatch<Customer> for CustomerPatch {
+    fn apply(self, current: &Customer, now: Timestamp) -> Result<Updated<Customer>, Invalid> {
+        let mut checks = Checks::default();
+        let mut next = current.clone();
+        if let Some(Some(name)) = checks.take(required("name", self.name)) {
+            next.name = checks.take(v::required_text("name", &name, MAX_NAME)).unwrap_or(next.name);
+        }
+        if let Some(email) = checks.take(self.email.apply(next.email.clone(), |e| v::optional_email("email", Some(&e))))
+        {
+            next.email = email;
+        }
+        if let Some(phone) = checks.take(self.phone.apply(next.phone.clone(), |p| v::optional_phone("phone", Some(&p))))
+        {
+            next.phone = phone;
+        }
+        let company = self.company.apply(next.company.clone(), |c| v::optional_text("company", Some(&c), MAX_NAME));
+        if let Some(company) = checks.take(company) {
+            next.company = company;
+        }
+        if let Some(address) = checks.take(self.address.apply(next.address.clone(), |a| a.check("address"))) {
+            next.address = address;
+        }
+        if let Some(Some(owner)) = checks.take(required("owner_id", self.owner_id)) {
+            next.owner_id = owner;
+        }
+        if let Some(Some(tags)) = checks.take(required("tags", self.tags)) {
+            next.tags = checks.take(v::tags("tags", &tags)).unwrap_or(next.tags);
+        }
+        let value = self.lifetime_value.apply(next.lifetime_value.clone(), |m| m.check("lifetime_value").map(Some));
+        if let Some(value) = checks.take(value) {
+            next.lifetime_value = value;
+        }
+        checks.finish()?;
+        Ok(settle(current, next, now, |c, at, v| (c.updated_at, c.version) = (at, v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer(json: &str) -> Result<Customer, Invalid> {
+        serde_json::from_str::<NewCustomer>(json).unwrap().validate(UserId::new(), Timestamp::now())
+    }
+
+    #[test]
+    fn customers_validate_their_address() {
+        let c = customer(r#"{"name":"Acme","address":{"city":" Berlin ","country":"DE"}}"#).unwrap();
+        assert_eq!(c.address.unwrap().city.as_deref(), Some("Berlin"));
+        assert_eq!(customer(r#"{"name":"Acme","address":{}}"#).unwrap().address, None);
+        let Invalid(errors) = customer(r#"{"name":"Acme","address":{"country":"Germany"}}"#).unwrap_err();
+        assert_eq!(errors[0].field, "address.country");
+        assert!(serde_json::from_str::<NewCustomer>(r#"{"name":"A","address":{"street":"x"}}"#).is_err());
+    }
+
+    #[test]
+    fn patches_change_and_clear_fields() {
+        let c = customer(r#"{"name":"Acme","lifetime_value":{"amount_minor":500,"currency":"USD"}}"#).unwrap();
+        let patch: CustomerPatch = serde_json::from_str(r#"{"lifetime_value":null,"company":"Acme GmbH"}"#).unwrap();
+        let updated = patch.apply(&c, Timestamp::now()).unwrap();
+        assert_eq!(updated.record.lifetime_value, None);
+        assert_eq!(updated.record.version, 2);
+        assert!(updated.changed("company") && updated.changed("lifetime_value"));
+    }
+}

@@ -1,0 +1,126 @@
+//! A change set: everything one request writes, committed as one transaction (or a single write when it
+//! is one item). Records bring their tag copies and tag counters along; activity entries, idempotency
+//! claims and the existence checks a change depends on go in the same all-or-nothing write.
+
+use crate::Table;
+use crate::activity::activity_item;
+use crate::error::StoreError;
+use crate::idempotency::IdempotencyClaim;
+use crate::keys::{self, PK};
+use crate::notes::{note_item, note_key};
+use crate::records::{record_item, record_key, tag_copy, tag_sk};
+use crate::tags::TagDeltas;
+use crate::tx::{Cond, OnFail, Tx, key, s};
+use crm_domain::activity::Activity;
+use crm_domain::note::Note;
+use crm_domain::{Record, RecordKind, TenantId, UserId};
+
+pub struct Changes<'a> {
+    tenant: TenantId,
+    tx: Tx<'a>,
+    tags: TagDeltas,
+}
+
+impl Table {
+    pub fn changes(&self, tenant: TenantId) -> Changes<'_> {
+        Changes { tenant, tx: Tx::new(self), tags: TagDeltas::default() }
+    }
+}
+
+impl Changes<'_> {
+    /// A new record, with its tag copies.
+    pub fn create<R: Record>(&mut self, record: &R) -> Result<&mut Self, StoreError> {
+        self.tx.put(record_item(self.tenant, record)?, Some((Cond::absent(), OnFail::VersionConflict)))?;
+        for tag in record.tags() {
+            self.tx.put(tag_copy(self.tenant, record, tag)?, None)?;
+        }
+        self.tags.record(R::KIND, &[], record.tags());
+        Ok(self)
+    }
+
+    /// `after` replaces `before`, provided nobody changed the record since `before` was read.
+    pub fn replace<R: Record>(&mut self, before: &R, after: &R) -> Result<&mut Self, StoreError> {
+        let at_version = Cond::at_version(before.version());
+        self.tx.put(record_item(self.tenant, after)?, Some((at_version, OnFail::VersionConflict)))?;
+        let pk = keys::record(self.tenant, R::KIND, &before.id().to_string());
+        for dropped in before.tags().iter().filter(|t| !after.tags().contains(t)) {
+            self.tx.delete(key(pk.clone(), &tag_sk(dropped)), None)?;
+        }
+        for tag in after.tags() {
+            self.tx.put(tag_copy(self.tenant, after, tag)?, None)?;
+        }
+        self.tags.record(R::KIND, before.tags(), after.tags());
+        Ok(self)
+    }
+
+    /// Deletes a record and its tag copies, provided it is still at `record`'s version. Its notes and
+    /// activity stay, so the log still tells who deleted what.
+    pub fn remove<R: Record>(&mut self, record: &R) -> Result<&mut Self, StoreError> {
+        let at_version = Cond::at_version(record.version());
+        self.tx.delete(record_key::<R>(self.tenant, &record.id()), Some((at_version, OnFail::VersionConflict)))?;
+        let pk = keys::record(self.tenant, R::KIND, &record.id().to_string());
+        for tag in record.tags() {
+            self.tx.delete(key(pk.clone(), &tag_sk(tag)), None)?;
+        }
+        self.tags.record(R::KIND, record.tags(), &[]);
+        Ok(self)
+    }
+
+    /// The change holds only if `user` is an active user of the tenant (an owner being assigned).
+    pub fn require_active_user(&mut self, user: UserId) -> Result<&mut Self, StoreError> {
+        let active = Cond::new("attribute_exists(#pk) AND #status = :active")
+            .name("#pk", PK)
+            .name("#status", "status")
+            .value(":active", s("active"));
+        self.tx.check(key(keys::user(self.tenant, user), keys::sk::USER), active, OnFail::UnknownOwner)?;
+        Ok(self)
+    }
+
+    /// The change holds only if the record exists (a deal's customer, say); otherwise it fails naming
+    /// `field`.
+    pub fn require_record(&mut self, kind: RecordKind, id: &str, field: &'static str) -> Result<&mut Self, StoreError> {
+        let exists = Cond::new("attribute_exists(#pk)").name("#pk", PK);
+        self.tx.check(
+            key(keys::record(self.tenant, kind, id), keys::sk::RECORD),
+            exists,
+            OnFail::MissingReference(field),
+        )?;
+        Ok(self)
+    }
+
+    pub fn log(&mut self, activity: &Activity) -> Result<&mut Self, StoreError> {
+        self.tx.put(activity_item(self.tenant, activity)?, None)?;
+        Ok(self)
+    }
+
+    /// Stores the request's first result under its idempotency key; fails with `Replay` if the key
+    /// was used.
+    pub fn claim(&mut self, claim: &IdempotencyClaim, now_unix: i64) -> Result<&mut Self, StoreError> {
+        claim.add_to(&mut self.tx, now_unix)?;
+        Ok(self)
+    }
+
+    pub fn create_note(&mut self, note: &Note) -> Result<&mut Self, StoreError> {
+        self.tx.put(note_item(self.tenant, note)?, Some((Cond::absent(), OnFail::VersionConflict)))?;
+        Ok(self)
+    }
+
+    pub fn replace_note(&mut self, before: &Note, after: &Note) -> Result<&mut Self, StoreError> {
+        self.tx
+            .put(note_item(self.tenant, after)?, Some((Cond::at_version(before.version), OnFail::VersionConflict)))?;
+        Ok(self)
+    }
+
+    pub fn remove_note(&mut self, note: &Note) -> Result<&mut Self, StoreError> {
+        let note_key = note_key(self.tenant, note.record_type, &note.record_id, note.id);
+        self.tx.delete(note_key, Some((Cond::at_version(note.version), OnFail::VersionConflict)))?;
+        Ok(self)
+    }
+
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        for (tag, update) in self.tags.updates(self.tenant) {
+            self.tx.update(key(keys::tag(self.tenant, &tag), keys::sk::TAG_COUNT), update, None)?;
+        }
+        self.tx.commit().await
+    }
+}
