@@ -46,6 +46,21 @@ pub fn path_kind(req: &Request) -> Result<RecordKind, ApiError> {
     path_id(req, "kind", RecordKind::from_collection)
 }
 
+/// A list under one record (`/{kind}/{id}/notes`, `…/timeline`): the caller, the record's kind and id,
+/// once the caller is known to see the record, and the page asked for.
+pub async fn record_sublist(
+    app: &App,
+    req: &Request,
+) -> Result<(Actor, RecordKind, String, crm_store::PageRequest), ApiError> {
+    let (actor, _) = app.authenticate(req).await?;
+    let kind = path_kind(req)?;
+    let record_id = path_id(req, "id", |id| Some(id.to_owned()))?;
+    only_query_params(req, &["limit", "cursor"])?;
+    let page = page_request(req)?;
+    visible_owner(app, &actor, kind, &record_id).await?;
+    Ok((actor, kind, record_id, page))
+}
+
 /// Commits a creating change; with an idempotency key, the response is stored with the change, and a
 /// retry gets the stored response instead of a second record.
 pub async fn commit_created<T: Serialize>(

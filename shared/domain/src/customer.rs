@@ -2,9 +2,9 @@
 
 use crate::clock::Timestamp;
 use crate::ids::{CustomerId, LeadId, UserId};
-use crate::lead::{Lead, Money, required};
+use crate::lead::{Lead, Money};
 use crate::patch::Patch;
-use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, settle};
+use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, record_basics, settle};
 use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_NAME};
 use serde::{Deserialize, Serialize};
 
@@ -74,18 +74,7 @@ impl Record for Customer {
     type Id = CustomerId;
     const KIND: RecordKind = RecordKind::Customer;
 
-    fn id(&self) -> CustomerId {
-        self.id
-    }
-    fn owner(&self) -> UserId {
-        self.owner_id
-    }
-    fn tags(&self) -> &[String] {
-        &self.tags
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
+    record_basics!(CustomerId);
 }
 
 impl Customer {
@@ -192,34 +181,15 @@ impl RecordPatch<Customer> for CustomerPatch {
     fn apply(self, current: &Customer, now: Timestamp) -> Result<Updated<Customer>, Invalid> {
         let mut checks = Checks::default();
         let mut next = current.clone();
-        if let Some(Some(name)) = checks.take(required("name", self.name)) {
-            next.name = checks.take(v::required_text("name", &name, MAX_NAME)).unwrap_or(next.name);
-        }
-        if let Some(email) = checks.take(self.email.apply(next.email.clone(), |e| v::optional_email("email", Some(&e))))
-        {
-            next.email = email;
-        }
-        if let Some(phone) = checks.take(self.phone.apply(next.phone.clone(), |p| v::optional_phone("phone", Some(&p))))
-        {
-            next.phone = phone;
-        }
-        let company = self.company.apply(next.company.clone(), |c| v::optional_text("company", Some(&c), MAX_NAME));
-        if let Some(company) = checks.take(company) {
-            next.company = company;
-        }
-        if let Some(address) = checks.take(self.address.apply(next.address.clone(), |a| a.check("address"))) {
-            next.address = address;
-        }
-        if let Some(Some(owner)) = checks.take(required("owner_id", self.owner_id)) {
-            next.owner_id = owner;
-        }
-        if let Some(Some(tags)) = checks.take(required("tags", self.tags)) {
-            next.tags = checks.take(v::tags("tags", &tags)).unwrap_or(next.tags);
-        }
-        let value = self.lifetime_value.apply(next.lifetime_value.clone(), |m| m.check("lifetime_value").map(Some));
-        if let Some(value) = checks.take(value) {
-            next.lifetime_value = value;
-        }
+        let c = &mut checks;
+        self.name.update_required("name", &mut next.name, c, |n| v::required_text("name", &n, MAX_NAME));
+        self.email.update_optional(&mut next.email, c, |e| v::optional_email("email", Some(&e)));
+        self.phone.update_optional(&mut next.phone, c, |p| v::optional_phone("phone", Some(&p)));
+        self.company.update_optional(&mut next.company, c, |t| v::optional_text("company", Some(&t), MAX_NAME));
+        self.address.update_optional(&mut next.address, c, |a| a.check("address"));
+        self.owner_id.update_required("owner_id", &mut next.owner_id, c, Ok);
+        self.tags.update_required("tags", &mut next.tags, c, |t| v::tags("tags", &t));
+        self.lifetime_value.update_optional(&mut next.lifetime_value, c, |m| m.check("lifetime_value").map(Some));
         checks.finish()?;
         Ok(settle(current, next, now, |c, at, v| (c.updated_at, c.version) = (at, v)))
     }

@@ -2,9 +2,9 @@
 
 use crate::clock::Timestamp;
 use crate::ids::{CustomerId, DealId, LeadId, UserId};
-use crate::lead::{Money, required};
+use crate::lead::Money;
 use crate::patch::Patch;
-use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, settle};
+use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, record_basics, settle};
 use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_NAME};
 use serde::{Deserialize, Serialize};
 
@@ -98,18 +98,7 @@ impl Record for Deal {
     type Id = DealId;
     const KIND: RecordKind = RecordKind::Deal;
 
-    fn id(&self) -> DealId {
-        self.id
-    }
-    fn owner(&self) -> UserId {
-        self.owner_id
-    }
-    fn tags(&self) -> &[String] {
-        &self.tags
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
+    record_basics!(DealId);
     fn state(&self) -> Option<&'static str> {
         Some(self.stage.as_str())
     }
@@ -231,37 +220,19 @@ impl RecordPatch<Deal> for DealPatch {
     fn apply(self, current: &Deal, now: Timestamp) -> Result<Updated<Deal>, Invalid> {
         let mut checks = Checks::default();
         let mut next = current.clone();
-        if let Some(Some(name)) = checks.take(required("name", self.name)) {
-            next.name = checks.take(v::required_text("name", &name, MAX_NAME)).unwrap_or(next.name);
-        }
-        if let Some(Some(amount)) = checks.take(required("amount", self.amount)) {
-            next.amount = checks.take(amount.check("amount")).unwrap_or(next.amount);
-        }
-        let date = self
-            .expected_close_date
-            .apply(next.expected_close_date.clone(), |d| close_date("expected_close_date", Some(&d)));
-        if let Some(date) = checks.take(date) {
-            next.expected_close_date = date;
-        }
-        if let Some(Some(owner)) = checks.take(required("owner_id", self.owner_id)) {
-            next.owner_id = owner;
-        }
-        if let Some(Some(tags)) = checks.take(required("tags", self.tags)) {
-            next.tags = checks.take(v::tags("tags", &tags)).unwrap_or(next.tags);
-        }
-        let reason = self
-            .lost_reason
-            .apply(next.lost_reason.clone(), |r| v::optional_text("lost_reason", Some(&r), MAX_LOST_REASON));
-        if let Some(reason) = checks.take(reason) {
-            next.lost_reason = reason;
-        }
-        if let Some(Some(stage)) = checks.take(required("stage", self.stage)) {
-            if current.stage.can_move_to(stage) {
-                next.stage = stage;
-            } else {
-                checks.fail(FieldError::new("stage", current.stage.refusal(stage)));
-            }
-        }
+        let c = &mut checks;
+        self.name.update_required("name", &mut next.name, c, |n| v::required_text("name", &n, MAX_NAME));
+        self.amount.update_required("amount", &mut next.amount, c, |m| m.check("amount"));
+        self.expected_close_date
+            .update_optional(&mut next.expected_close_date, c, |d| close_date("expected_close_date", Some(&d)));
+        self.owner_id.update_required("owner_id", &mut next.owner_id, c, Ok);
+        self.tags.update_required("tags", &mut next.tags, c, |t| v::tags("tags", &t));
+        self.lost_reason
+            .update_optional(&mut next.lost_reason, c, |r| v::optional_text("lost_reason", Some(&r), MAX_LOST_REASON));
+        let stage = current.stage;
+        self.stage.update_required("stage", &mut next.stage, c, |to| {
+            if stage.can_move_to(to) { Ok(to) } else { Err(FieldError::new("stage", stage.refusal(to))) }
+        });
         let closing_terms_changed = next.stage != current.stage || next.lost_reason != current.lost_reason;
         if closing_terms_changed && let Err(error) = check_lost_reason(next.stage, &next.lost_reason) {
             checks.fail(error);

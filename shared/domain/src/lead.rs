@@ -3,7 +3,7 @@
 use crate::clock::Timestamp;
 use crate::ids::{CustomerId, LeadId, UserId};
 use crate::patch::Patch;
-use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, settle};
+use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, record_basics, settle};
 use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_NAME, MAX_SHORT_TEXT};
 use serde::{Deserialize, Serialize};
 
@@ -93,18 +93,7 @@ impl Record for Lead {
     type Id = LeadId;
     const KIND: RecordKind = RecordKind::Lead;
 
-    fn id(&self) -> LeadId {
-        self.id
-    }
-    fn owner(&self) -> UserId {
-        self.owner_id
-    }
-    fn tags(&self) -> &[String] {
-        &self.tags
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
+    record_basics!(LeadId);
     fn state(&self) -> Option<&'static str> {
         Some(self.status.as_str())
     }
@@ -231,59 +220,29 @@ pub struct LeadPatch {
     pub estimated_value: Patch<Money>,
 }
 
-pub(crate) fn required<T>(field: &str, patch: Patch<T>) -> Result<Option<T>, FieldError> {
-    match patch {
-        Patch::Keep => Ok(None),
-        Patch::Clear => Err(FieldError::new(field, "cannot be null")),
-        Patch::Set(value) => Ok(Some(value)),
-    }
-}
-
 impl RecordPatch<Lead> for LeadPatch {
     fn apply(self, current: &Lead, now: Timestamp) -> Result<Updated<Lead>, Invalid> {
         let mut checks = Checks::default();
         let mut next = current.clone();
-        if let Some(Some(name)) = checks.take(required("name", self.name)) {
-            next.name = checks.take(v::required_text("name", &name, MAX_NAME)).unwrap_or(next.name);
-        }
-        if let Some(email) = checks.take(self.email.apply(next.email.clone(), |e| v::optional_email("email", Some(&e))))
-        {
-            next.email = email;
-        }
-        if let Some(phone) = checks.take(self.phone.apply(next.phone.clone(), |p| v::optional_phone("phone", Some(&p))))
-        {
-            next.phone = phone;
-        }
-        if let Some(company) =
-            checks.take(self.company.apply(next.company.clone(), |c| v::optional_text("company", Some(&c), MAX_NAME)))
-        {
-            next.company = company;
-        }
-        if let Some(source) = checks
-            .take(self.source.apply(next.source.clone(), |s| v::optional_text("source", Some(&s), MAX_SHORT_TEXT)))
-        {
-            next.source = source;
-        }
-        if let Some(Some(status)) = checks.take(required("status", self.status)) {
-            if current.status.can_move_to(status) {
-                next.status = status;
-            } else if status == LeadStatus::Converted {
-                checks
-                    .fail(FieldError::new("status", "a lead becomes converted only by converting it into a customer"));
+        let c = &mut checks;
+        self.name.update_required("name", &mut next.name, c, |n| v::required_text("name", &n, MAX_NAME));
+        self.email.update_optional(&mut next.email, c, |e| v::optional_email("email", Some(&e)));
+        self.phone.update_optional(&mut next.phone, c, |p| v::optional_phone("phone", Some(&p)));
+        self.company.update_optional(&mut next.company, c, |t| v::optional_text("company", Some(&t), MAX_NAME));
+        self.source.update_optional(&mut next.source, c, |t| v::optional_text("source", Some(&t), MAX_SHORT_TEXT));
+        self.owner_id.update_required("owner_id", &mut next.owner_id, c, Ok);
+        self.tags.update_required("tags", &mut next.tags, c, |t| v::tags("tags", &t));
+        self.estimated_value.update_optional(&mut next.estimated_value, c, |m| m.check("estimated_value").map(Some));
+        let status = current.status;
+        self.status.update_required("status", &mut next.status, c, |next| {
+            if status.can_move_to(next) {
+                Ok(next)
+            } else if next == LeadStatus::Converted {
+                Err(FieldError::new("status", "a lead becomes converted only by converting it into a customer"))
             } else {
-                checks.fail(FieldError::new("status", "a converted lead's status cannot change"));
+                Err(FieldError::new("status", "a converted lead's status cannot change"))
             }
-        }
-        if let Some(Some(owner)) = checks.take(required("owner_id", self.owner_id)) {
-            next.owner_id = owner;
-        }
-        if let Some(Some(tags)) = checks.take(required("tags", self.tags)) {
-            next.tags = checks.take(v::tags("tags", &tags)).unwrap_or(next.tags);
-        }
-        let value = self.estimated_value.apply(next.estimated_value.clone(), |m| m.check("estimated_value").map(Some));
-        if let Some(value) = checks.take(value) {
-            next.estimated_value = value;
-        }
+        });
         checks.finish()?;
         Ok(settle(current, next, now, |l, at, v| (l.updated_at, l.version) = (at, v)))
     }

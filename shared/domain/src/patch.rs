@@ -1,5 +1,6 @@
 //! `PATCH` bodies must tell "leave this field alone" (absent) from "clear it" (`null`).
 
+use crate::validation::{Checks, FieldError};
 use serde::{Deserialize, Deserializer};
 
 /// A field of a partial update.
@@ -12,24 +13,40 @@ pub enum Patch<T> {
 }
 
 impl<T> Patch<T> {
-    pub fn is_keep(&self) -> bool {
-        matches!(self, Patch::Keep)
-    }
-
-    pub fn as_ref(&self) -> Patch<&T> {
+    /// Applies a change to a field that must keep a value: `null` is refused, a new value is checked.
+    pub fn update_required<U>(
+        self,
+        field: &str,
+        target: &mut U,
+        checks: &mut Checks,
+        check: impl FnOnce(T) -> Result<U, FieldError>,
+    ) {
         match self {
-            Patch::Keep => Patch::Keep,
-            Patch::Clear => Patch::Clear,
-            Patch::Set(value) => Patch::Set(value),
+            Patch::Keep => {}
+            Patch::Clear => checks.fail(FieldError::new(field, "cannot be null")),
+            Patch::Set(value) => {
+                if let Some(value) = checks.take(check(value)) {
+                    *target = value;
+                }
+            }
         }
     }
 
-    /// Applies the change to a current optional value, with `check` validating a new one.
-    pub fn apply<E>(self, current: Option<T>, check: impl FnOnce(T) -> Result<Option<T>, E>) -> Result<Option<T>, E> {
+    /// Applies a change to an optional field: `null` clears it, a new value is checked.
+    pub fn update_optional<U>(
+        self,
+        target: &mut Option<U>,
+        checks: &mut Checks,
+        check: impl FnOnce(T) -> Result<Option<U>, FieldError>,
+    ) {
         match self {
-            Patch::Keep => Ok(current),
-            Patch::Clear => Ok(None),
-            Patch::Set(value) => check(value),
+            Patch::Keep => {}
+            Patch::Clear => *target = None,
+            Patch::Set(value) => {
+                if let Some(value) = checks.take(check(value)) {
+                    *target = value;
+                }
+            }
         }
     }
 }

@@ -84,6 +84,25 @@ pub trait Record: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
     }
 }
 
+/// The accessors every record implements the same way from its `id`, `owner_id`, `tags` and `version`.
+macro_rules! record_basics {
+    ($id:ty) => {
+        fn id(&self) -> $id {
+            self.id
+        }
+        fn owner(&self) -> crate::ids::UserId {
+            self.owner_id
+        }
+        fn tags(&self) -> &[String] {
+            &self.tags
+        }
+        fn version(&self) -> u64 {
+            self.version
+        }
+    };
+}
+pub(crate) use record_basics;
+
 /// A checked creation request for a record: who it asks to own the record, and the record itself once
 /// the owner is settled.
 pub trait NewRecord<R: Record> {
