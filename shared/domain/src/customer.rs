@@ -1,6 +1,7 @@
 //! Customers: people and companies who buy. A customer is created directly or by converting a lead.
 
 use crate::clock::Timestamp;
+use crate::contact::{Contact, ContactFields, ContactPatch};
 use crate::ids::{CustomerId, LeadId, UserId};
 use crate::lead::{Lead, Money};
 use crate::patch::Patch;
@@ -127,22 +128,26 @@ impl NewRecord<Customer> for NewCustomer {
 
     fn validate(self, owner: UserId, now: Timestamp) -> Result<Customer, Invalid> {
         let mut checks = Checks::default();
-        let name = checks.take(v::required_text("name", &self.name, MAX_NAME));
-        let email = checks.take(v::optional_email("email", self.email.as_deref()));
-        let phone = checks.take(v::optional_phone("phone", self.phone.as_deref()));
-        let company = checks.take(v::optional_text("company", self.company.as_deref(), MAX_NAME));
+        let contact = Contact::check(
+            &mut checks,
+            &self.name,
+            self.email.as_deref(),
+            self.phone.as_deref(),
+            self.company.as_deref(),
+        );
         let address = checks.take(self.address.map(|a| a.check("address")).transpose().map(Option::flatten));
         let tags = checks.take(v::tags("tags", &self.tags));
         let lifetime_value = checks.take(self.lifetime_value.map(|m| m.check("lifetime_value")).transpose());
         checks.finish()?;
         let ok = "checks passed";
         let at = now.rfc3339();
+        let contact = contact.expect(ok);
         Ok(Customer {
             id: CustomerId::new(),
-            name: name.expect(ok),
-            email: email.expect(ok),
-            phone: phone.expect(ok),
-            company: company.expect(ok),
+            name: contact.name,
+            email: contact.email,
+            phone: contact.phone,
+            company: contact.company,
             address: address.expect(ok),
             owner_id: owner,
             tags: tags.expect(ok),
@@ -182,10 +187,14 @@ impl RecordPatch<Customer> for CustomerPatch {
         let mut checks = Checks::default();
         let mut next = current.clone();
         let c = &mut checks;
-        self.name.update_required("name", &mut next.name, c, |n| v::required_text("name", &n, MAX_NAME));
-        self.email.update_optional(&mut next.email, c, |e| v::optional_email("email", Some(&e)));
-        self.phone.update_optional(&mut next.phone, c, |p| v::optional_phone("phone", Some(&p)));
-        self.company.update_optional(&mut next.company, c, |t| v::optional_text("company", Some(&t), MAX_NAME));
+        let contact = ContactPatch { name: self.name, email: self.email, phone: self.phone, company: self.company };
+        let fields = ContactFields {
+            name: &mut next.name,
+            email: &mut next.email,
+            phone: &mut next.phone,
+            company: &mut next.company,
+        };
+        contact.apply(c, fields);
         self.address.update_optional(&mut next.address, c, |a| a.check("address"));
         self.owner_id.update_required("owner_id", &mut next.owner_id, c, Ok);
         self.tags.update_required("tags", &mut next.tags, c, |t| v::tags("tags", &t));

@@ -1,10 +1,11 @@
 //! Leads: prospective customers, their fields, and the rules for changing them.
 
 use crate::clock::Timestamp;
+use crate::contact::{Contact, ContactFields, ContactPatch};
 use crate::ids::{CustomerId, LeadId, UserId};
 use crate::patch::Patch;
 use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, record_basics, settle};
-use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_NAME, MAX_SHORT_TEXT};
+use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_SHORT_TEXT};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -162,10 +163,13 @@ impl NewRecord<Lead> for NewLead {
     /// Checks every field; `owner` is the owner the policy settled on.
     fn validate(self, owner: UserId, now: Timestamp) -> Result<Lead, Invalid> {
         let mut checks = Checks::default();
-        let name = checks.take(v::required_text("name", &self.name, MAX_NAME));
-        let email = checks.take(v::optional_email("email", self.email.as_deref()));
-        let phone = checks.take(v::optional_phone("phone", self.phone.as_deref()));
-        let company = checks.take(v::optional_text("company", self.company.as_deref(), MAX_NAME));
+        let contact = Contact::check(
+            &mut checks,
+            &self.name,
+            self.email.as_deref(),
+            self.phone.as_deref(),
+            self.company.as_deref(),
+        );
         let source = checks.take(v::optional_text("source", self.source.as_deref(), MAX_SHORT_TEXT));
         let tags = checks.take(v::tags("tags", &self.tags));
         let estimated_value = checks.take(self.estimated_value.map(|m| m.check("estimated_value")).transpose());
@@ -176,12 +180,13 @@ impl NewRecord<Lead> for NewLead {
         checks.finish()?;
         let at = now.rfc3339();
         let ok = "checks passed";
+        let contact = contact.expect(ok);
         Ok(Lead {
             id: LeadId::new(),
-            name: name.expect(ok),
-            email: email.expect(ok),
-            phone: phone.expect(ok),
-            company: company.expect(ok),
+            name: contact.name,
+            email: contact.email,
+            phone: contact.phone,
+            company: contact.company,
             source: source.expect(ok),
             status,
             owner_id: owner,
@@ -225,10 +230,14 @@ impl RecordPatch<Lead> for LeadPatch {
         let mut checks = Checks::default();
         let mut next = current.clone();
         let c = &mut checks;
-        self.name.update_required("name", &mut next.name, c, |n| v::required_text("name", &n, MAX_NAME));
-        self.email.update_optional(&mut next.email, c, |e| v::optional_email("email", Some(&e)));
-        self.phone.update_optional(&mut next.phone, c, |p| v::optional_phone("phone", Some(&p)));
-        self.company.update_optional(&mut next.company, c, |t| v::optional_text("company", Some(&t), MAX_NAME));
+        let contact = ContactPatch { name: self.name, email: self.email, phone: self.phone, company: self.company };
+        let fields = ContactFields {
+            name: &mut next.name,
+            email: &mut next.email,
+            phone: &mut next.phone,
+            company: &mut next.company,
+        };
+        contact.apply(c, fields);
         self.source.update_optional(&mut next.source, c, |t| v::optional_text("source", Some(&t), MAX_SHORT_TEXT));
         self.owner_id.update_required("owner_id", &mut next.owner_id, c, Ok);
         self.tags.update_required("tags", &mut next.tags, c, |t| v::tags("tags", &t));

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod clock;
+mod contact;
 pub mod customer;
 pub mod deal;
 pub mod ids;
