@@ -8,25 +8,43 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-static GATEWAY_URL: OnceLock<String> = OnceLock::new();
+/// The running gateway's URL and its local queues' URLs by logical id.
+struct Running {
+    url: String,
+    queues: std::collections::BTreeMap<String, String>,
+}
+
+static GATEWAY: OnceLock<Running> = OnceLock::new();
 
 fn gateway_url() -> &'static str {
-    GATEWAY_URL.get_or_init(|| {
+    &gateway().url
+}
+
+/// The URL of one of the template's queues, by logical id (`StatsRollupQueue`, …).
+pub fn queue_url(logical_id: &str) -> String {
+    gateway().queues.get(logical_id).cloned().unwrap_or_else(|| panic!("no queue {logical_id} in template.yaml"))
+}
+
+fn gateway() -> &'static Running {
+    GATEWAY.get_or_init(|| {
         if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() {
             panic!("the end-to-end tests need the local engines: run them with `bash infra/test.sh`");
         }
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
+            crm_local_gateway::init_tracing();
             let runtime =
                 tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
             runtime.block_on(async move {
-                let options = crm_local_gateway::GatewayOptions {
-                    template: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
-                    listen: ([127, 0, 0, 1], 0).into(),
-                };
+                let mut options = crm_local_gateway::GatewayOptions::new(
+                    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
+                    ([127, 0, 0, 1], 0).into(),
+                );
+                options.queue_visibility_seconds = Some(1);
                 match crm_local_gateway::start(options).await {
                     Ok(gateway) => {
-                        sender.send(Ok(gateway.url())).ok();
+                        let queues = gateway.queues.iter().map(|(name, q)| (name.clone(), q.url.clone())).collect();
+                        sender.send(Ok(Running { url: gateway.url(), queues })).ok();
                         std::future::pending::<()>().await;
                     }
                     Err(error) => {

@@ -6,6 +6,7 @@ pub mod event;
 pub mod routing;
 pub mod table;
 pub mod template;
+pub mod workers;
 
 use crate::routing::select;
 use crate::template::{HttpRoute, Template};
@@ -41,6 +42,8 @@ pub enum GatewayError {
     Settings(#[from] crm_api::app::SettingsError),
     #[error("{0}")]
     Table(String),
+    #[error("{0}")]
+    Workers(String),
     #[error("template.yaml names binary `{0}`, but crm_api::routes has no handler of that name")]
     UnknownBinary(String),
     #[error("{addr} is already in use: is the local stack already running? Stop it (Ctrl-C) or choose another port")]
@@ -52,6 +55,17 @@ pub enum GatewayError {
 pub struct GatewayOptions {
     pub template: PathBuf,
     pub listen: SocketAddr,
+    /// Settings for the worker functions beyond the process environment (e.g. `SLACK_BASE_URL`).
+    pub settings: HashMap<String, String>,
+    /// Overrides every queue's visibility timeout, so failed messages come back (and reach their
+    /// dead-letter queue) in seconds rather than the deployed timeout.
+    pub queue_visibility_seconds: Option<i32>,
+}
+
+impl GatewayOptions {
+    pub fn new(template: PathBuf, listen: SocketAddr) -> Self {
+        GatewayOptions { template, listen, settings: HashMap::new(), queue_visibility_seconds: None }
+    }
 }
 
 struct Route {
@@ -72,6 +86,9 @@ struct State {
 pub struct RunningGateway {
     pub addr: SocketAddr,
     pub routes: Vec<HttpRoute>,
+    /// The local queues, by the template's logical ids.
+    pub queues: std::collections::BTreeMap<String, workers::LocalQueue>,
+    pollers: Vec<JoinHandle<()>>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -83,11 +100,19 @@ impl RunningGateway {
 
     /// Stops accepting, lets requests in flight finish (up to 10 s), then returns.
     pub async fn stop(mut self) {
+        for poller in &self.pollers {
+            poller.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         let _ = (&mut self.task).await;
     }
+}
+
+/// Logs as the functions do (JSON lines filtered by `RUST_LOG`).
+pub fn init_tracing() {
+    crm_api::lambda::init_tracing();
 }
 
 /// Reads the template, prepares the table and starts serving. Settings come from the same environment
@@ -97,6 +122,12 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
     let settings = Settings::from_env()?;
     let table = Table::from_env(settings.table_name.clone()).await;
     table::ensure_table(table.client(), table.name(), &template.table).await.map_err(GatewayError::Table)?;
+    let sqs = aws_sdk_sqs::Client::new(&aws_config::load_from_env().await);
+    let queues = workers::create_queues(&sqs, table.name(), &template.queues, options.queue_visibility_seconds)
+        .await
+        .map_err(GatewayError::Table)?;
+    let pollers =
+        workers::start(&template, &queues, table.name(), &options.settings).await.map_err(GatewayError::Workers)?;
 
     let mut handlers = HashMap::new();
     for route in &template.routes {
@@ -121,7 +152,7 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
     let addr = listener.local_addr().map_err(|source| GatewayError::Listen { addr: options.listen, source })?;
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(accept(listener, state, stopped));
-    Ok(RunningGateway { addr, routes: template.routes, stop: Some(stop), task })
+    Ok(RunningGateway { addr, routes: template.routes, queues, pollers, stop: Some(stop), task })
 }
 
 async fn accept(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::Receiver<()>) {

@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn options() -> Result<GatewayOptions, String> {
-    let mut options =
-        GatewayOptions { template: PathBuf::from("template.yaml"), listen: SocketAddr::from(([127, 0, 0, 1], 3000)) };
+    let mut options = GatewayOptions::new(PathBuf::from("template.yaml"), SocketAddr::from(([127, 0, 0, 1], 3000)));
+    options.queue_visibility_seconds =
+        std::env::var("LOCAL_QUEUE_VISIBILITY_SECONDS").ok().and_then(|v| v.parse().ok());
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -45,6 +46,9 @@ async fn main() -> ExitCode {
     eprintln!("local gateway: {} routes from template.yaml", gateway.routes.len());
     for route in &gateway.routes {
         eprintln!("  {:<7} {}{:<40} -> {}", route.method, gateway.url(), route.path, route.binary);
+    }
+    for (name, queue) in &gateway.queues {
+        eprintln!("  queue   {name:<32} {}", queue.url);
     }
     eprintln!("local gateway: serving {} (Ctrl-C stops)", gateway.url());
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();

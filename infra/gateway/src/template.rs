@@ -34,8 +34,39 @@ impl HttpRoute {
     }
 }
 
+/// An SQS queue of the template, by logical id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueDefinition {
+    pub logical_id: String,
+    pub visibility_timeout: Option<i32>,
+    /// The dead-letter queue's logical id and how many receives a message gets before it moves there.
+    pub redrive: Option<(String, i32)>,
+}
+
+/// What invokes a non-HTTP function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// The table's stream.
+    TableStream { batch_size: i32 },
+    /// An SQS queue, by logical id.
+    Queue { queue: String, batch_size: i32 },
+}
+
+/// A function driven by the table stream or a queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkerFunction {
+    pub function: String,
+    pub binary: String,
+    pub trigger: Trigger,
+    pub report_batch_item_failures: bool,
+    /// Environment variables whose value is `!Ref <queue>`: (variable, queue logical id).
+    pub queue_refs: Vec<(String, String)>,
+}
+
 #[derive(Debug)]
 pub struct Template {
+    pub queues: Vec<QueueDefinition>,
+    pub workers: Vec<WorkerFunction>,
     pub routes: Vec<HttpRoute>,
     /// The HTTP API's CORS configuration, which API Gateway applies before any function runs.
     pub cors: Option<Cors>,
@@ -136,6 +167,28 @@ fn text(value: Option<&Value>) -> Option<String> {
     value?.as_str().map(str::to_owned)
 }
 
+/// The target of `!Ref X`, or the resource of `!GetAtt X.Attribute`.
+fn intrinsic_target(value: Option<&Value>, tag: &str) -> Option<String> {
+    match value? {
+        Value::Tagged(tagged) if tagged.tag == tag => {
+            let target = tagged.value.as_str()?;
+            Some(target.split('.').next().unwrap_or(target).to_owned())
+        }
+        _ => None,
+    }
+}
+
+fn number(value: Option<&Value>) -> Option<i32> {
+    value?.as_i64().and_then(|n| i32::try_from(n).ok())
+}
+
+fn reports_batch_item_failures(props: Option<&Value>) -> bool {
+    props
+        .and_then(|p| field(p, "FunctionResponseTypes"))
+        .and_then(Value::as_sequence)
+        .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures")))
+}
+
 impl Template {
     pub fn load(path: &Path) -> Result<Self, TemplateError> {
         let source = std::fs::read_to_string(path)
@@ -152,12 +205,23 @@ impl Template {
         let mut binaries = Vec::new();
         let mut tables = Vec::new();
         let mut cors = None;
+        let mut queues = Vec::new();
+        let mut workers = Vec::new();
         let sorted: BTreeMap<String, &Value> =
             resources.iter().filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v))).collect();
         for (name, resource) in sorted {
             match field(resource, "Type").and_then(Value::as_str) {
                 Some("AWS::DynamoDB::Table") => {
                     tables.push(field(resource, "Properties").cloned().unwrap_or(Value::Null))
+                }
+                Some("AWS::SQS::Queue") => {
+                    let props = field(resource, "Properties");
+                    let redrive = props.and_then(|p| field(p, "RedrivePolicy")).and_then(|r| {
+                        let dlq = intrinsic_target(field(r, "deadLetterTargetArn"), "!GetAtt")?;
+                        Some((dlq, number(field(r, "maxReceiveCount")).unwrap_or(3)))
+                    });
+                    let visibility_timeout = number(props.and_then(|p| field(p, "VisibilityTimeout")));
+                    queues.push(QueueDefinition { logical_id: name.clone(), visibility_timeout, redrive });
                 }
                 Some("AWS::Serverless::HttpApi") => {
                     if let Some(config) = field(resource, "Properties").and_then(|p| field(p, "CorsConfiguration")) {
@@ -177,8 +241,41 @@ impl Template {
                         .and_then(|e| field(e, "Variables"))
                         .and_then(|v| field(v, "JWT_PRIVATE_KEY"))
                         .is_some();
+                    let queue_refs: Vec<(String, String)> = properties
+                        .and_then(|p| field(p, "Environment"))
+                        .and_then(|e| field(e, "Variables"))
+                        .and_then(Value::as_mapping)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), intrinsic_target(Some(v), "!Ref")?)))
+                        .collect();
                     let events = properties.and_then(|p| field(p, "Events")).and_then(Value::as_mapping);
                     for event in events.into_iter().flat_map(|e| e.values()) {
+                        let props = field(event, "Properties");
+                        let trigger = match field(event, "Type").and_then(Value::as_str) {
+                            Some("DynamoDB") => Some(Trigger::TableStream {
+                                batch_size: number(props.and_then(|p| field(p, "BatchSize"))).unwrap_or(100),
+                            }),
+                            Some("SQS") => {
+                                intrinsic_target(props.and_then(|p| field(p, "Queue")), "!GetAtt").map(|queue| {
+                                    Trigger::Queue {
+                                        queue,
+                                        batch_size: number(props.and_then(|p| field(p, "BatchSize"))).unwrap_or(10),
+                                    }
+                                })
+                            }
+                            _ => None,
+                        };
+                        if let Some(trigger) = trigger {
+                            workers.push(WorkerFunction {
+                                function: name.clone(),
+                                binary: binary.clone(),
+                                trigger,
+                                report_batch_item_failures: reports_batch_item_failures(props),
+                                queue_refs: queue_refs.clone(),
+                            });
+                            continue;
+                        }
                         if field(event, "Type").and_then(Value::as_str) != Some("HttpApi") {
                             continue;
                         }
@@ -205,7 +302,7 @@ impl Template {
             TemplateError::Shape(format!("expected exactly one AWS::DynamoDB::Table, found {}", t.len()))
         })?;
         let table = serde_yaml_ng::from_value(table)?;
-        Ok(Template { routes, cors, binaries, table })
+        Ok(Template { queues, workers, routes, cors, binaries, table })
     }
 }
 
@@ -248,6 +345,42 @@ Resources:
         assert_eq!(template.binaries, ["things_get"]);
         assert_eq!(template.table.key_schema[0].attribute_name, "pk");
         assert!(template.table.time_to_live_specification.unwrap().enabled);
+    }
+
+    #[test]
+    fn reads_queues_and_their_functions() {
+        let source = format!(
+            "{SAMPLE}{}",
+            r#"
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 30
+      RedrivePolicy: { deadLetterTargetArn: !GetAtt JobsDlq.Arn, maxReceiveCount: 3 }
+  JobsDlq:
+    Type: AWS::SQS::Queue
+  Worker:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: jobs_work } }
+    Properties:
+      Environment: { Variables: { JOBS_QUEUE_URL: !Ref Jobs, PLAIN: x } }
+      Events:
+        Queue: { Type: SQS, Properties: { Queue: !GetAtt Jobs.Arn, BatchSize: 5, FunctionResponseTypes: [ReportBatchItemFailures] } }
+        Stream: { Type: DynamoDB, Properties: { Stream: !GetAtt Table.StreamArn, BatchSize: 50 } }
+"#
+        );
+        let template = Template::parse(&source).unwrap();
+        let jobs = template.queues.iter().find(|q| q.logical_id == "Jobs").unwrap();
+        assert_eq!(jobs.redrive, Some(("JobsDlq".to_owned(), 3)));
+        assert_eq!(jobs.visibility_timeout, Some(30));
+        let workers: Vec<_> = template.workers.iter().filter(|w| w.function == "Worker").collect();
+        let triggers: Vec<_> = workers.iter().map(|w| w.trigger.clone()).collect();
+        assert_eq!(
+            triggers,
+            [Trigger::Queue { queue: "Jobs".into(), batch_size: 5 }, Trigger::TableStream { batch_size: 50 }]
+        );
+        assert!(workers[0].report_batch_item_failures && !workers[1].report_batch_item_failures);
+        assert_eq!(workers[0].queue_refs, [("JOBS_QUEUE_URL".to_owned(), "Jobs".to_owned())]);
     }
 
     #[test]

@@ -52,6 +52,27 @@ fn every_function_has_a_sample_event_for_its_route() {
     }
 }
 
+#[test]
+fn every_worker_has_a_function_and_a_sample_event() {
+    let template = template();
+    let declared: BTreeSet<String> = template.workers.iter().map(|w| w.binary.clone()).collect();
+    let registered: BTreeSet<String> = crm_workers::functions::ALL.iter().map(|(name, _)| (*name).to_owned()).collect();
+    assert_eq!(declared, registered, "template.yaml workers and crm_workers::functions disagree");
+    for worker in &template.workers {
+        let text = fs::read_to_string(root().join(format!("events/{}.json", worker.binary)))
+            .unwrap_or_else(|e| panic!("events/{}.json: {e}", worker.binary));
+        let parsed = match worker.trigger {
+            crm_local_gateway::template::Trigger::TableStream { .. } => {
+                serde_json::from_str::<aws_lambda_events::dynamodb::Event>(&text).map(|e| e.records.len())
+            }
+            crm_local_gateway::template::Trigger::Queue { .. } => {
+                serde_json::from_str::<aws_lambda_events::sqs::SqsEvent>(&text).map(|e| e.records.len())
+            }
+        };
+        assert!(parsed.unwrap() > 0, "events/{}.json has no records", worker.binary);
+    }
+}
+
 /// Request paths use GetItem, Query and transactions only; neither the code nor any function's policy
 /// may scan the table.
 #[test]

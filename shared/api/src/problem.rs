@@ -161,7 +161,7 @@ impl From<StoreError> for ApiError {
             StoreError::UnknownOwner => ApiError::invalid("owner_id", error.to_string()),
             StoreError::MissingReference(field) => ApiError::invalid(field, error.to_string()),
             StoreError::BadCursor => ApiError::bad_request("cursor", error.to_string()),
-            StoreError::Replay(_) | StoreError::Corrupt(_) | StoreError::Backend(_) => {
+            StoreError::Replay(_) | StoreError::Duplicate | StoreError::Corrupt(_) | StoreError::Backend(_) => {
                 ApiError::Internal(error.to_string())
             }
         }

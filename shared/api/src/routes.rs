@@ -57,6 +57,8 @@ routes!(
     record_timeline => handlers::record_timeline::handle,
     activity_list => handlers::activity_list::handle,
     tags_list => handlers::tags_list::handle,
+    dashboard => handlers::dashboard::handle,
+    dashboard_rebuild => handlers::dashboard_rebuild::handle,
 );
 
 pub fn by_name(name: &str) -> Option<Handler> {

@@ -5,12 +5,14 @@ pub mod clock;
 mod contact;
 pub mod customer;
 pub mod deal;
+pub mod events;
 pub mod ids;
 pub mod lead;
 pub mod note;
 pub mod patch;
 pub mod policy;
 pub mod record;
+pub mod stats;
 pub mod user;
 pub mod validation;
 

@@ -11,6 +11,8 @@ pub enum StoreError {
     NotFound,
     #[error("the owner is not an active user of this account")]
     UnknownOwner,
+    #[error("this change was already made")]
+    Duplicate,
     #[error("{0} names no record of this account")]
     MissingReference(&'static str),
     #[error("this Idempotency-Key was already used")]

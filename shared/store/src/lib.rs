@@ -12,6 +12,7 @@ mod notes;
 mod read;
 mod records;
 mod sessions;
+mod stats;
 mod tags;
 mod tx;
 mod users;
@@ -22,10 +23,14 @@ pub use error::StoreError;
 pub use idempotency::{IDEMPOTENCY_WINDOW_SECONDS, IdempotencyClaim, IdempotencyRecord};
 pub use records::RecordFilter;
 pub use sessions::Session;
+pub use stats::StatsRange;
 pub use tags::TagCount;
 pub use users::StoredUser;
 
 use aws_sdk_dynamodb::Client;
+
+/// The DynamoDB client type, for callers that build a `Table` from their own configuration.
+pub type DynamoDbClient = Client;
 
 /// Handle on the table; cheap to clone, built once per execution environment.
 #[derive(Clone, Debug)]

@@ -87,6 +87,8 @@ pub(crate) enum OnFail {
     VersionConflict,
     NotFound,
     UnknownOwner,
+    /// The change was already made (an event applied before).
+    Duplicate,
     /// A record the change refers to does not exist; names the field that referred to it.
     MissingReference(&'static str),
     /// An idempotency record exists: answer with the stored result.
@@ -277,6 +279,7 @@ fn condition_failed(fail: Option<OnFail>, old: Option<Item>) -> StoreError {
         Some(OnFail::NotFound) => StoreError::NotFound,
         Some(OnFail::UnknownOwner) => StoreError::UnknownOwner,
         Some(OnFail::MissingReference(field)) => StoreError::MissingReference(field),
+        Some(OnFail::Duplicate) => StoreError::Duplicate,
         None => StoreError::Backend("a condition failed on an item without one".into()),
     }
 }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod crm;
+mod dashboard;
 mod errors;
 mod leads;
 mod matrix;

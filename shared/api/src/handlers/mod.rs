@@ -6,6 +6,8 @@ pub mod auth_refresh;
 pub mod auth_sign_in;
 pub mod auth_sign_out;
 pub mod auth_sign_up;
+pub mod dashboard;
+pub mod dashboard_rebuild;
 pub mod leads_convert;
 pub mod me;
 pub mod notes_create;

@@ -1,0 +1,374 @@
+//! The event sources of the local stack: creates the template's queues (with their redrive to dead-letter
+//! queues), polls the table's stream and each queue, and invokes the worker functions with the event
+//! shapes Lambda uses (DynamoDB stream event, SQS event), honouring batch size and partial batch failures.
+
+use crate::template::{QueueDefinition, Template, Trigger, WorkerFunction};
+use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName};
+use base64::Engine;
+use crm_workers::Workers;
+use crm_workers::functions::Worker;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+const REGION: &str = "us-east-1";
+
+/// A local queue: its URL and ARN.
+#[derive(Clone, Debug)]
+pub struct LocalQueue {
+    pub url: String,
+    pub arn: String,
+}
+
+/// Creates every queue of the template (dead-letter queues first), named `<prefix>-<logical id>`.
+pub async fn create_queues(
+    sqs: &aws_sdk_sqs::Client,
+    prefix: &str,
+    definitions: &[QueueDefinition],
+    visibility_override: Option<i32>,
+) -> Result<BTreeMap<String, LocalQueue>, String> {
+    let mut created: BTreeMap<String, LocalQueue> = BTreeMap::new();
+    let mut pending: Vec<&QueueDefinition> = definitions.iter().collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut waiting = Vec::new();
+        for definition in pending {
+            let dead_letter = match &definition.redrive {
+                Some((dlq, max)) => match created.get(dlq) {
+                    Some(queue) => Some((queue.arn.clone(), *max)),
+                    None => {
+                        waiting.push(definition);
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let name = format!("{prefix}-{}", definition.logical_id);
+            let mut request = sqs.create_queue().queue_name(&name);
+            if let Some(seconds) = visibility_override.or(definition.visibility_timeout) {
+                request = request.attributes(QueueAttributeName::VisibilityTimeout, seconds.to_string());
+            }
+            if let Some((arn, max)) = dead_letter {
+                let policy = json!({"deadLetterTargetArn": arn, "maxReceiveCount": max}).to_string();
+                request = request.attributes(QueueAttributeName::RedrivePolicy, policy);
+            }
+            let url = request
+                .send()
+                .await
+                .map_err(|e| format!("creating queue {name}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
+                .queue_url
+                .unwrap_or_default();
+            let attributes = sqs
+                .get_queue_attributes()
+                .queue_url(&url)
+                .attribute_names(QueueAttributeName::QueueArn)
+                .send()
+                .await
+                .map_err(|e| format!("reading queue {name}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
+            let arn =
+                attributes.attributes().and_then(|a| a.get(&QueueAttributeName::QueueArn)).cloned().unwrap_or_default();
+            created.insert(definition.logical_id.clone(), LocalQueue { url, arn });
+        }
+        if waiting.len() == before {
+            return Err("a queue's RedrivePolicy names a dead-letter queue the template does not define".into());
+        }
+        pending = waiting;
+    }
+    Ok(created)
+}
+
+/// Starts one poller per worker function; they run until the returned tasks are aborted.
+pub async fn start(
+    template: &Template,
+    queues: &BTreeMap<String, LocalQueue>,
+    table_name: &str,
+    settings: &HashMap<String, String>,
+) -> Result<Vec<JoinHandle<()>>, String> {
+    let config = aws_config::load_from_env().await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let mut tasks = Vec::new();
+    for function in &template.workers {
+        let worker = crm_workers::functions::by_name(&function.binary).ok_or_else(|| {
+            format!("template.yaml names worker `{}`, but crm_workers has none of that name", function.binary)
+        })?;
+        // The function's environment: the process's, the gateway's settings, and its queue references.
+        let mut environment = settings.clone();
+        for (variable, queue) in &function.queue_refs {
+            if let Some(local) = queues.get(queue) {
+                environment.insert(variable.clone(), local.url.clone());
+            }
+        }
+        environment.insert("TABLE_NAME".into(), table_name.to_owned());
+        let workers = Workers::from_lookup(|name| environment.get(name).cloned().or_else(|| std::env::var(name).ok()))
+            .await
+            .map_err(|e| e.to_string())?;
+        let workers = Arc::new(workers);
+        let task = match &function.trigger {
+            Trigger::TableStream { batch_size } => {
+                let streams = streams_client(&config);
+                let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+                tokio::spawn(poll_stream(
+                    streams,
+                    dynamodb,
+                    table_name.to_owned(),
+                    *batch_size,
+                    workers,
+                    worker,
+                    function.clone(),
+                ))
+            }
+            Trigger::Queue { queue, batch_size } => {
+                let local = queues.get(queue).ok_or_else(|| {
+                    format!("{} reads queue {queue}, which the template does not define", function.function)
+                })?;
+                tokio::spawn(poll_queue(sqs.clone(), local.clone(), *batch_size, workers, worker, function.clone()))
+            }
+        };
+        tasks.push(task);
+    }
+    Ok(tasks)
+}
+
+fn streams_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodbstreams::Client {
+    // DynamoDB Local serves its streams on the DynamoDB endpoint.
+    let endpoint =
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB_STREAMS").or_else(|_| std::env::var("AWS_ENDPOINT_URL_DYNAMODB")).ok();
+    let mut builder = aws_sdk_dynamodbstreams::config::Builder::from(config);
+    if let Some(endpoint) = endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    aws_sdk_dynamodbstreams::Client::from_conf(builder.build())
+}
+
+/// Reads the table's stream from its tip, shard by shard, and hands each batch of records to the worker.
+async fn poll_stream(
+    streams: aws_sdk_dynamodbstreams::Client,
+    dynamodb: aws_sdk_dynamodb::Client,
+    table: String,
+    batch_size: i32,
+    workers: Arc<Workers>,
+    worker: Worker,
+    function: WorkerFunction,
+) {
+    let stream_arn = loop {
+        match dynamodb.describe_table().table_name(&table).send().await {
+            Ok(output) => match output.table.and_then(|t| t.latest_stream_arn) {
+                Some(arn) => break arn,
+                None => {
+                    tracing::error!(%table, "the table has no stream; {} will not run", function.function);
+                    return;
+                }
+            },
+            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    };
+    let mut iterators: HashMap<String, Option<String>> = HashMap::new();
+    let mut first_scan = true;
+    loop {
+        if let Ok(description) = streams.describe_stream().stream_arn(&stream_arn).send().await {
+            for shard in description.stream_description.map(|d| d.shards.unwrap_or_default()).unwrap_or_default() {
+                let Some(shard_id) = shard.shard_id else { continue };
+                if iterators.contains_key(&shard_id) {
+                    continue;
+                }
+                // Shards present at start are read from their tip (what happened before is not news);
+                // shards that appear later are read from their beginning.
+                let start = if first_scan { ShardIteratorType::Latest } else { ShardIteratorType::TrimHorizon };
+                let iterator = streams
+                    .get_shard_iterator()
+                    .stream_arn(&stream_arn)
+                    .shard_id(&shard_id)
+                    .shard_iterator_type(start)
+                    .send()
+                    .await
+                    .ok()
+                    .and_then(|o| o.shard_iterator);
+                iterators.insert(shard_id, iterator);
+            }
+            first_scan = false;
+        }
+        let mut delivered = false;
+        for iterator in iterators.values_mut() {
+            let Some(current) = iterator.clone() else { continue };
+            let Ok(output) = streams.get_records().shard_iterator(&current).limit(batch_size).send().await else {
+                continue;
+            };
+            let records = output.records.unwrap_or_default();
+            if !records.is_empty() {
+                delivered = true;
+                let event =
+                    json!({"Records": records.iter().map(|r| stream_record(r, &stream_arn)).collect::<Vec<_>>()});
+                deliver(&workers, worker, &function, event).await;
+            }
+            *iterator = output.next_shard_iterator;
+        }
+        if !delivered {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// Invokes a stream worker, retrying a batch it reports failed a few times as Lambda would.
+async fn deliver(workers: &Workers, worker: Worker, function: &WorkerFunction, event: Value) {
+    for attempt in 1..=3 {
+        match worker(workers, event.clone()).await {
+            Ok(response) if batch_failures(&response).is_empty() => return,
+            Ok(response) => {
+                tracing::warn!(function = %function.function, attempt, failures = ?batch_failures(&response), "stream batch failed")
+            }
+            Err(error) => tracing::warn!(function = %function.function, attempt, %error, "stream batch failed"),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tracing::error!(function = %function.function, "giving up on a stream batch after 3 attempts");
+}
+
+fn batch_failures(response: &Value) -> Vec<String> {
+    response["batchItemFailures"]
+        .as_array()
+        .map(|failures| failures.iter().filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+/// Drains a queue into its worker: receives up to `batch_size` messages, invokes the worker with an SQS
+/// event, and deletes the messages it did not report failed. Failed ones reappear after their visibility
+/// timeout, and the queue's redrive policy moves them to its dead-letter queue in the end.
+async fn poll_queue(
+    sqs: aws_sdk_sqs::Client,
+    queue: LocalQueue,
+    batch_size: i32,
+    workers: Arc<Workers>,
+    worker: Worker,
+    function: WorkerFunction,
+) {
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(&queue.url)
+            .max_number_of_messages(batch_size.clamp(1, 10))
+            .wait_time_seconds(1)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await;
+        let messages = match received {
+            Ok(output) => output.messages.unwrap_or_default(),
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        if messages.is_empty() {
+            continue;
+        }
+        let records: Vec<Value> = messages.iter().map(|m| sqs_record(m, &queue.arn)).collect();
+        let failed = match worker(&workers, json!({"Records": records})).await {
+            Ok(response) if function.report_batch_item_failures => batch_failures(&response),
+            Ok(_) => Vec::new(),
+            Err(error) => {
+                tracing::warn!(function = %function.function, %error, "worker failed; the whole batch will be retried");
+                continue;
+            }
+        };
+        let done: Vec<DeleteMessageBatchRequestEntry> = messages
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !failed.iter().any(|f| Some(f.as_str()) == m.message_id()))
+            .filter_map(|(i, m)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(m.receipt_handle()?)
+                    .build()
+                    .ok()
+            })
+            .collect();
+        if !done.is_empty() {
+            let _ = sqs.delete_message_batch().queue_url(&queue.url).set_entries(Some(done)).send().await;
+        }
+    }
+}
+
+fn sqs_record(message: &aws_sdk_sqs::types::Message, queue_arn: &str) -> Value {
+    let attributes: Map<String, Value> = message
+        .attributes()
+        .map(|a| a.iter().map(|(k, v)| (k.as_str().to_owned(), Value::String(v.clone()))).collect())
+        .unwrap_or_default();
+    json!({
+        "messageId": message.message_id(),
+        "receiptHandle": message.receipt_handle(),
+        "body": message.body(),
+        "attributes": attributes,
+        "messageAttributes": {},
+        "md5OfBody": message.md5_of_body(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    })
+}
+
+fn stream_record(record: &aws_sdk_dynamodbstreams::types::Record, stream_arn: &str) -> Value {
+    let change = record.dynamodb();
+    let image = |item: Option<&HashMap<String, AttributeValue>>| -> Value {
+        Value::Object(item.map(|i| i.iter().map(|(k, v)| (k.clone(), attribute(v))).collect()).unwrap_or_default())
+    };
+    let mut dynamodb = json!({
+        "Keys": image(change.and_then(|c| c.keys.as_ref())),
+        "SequenceNumber": change.and_then(|c| c.sequence_number()),
+        "SizeBytes": change.and_then(|c| c.size_bytes()),
+        "StreamViewType": change.and_then(|c| c.stream_view_type()).map(|v| v.as_str().to_owned()),
+        "ApproximateCreationDateTime": change.and_then(|c| c.approximate_creation_date_time()).map(|t| t.secs() as f64),
+    });
+    if let Some(new) = change.and_then(|c| c.new_image.as_ref()) {
+        dynamodb["NewImage"] = image(Some(new));
+    }
+    if let Some(old) = change.and_then(|c| c.old_image.as_ref()) {
+        dynamodb["OldImage"] = image(Some(old));
+    }
+    json!({
+        "eventID": record.event_id(),
+        "eventName": record.event_name().map(|n| n.as_str().to_owned()),
+        "eventVersion": record.event_version(),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    })
+}
+
+/// An attribute value in DynamoDB's JSON form, as stream events carry it.
+fn attribute(value: &AttributeValue) -> Value {
+    let base64 =
+        |b: &aws_sdk_dynamodbstreams::primitives::Blob| base64::engine::general_purpose::STANDARD.encode(b.as_ref());
+    match value {
+        AttributeValue::S(s) => json!({"S": s}),
+        AttributeValue::N(n) => json!({"N": n}),
+        AttributeValue::B(b) => json!({"B": base64(b)}),
+        AttributeValue::Ss(v) => json!({"SS": v}),
+        AttributeValue::Ns(v) => json!({"NS": v}),
+        AttributeValue::Bs(v) => json!({"BS": v.iter().map(base64).collect::<Vec<_>>()}),
+        AttributeValue::M(m) => {
+            json!({"M": m.iter().map(|(k, v)| (k.clone(), attribute(v))).collect::<Map<String, Value>>()})
+        }
+        AttributeValue::L(l) => json!({"L": l.iter().map(attribute).collect::<Vec<_>>()}),
+        AttributeValue::Null(_) => json!({"NULL": true}),
+        AttributeValue::Bool(b) => json!({"BOOL": b}),
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_take_dynamodb_json_form() {
+        let nested = AttributeValue::M(HashMap::from([("n".to_owned(), AttributeValue::N("1".into()))]));
+        assert_eq!(attribute(&nested), json!({"M": {"n": {"N": "1"}}}));
+        assert_eq!(
+            attribute(&AttributeValue::L(vec![AttributeValue::Null(true), AttributeValue::Bool(false)])),
+            json!({"L": [{"NULL": true}, {"BOOL": false}]})
+        );
+    }
+}

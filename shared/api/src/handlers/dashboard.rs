@@ -1,0 +1,87 @@
+//! `GET /api/v1/dashboard?from=YYYY-MM-DD&to=YYYY-MM-DD`: lead and deal figures from the pre-computed
+//! statistics, in two or three concurrent reads and no counting of records. Sales sees its own figures;
+//! Admin and Manager the tenant's, and each owner's.
+
+use crate::app::App;
+use crate::http::{json, only_query_params, query_param};
+use crate::problem::ApiError;
+use crm_domain::stats::{Figures, Scope};
+use crm_domain::{Actor, UserId};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use time::{Date, Duration, OffsetDateTime};
+
+const DEFAULT_DAYS: i64 = 30;
+const MAX_DAYS: i64 = 366;
+
+#[derive(Debug, Serialize)]
+pub struct Dashboard {
+    pub from: String,
+    pub to: String,
+    /// `tenant`, or `owner` for a Sales user's own figures.
+    pub scope: &'static str,
+    pub figures: Figures,
+    /// Each owner's running totals (Admin and Manager only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owners: Option<Vec<OwnerFigures>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OwnerFigures {
+    pub owner_id: UserId,
+    pub figures: Figures,
+}
+
+fn date(req: &Request, name: &str) -> Result<Option<Date>, ApiError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    query_param(req, name)?
+        .map(|text| {
+            Date::parse(&text, &format)
+                .map_err(|_| ApiError::bad_request(name, format!("`{name}` must be a date like 2026-11-30")))
+        })
+        .transpose()
+}
+
+/// The inclusive date range asked for: by default the last 30 days.
+pub fn range(req: &Request) -> Result<(Date, Date), ApiError> {
+    let to = date(req, "to")?.unwrap_or_else(|| OffsetDateTime::now_utc().date());
+    let from = date(req, "from")?.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
+    if from > to {
+        return Err(ApiError::bad_request("from", "`from` must not be after `to`"));
+    }
+    if (to - from).whole_days() >= MAX_DAYS {
+        return Err(ApiError::bad_request("from", format!("the range may span at most {MAX_DAYS} days")));
+    }
+    Ok((from, to))
+}
+
+pub async fn dashboard(app: &App, actor: &Actor, from: Date, to: Date) -> Result<Dashboard, ApiError> {
+    let (from, to) = (from.to_string(), to.to_string());
+    let whole_tenant = actor.role.sees_whole_tenant();
+    let scope = if whole_tenant { Scope::Tenant } else { Scope::Owner(actor.user) };
+    let figures = app.table.stats_range(actor.tenant, scope, &from, &to);
+    let owners = async { if whole_tenant { app.table.owner_totals(actor.tenant).await.map(Some) } else { Ok(None) } };
+    let (range, owners) = tokio::join!(figures, owners);
+    let range = range?;
+    let owners = owners?.map(|owners| {
+        owners
+            .into_iter()
+            .map(|(owner_id, totals)| OwnerFigures { owner_id, figures: Figures::from_counters(&totals, &[], &[]) })
+            .collect()
+    });
+    Ok(Dashboard {
+        from,
+        to,
+        scope: if whole_tenant { "tenant" } else { "owner" },
+        figures: Figures::from_counters(&range.totals, &range.days, &range.months),
+        owners,
+    })
+}
+
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
+    let (actor, _) = app.authenticate(&req).await?;
+    only_query_params(&req, &["from", "to"])?;
+    let (from, to) = range(&req)?;
+    json(StatusCode::OK, &dashboard(app, &actor, from, to).await?)
+}

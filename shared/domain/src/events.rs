@@ -1,0 +1,235 @@
+//! Domain events: what changed, derived from a record's old and new image in the table's stream, and
+//! which queues care about each kind.
+
+use crate::customer::Customer;
+use crate::deal::{Deal, DealStage};
+use crate::lead::{Lead, LeadStatus};
+use crate::note::Note;
+use crate::{Record, TenantId};
+use serde::{Deserialize, Serialize};
+
+/// A record as it was or is, tagged with its kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "entity", rename_all = "lowercase")]
+pub enum Snapshot {
+    Lead(Lead),
+    Customer(Customer),
+    Deal(Deal),
+    Note(Note),
+}
+
+impl Snapshot {
+    pub fn entity_id(&self) -> String {
+        match self {
+            Snapshot::Lead(r) => r.id.to_string(),
+            Snapshot::Customer(r) => r.id.to_string(),
+            Snapshot::Deal(r) => r.id.to_string(),
+            Snapshot::Note(n) => n.id.to_string(),
+        }
+    }
+
+    fn owner(&self) -> Option<crate::UserId> {
+        match self {
+            Snapshot::Lead(r) => Some(r.owner()),
+            Snapshot::Customer(r) => Some(r.owner()),
+            Snapshot::Deal(r) => Some(r.owner()),
+            Snapshot::Note(_) => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventKind {
+    #[serde(rename = "lead.created")]
+    LeadCreated,
+    #[serde(rename = "lead.updated")]
+    LeadUpdated,
+    #[serde(rename = "lead.status_changed")]
+    LeadStatusChanged,
+    #[serde(rename = "lead.owner_changed")]
+    LeadOwnerChanged,
+    #[serde(rename = "lead.converted")]
+    LeadConverted,
+    #[serde(rename = "lead.deleted")]
+    LeadDeleted,
+    #[serde(rename = "customer.created")]
+    CustomerCreated,
+    #[serde(rename = "customer.updated")]
+    CustomerUpdated,
+    #[serde(rename = "customer.deleted")]
+    CustomerDeleted,
+    #[serde(rename = "deal.created")]
+    DealCreated,
+    #[serde(rename = "deal.updated")]
+    DealUpdated,
+    #[serde(rename = "deal.stage_changed")]
+    DealStageChanged,
+    #[serde(rename = "deal.won")]
+    DealWon,
+    #[serde(rename = "deal.lost")]
+    DealLost,
+    #[serde(rename = "deal.deleted")]
+    DealDeleted,
+    #[serde(rename = "note.added")]
+    NoteAdded,
+    #[serde(rename = "note.edited")]
+    NoteEdited,
+    #[serde(rename = "note.deleted")]
+    NoteDeleted,
+}
+
+impl EventKind {
+    pub fn name(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
+
+    pub fn queues(self) -> &'static [Queue] {
+        use EventKind::*;
+        use Queue::*;
+        match self {
+            LeadCreated | LeadUpdated | LeadStatusChanged | LeadOwnerChanged | LeadConverted => {
+                &[SlackNotify, StatsRollup, SearchIndex, ContactsSync]
+            }
+            DealWon | DealLost => &[SlackNotify, StatsRollup, SearchIndex],
+            LeadDeleted | CustomerCreated | CustomerUpdated | CustomerDeleted => {
+                &[StatsRollup, SearchIndex, ContactsSync]
+            }
+            DealCreated | DealUpdated | DealStageChanged | DealDeleted => &[StatsRollup, SearchIndex],
+            NoteAdded | NoteEdited | NoteDeleted => &[SearchIndex],
+        }
+    }
+}
+
+/// The queues fed by the events router; each is drained by its own function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Queue {
+    SlackNotify,
+    StatsRollup,
+    SearchIndex,
+    ContactsSync,
+}
+
+impl Queue {
+    pub const ALL: [Queue; 4] = [Queue::SlackNotify, Queue::StatsRollup, Queue::SearchIndex, Queue::ContactsSync];
+
+    /// The environment variable holding the queue's URL.
+    pub fn url_variable(self) -> &'static str {
+        match self {
+            Queue::SlackNotify => "SLACK_NOTIFY_QUEUE_URL",
+            Queue::StatsRollup => "STATS_ROLLUP_QUEUE_URL",
+            Queue::SearchIndex => "SEARCH_INDEX_QUEUE_URL",
+            Queue::ContactsSync => "CONTACTS_SYNC_QUEUE_URL",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainEvent {
+    /// Unique per change (the stream record's id): consumers use it to process each change once.
+    pub id: String,
+    pub tenant_id: TenantId,
+    pub kind: EventKind,
+    pub entity_id: String,
+    /// The record before and after the change (`None` before a creation, after a deletion).
+    pub old: Option<Snapshot>,
+    pub new: Option<Snapshot>,
+}
+
+impl DomainEvent {
+    /// The event a change of one record amounts to, or `None` when nothing happened.
+    pub fn from_change(id: String, tenant_id: TenantId, old: Option<Snapshot>, new: Option<Snapshot>) -> Option<Self> {
+        let kind = kind_of(old.as_ref(), new.as_ref())?;
+        let entity_id = new.as_ref().or(old.as_ref())?.entity_id();
+        Some(DomainEvent { id, tenant_id, kind, entity_id, old, new })
+    }
+
+    /// The owner of the record after the change (before it, for a deletion).
+    pub fn owner(&self) -> Option<crate::UserId> {
+        self.new.as_ref().or(self.old.as_ref()).and_then(Snapshot::owner)
+    }
+}
+
+fn kind_of(old: Option<&Snapshot>, new: Option<&Snapshot>) -> Option<EventKind> {
+    use EventKind::*;
+    Some(match (old, new) {
+        (None, Some(Snapshot::Lead(_))) => LeadCreated,
+        (None, Some(Snapshot::Customer(_))) => CustomerCreated,
+        (None, Some(Snapshot::Deal(_))) => DealCreated,
+        (None, Some(Snapshot::Note(_))) => NoteAdded,
+        (Some(Snapshot::Lead(_)), None) => LeadDeleted,
+        (Some(Snapshot::Customer(_)), None) => CustomerDeleted,
+        (Some(Snapshot::Deal(_)), None) => DealDeleted,
+        (Some(Snapshot::Note(_)), None) => NoteDeleted,
+        (Some(Snapshot::Lead(a)), Some(Snapshot::Lead(b))) if a != b => {
+            if b.status == LeadStatus::Converted && a.status != LeadStatus::Converted {
+                LeadConverted
+            } else if a.status != b.status {
+                LeadStatusChanged
+            } else if a.owner_id != b.owner_id {
+                LeadOwnerChanged
+            } else {
+                LeadUpdated
+            }
+        }
+        (Some(Snapshot::Customer(a)), Some(Snapshot::Customer(b))) if a != b => CustomerUpdated,
+        (Some(Snapshot::Deal(a)), Some(Snapshot::Deal(b))) if a != b => match (a.stage == b.stage, b.stage) {
+            (false, DealStage::Won) => DealWon,
+            (false, DealStage::Lost) => DealLost,
+            (false, _) => DealStageChanged,
+            (true, _) => DealUpdated,
+        },
+        (Some(Snapshot::Note(a)), Some(Snapshot::Note(b))) if a != b => NoteEdited,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Timestamp;
+    use crate::lead::{LeadPatch, NewLead};
+    use crate::record::{NewRecord, RecordPatch};
+
+    fn lead() -> Lead {
+        serde_json::from_str::<NewLead>(r#"{"name":"A"}"#)
+            .unwrap()
+            .validate(crate::UserId::new(), Timestamp::now())
+            .unwrap()
+    }
+
+    fn event(old: Option<Lead>, new: Option<Lead>) -> Option<EventKind> {
+        DomainEvent::from_change("e".into(), TenantId::new(), old.map(Snapshot::Lead), new.map(Snapshot::Lead))
+            .map(|e| e.kind)
+    }
+
+    #[test]
+    fn lead_changes_become_events() {
+        let a = lead();
+        let qualified = serde_json::from_str::<LeadPatch>(r#"{"status":"qualified"}"#)
+            .unwrap()
+            .apply(&a, Timestamp::now())
+            .unwrap()
+            .record;
+        let renamed =
+            serde_json::from_str::<LeadPatch>(r#"{"name":"B"}"#).unwrap().apply(&a, Timestamp::now()).unwrap().record;
+        let converted = qualified.convert(crate::CustomerId::new(), Timestamp::now()).unwrap().record;
+        assert_eq!(event(None, Some(a.clone())), Some(EventKind::LeadCreated));
+        assert_eq!(event(Some(a.clone()), Some(qualified.clone())), Some(EventKind::LeadStatusChanged));
+        assert_eq!(event(Some(a.clone()), Some(renamed)), Some(EventKind::LeadUpdated));
+        assert_eq!(event(Some(qualified), Some(converted)), Some(EventKind::LeadConverted));
+        assert_eq!(event(Some(a.clone()), None), Some(EventKind::LeadDeleted));
+        assert_eq!(event(Some(a.clone()), Some(a)), None);
+    }
+
+    #[test]
+    fn events_travel_as_json_and_name_their_queues() {
+        let e = DomainEvent::from_change("e1".into(), TenantId::new(), None, Some(Snapshot::Lead(lead()))).unwrap();
+        let json = serde_json::to_string(&e).unwrap();
+        assert!(json.contains(r#""kind":"lead.created""#) && json.contains(r#""entity":"lead""#));
+        assert_eq!(serde_json::from_str::<DomainEvent>(&json).unwrap(), e);
+        assert!(EventKind::DealWon.queues().contains(&Queue::SlackNotify));
+        assert!(!EventKind::DealCreated.queues().contains(&Queue::SlackNotify));
+        assert_eq!(EventKind::DealWon.name(), "deal.won");
+    }
+}

@@ -1,0 +1,238 @@
+//! Pre-computed statistics. Per scope (the tenant, or one owner) a partition `T#<t>#STATS#…` holds a totals
+//! item (`T`), day buckets (`D#YYYY-MM-DD`) and month buckets (`M#YYYY-MM`) of flat counters. Owner totals
+//! are also indexed (`T#<t>#STATS#OWNERS`) so a manager's dashboard lists every owner in one Query.
+
+use crate::Table;
+use crate::error::StoreError;
+use crate::keys::{Index, PK, SK, TTL};
+use crate::tx::{Cond, Item, OnFail, Tx, key, n, s};
+use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
+use crm_domain::stats::{Bucket, Counters, Deltas, Scope};
+use crm_domain::{TenantId, UserId};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How long an applied event is remembered, against redelivery.
+const EVENT_MEMORY_SECONDS: i64 = 7 * 24 * 60 * 60;
+const TOTALS: &str = "T";
+const META: [&str; 8] = [PK, SK, "gsi1pk", "gsi1sk", "scope", "tenant_id", "entity", TTL];
+
+fn scope_pk(tenant: TenantId, scope: Scope) -> String {
+    match scope {
+        Scope::Tenant => format!("T#{tenant}#STATS#ALL"),
+        Scope::Owner(owner) => format!("T#{tenant}#STATS#OWNER#{owner}"),
+    }
+}
+
+fn owners_index(tenant: TenantId) -> String {
+    format!("T#{tenant}#STATS#OWNERS")
+}
+
+fn bucket_sk(bucket: &Bucket) -> String {
+    match bucket {
+        Bucket::Totals => TOTALS.to_owned(),
+        Bucket::Day(day) => format!("D#{day}"),
+        Bucket::Month(month) => format!("M#{month}"),
+    }
+}
+
+fn counters(item: &Item) -> Counters {
+    item.iter()
+        .filter(|(name, _)| !META.contains(&name.as_str()))
+        .filter_map(|(name, value)| Some((name.clone(), value.as_n().ok()?.parse().ok()?)))
+        .collect()
+}
+
+/// Attributes that identify a stats item beyond its key, so it can be listed and read back.
+fn identity(tenant: TenantId, scope: Scope, bucket: &Bucket) -> Vec<(&'static str, String)> {
+    let mut attributes = vec![("tenant_id", tenant.to_string()), ("entity", "stats".to_owned())];
+    match (scope, bucket) {
+        (Scope::Owner(owner), Bucket::Totals) => {
+            attributes.push((Index::Gsi1.pk(), owners_index(tenant)));
+            attributes.push((Index::Gsi1.sk(), owner.to_string()));
+            attributes.push(("scope", owner.to_string()));
+        }
+        (Scope::Owner(owner), _) => attributes.push(("scope", owner.to_string())),
+        (Scope::Tenant, _) => attributes.push(("scope", "tenant".to_owned())),
+    }
+    attributes
+}
+
+/// A scope's figures for a date range: its totals, and its day and month buckets in the range.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatsRange {
+    pub totals: Counters,
+    pub days: Vec<(String, Counters)>,
+    pub months: Vec<(String, Counters)>,
+}
+
+impl Table {
+    /// Adds one event's counter changes, once: `Ok(false)` when the event was applied before.
+    pub async fn apply_stats(
+        &self,
+        tenant: TenantId,
+        event_id: &str,
+        deltas: &Deltas,
+        now_unix: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = Tx::new(self);
+        let marker_key = key(format!("T#{tenant}#STATS#EVENT#{event_id}"), "EVENT");
+        let mut marker = marker_key.clone();
+        marker.insert(TTL.to_owned(), n(now_unix + EVENT_MEMORY_SECONDS));
+        tx.put(marker, Some((Cond::absent(), OnFail::Duplicate)))?;
+        for ((scope, bucket), counters) in deltas {
+            let mut set = Vec::new();
+            let mut add = Vec::new();
+            let mut update = Cond::default();
+            for (i, (attribute, value)) in identity(tenant, *scope, bucket).into_iter().enumerate() {
+                set.push(format!("#i{i} = :i{i}"));
+                update = update.name(&format!("#i{i}"), attribute).value(&format!(":i{i}"), s(value));
+            }
+            for (i, (counter, delta)) in counters.iter().enumerate() {
+                add.push(format!("#c{i} :c{i}"));
+                update = update.name(&format!("#c{i}"), counter).value(&format!(":c{i}"), n(delta));
+            }
+            update.expr = format!("SET {} ADD {}", set.join(", "), add.join(", "));
+            tx.update(key(scope_pk(tenant, *scope), &bucket_sk(bucket)), update, None)?;
+        }
+        match tx.commit().await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Duplicate) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Every item of a partition whose sort key lies between `from` and `to`, following pages.
+    async fn query_between(&self, pk: String, from: String, to: String) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client()
+                .query()
+                .table_name(self.name())
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":pk", s(&pk))
+                .expression_attribute_values(":from", s(&from))
+                .expression_attribute_values(":to", s(&to))
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// A scope's totals and buckets between two days (inclusive), in two concurrent Queries: the days,
+    /// and the months together with the totals item (`M#…` sorts just before `T`).
+    pub async fn stats_range(
+        &self,
+        tenant: TenantId,
+        scope: Scope,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<StatsRange, StoreError> {
+        let pk = scope_pk(tenant, scope);
+        let (from_month, to_month) = (&from_day[..7.min(from_day.len())], &to_day[..7.min(to_day.len())]);
+        let days = self.query_between(pk.clone(), format!("D#{from_day}"), format!("D#{to_day}"));
+        let months_and_totals = self.query_between(pk, format!("M#{from_month}"), TOTALS.to_owned());
+        let (days, months_and_totals) = tokio::join!(days, months_and_totals);
+        let mut range = StatsRange::default();
+        for item in days? {
+            let sk = item.get(SK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            range.days.push((sk.trim_start_matches("D#").to_owned(), counters(&item)));
+        }
+        for item in months_and_totals? {
+            let sk = item.get(SK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            match sk.strip_prefix("M#") {
+                Some(month) if month <= to_month => range.months.push((month.to_owned(), counters(&item))),
+                Some(_) => {}
+                None if sk == TOTALS => range.totals = counters(&item),
+                None => {}
+            }
+        }
+        Ok(range)
+    }
+
+    /// Every owner's totals, in one Query of the owners index.
+    pub async fn owner_totals(&self, tenant: TenantId) -> Result<Vec<(UserId, Counters)>, StoreError> {
+        let mut owners = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client()
+                .query()
+                .table_name(self.name())
+                .index_name(Index::Gsi1.name())
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", Index::Gsi1.pk())
+                .expression_attribute_values(":pk", s(owners_index(tenant)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            for item in output.items.unwrap_or_default() {
+                let owner = item.get(Index::Gsi1.sk()).and_then(|v| v.as_s().ok()).and_then(|o| UserId::parse(o));
+                if let Some(owner) = owner {
+                    owners.push((owner, counters(&item)));
+                }
+            }
+            start = output.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(owners);
+            }
+        }
+    }
+
+    /// Replaces a tenant's statistics with `figures` (a rebuild): writes every computed item and deletes
+    /// stored ones that no longer have figures. Not atomic: events applied meanwhile may need another
+    /// rebuild, which is always safe to run.
+    pub async fn replace_stats(&self, tenant: TenantId, figures: &Deltas) -> Result<(), StoreError> {
+        let mut scopes: BTreeSet<Scope> = BTreeSet::from([Scope::Tenant]);
+        scopes.extend(self.owner_totals(tenant).await?.into_iter().map(|(owner, _)| Scope::Owner(owner)));
+        scopes.extend(figures.keys().map(|(scope, _)| *scope));
+        let mut stale: BTreeMap<(String, String), ()> = BTreeMap::new();
+        for scope in &scopes {
+            for item in self.query_between(scope_pk(tenant, *scope), "!".into(), "~".into()).await? {
+                let pk = item.get(PK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let sk = item.get(SK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                stale.insert((pk, sk), ());
+            }
+        }
+        let mut writes = Vec::new();
+        for ((scope, bucket), counters) in figures {
+            let (pk, sk) = (scope_pk(tenant, *scope), bucket_sk(bucket));
+            stale.remove(&(pk.clone(), sk.clone()));
+            let mut item = key(pk, &sk);
+            item.extend(identity(tenant, *scope, bucket).into_iter().map(|(k, v)| (k.to_owned(), s(v))));
+            item.extend(counters.iter().map(|(k, v)| (k.clone(), n(v))));
+            writes
+                .push(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build());
+        }
+        for (pk, sk) in stale.into_keys() {
+            writes.push(
+                WriteRequest::builder()
+                    .delete_request(DeleteRequest::builder().set_key(Some(key(pk, &sk))).build()?)
+                    .build(),
+            );
+        }
+        for chunk in writes.chunks(25) {
+            let mut pending: Vec<WriteRequest> = chunk.to_vec();
+            for attempt in 0.. {
+                let output = self.client().batch_write_item().request_items(self.name(), pending).send().await?;
+                pending = output.unprocessed_items.and_then(|mut u| u.remove(self.name())).unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt == 8 {
+                    return Err(StoreError::Backend("statistics rebuild: writes kept coming back unprocessed".into()));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+        }
+        Ok(())
+    }
+}

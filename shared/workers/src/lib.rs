@@ -1,0 +1,61 @@
+//! The functions behind the table's stream and the queues. The stream feeds the events router, which turns
+//! item changes into domain events and sends each to the queues that care (an outbox: request handlers
+//! never wait on a queue); each queue is drained by its own function. Every SQS function reports partial
+//! batch failures and is idempotent, since delivery is at least once.
+
+pub mod functions;
+pub mod lambda;
+pub mod rollup;
+pub mod router;
+
+use crm_domain::events::Queue;
+use crm_store::Table;
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+}
+
+/// Everything a worker builds once at start-up.
+pub struct Workers {
+    pub table: Table,
+    pub sqs: aws_sdk_sqs::Client,
+    pub http: reqwest::Client,
+    /// Queue URLs by queue; a queue without a URL is not deployed (yet) and gets no events.
+    pub queues: BTreeMap<Queue, String>,
+    /// Replaces `https://hooks.slack.com` in webhook URLs: tests point it at a local fake.
+    pub slack_base_url: Option<String>,
+}
+
+impl Workers {
+    /// Builds the workers' clients from settings looked up by name (environment variables in Lambda).
+    pub async fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let config = aws_config::load_from_env().await;
+        let table_name = lookup("TABLE_NAME").filter(|t| !t.is_empty()).ok_or(SettingsError::Missing("TABLE_NAME"))?;
+        let queues = Queue::ALL
+            .into_iter()
+            .filter_map(|queue| Some((queue, lookup(queue.url_variable()).filter(|u| !u.is_empty())?)))
+            .collect();
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Ok(Workers {
+            table: Table::new(aws_sdk_dynamodb_client(&config), table_name),
+            sqs: aws_sdk_sqs::Client::new(&config),
+            http,
+            queues,
+            slack_base_url: lookup("SLACK_BASE_URL").filter(|u| !u.is_empty()),
+        })
+    }
+
+    pub async fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok()).await
+    }
+}
+
+fn aws_sdk_dynamodb_client(config: &aws_config::SdkConfig) -> crm_store::DynamoDbClient {
+    crm_store::DynamoDbClient::new(config)
+}

@@ -1,0 +1,104 @@
+//! The events router: table stream records in, domain events out to the queues that care, in batches.
+//! A record whose events could not all be sent is reported as a batch item failure, so the stream
+//! retries from it; nothing is lost when a queue call fails.
+
+use crate::Workers;
+use aws_lambda_events::dynamodb::{Event, EventRecord};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use crm_domain::TenantId;
+use crm_domain::events::{DomainEvent, Queue, Snapshot};
+use lambda_runtime::Error;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn text(item: &serde_dynamo::Item, name: &str) -> Option<String> {
+    match item.get(name)? {
+        serde_dynamo::AttributeValue::S(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// The record or note an image holds, if it holds one.
+fn snapshot(sk: &str, image: &serde_dynamo::Item) -> Option<Snapshot> {
+    if image.is_empty() {
+        return None;
+    }
+    let item = image.clone();
+    let parsed = if sk == "RECORD" {
+        match text(image, "entity")?.as_str() {
+            "lead" => serde_dynamo::from_item(item).map(Snapshot::Lead),
+            "customer" => serde_dynamo::from_item(item).map(Snapshot::Customer),
+            "deal" => serde_dynamo::from_item(item).map(Snapshot::Deal),
+            _ => return None,
+        }
+    } else if sk.starts_with("NOTE#") {
+        serde_dynamo::from_item(item).map(Snapshot::Note)
+    } else {
+        return None;
+    };
+    parsed.map_err(|e| tracing::warn!(sk, error = %e, "unreadable image in the stream")).ok()
+}
+
+/// The domain event a stream record carries, if it is a change of a record or note.
+pub fn event_of(record: &EventRecord) -> Option<DomainEvent> {
+    let keys = &record.change.keys;
+    let (pk, sk) = (text(keys, "pk")?, text(keys, "sk")?);
+    let tenant = TenantId::parse(pk.strip_prefix("T#")?.split('#').next()?)?;
+    let old = snapshot(&sk, &record.change.old_image);
+    let new = snapshot(&sk, &record.change.new_image);
+    DomainEvent::from_change(record.event_id.clone(), tenant, old, new)
+}
+
+pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResponse, Error> {
+    // Messages per queue, each remembering which stream record it came from.
+    let mut outgoing: BTreeMap<Queue, Vec<(usize, String)>> = BTreeMap::new();
+    for (index, record) in event.records.iter().enumerate() {
+        let Some(domain_event) = event_of(record) else { continue };
+        let body = serde_json::to_string(&domain_event)?;
+        for queue in domain_event.kind.queues() {
+            if workers.queues.contains_key(queue) {
+                outgoing.entry(*queue).or_default().push((index, body.clone()));
+            }
+        }
+    }
+    let mut failed: BTreeSet<usize> = BTreeSet::new();
+    for (queue, messages) in outgoing {
+        let url = &workers.queues[&queue];
+        for chunk in messages.chunks(10) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, body))| {
+                    SendMessageBatchRequestEntry::builder().id(i.to_string()).message_body(body).build().ok()
+                })
+                .collect();
+            match workers.sqs.send_message_batch().queue_url(url).set_entries(Some(entries)).send().await {
+                Ok(output) => {
+                    for failure in output.failed() {
+                        if let Some((index, _)) = failure.id().parse::<usize>().ok().and_then(|i| chunk.get(i)) {
+                            failed.insert(*index);
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(?queue, error = %aws_sdk_sqs::error::DisplayErrorContext(&error), "sending events failed");
+                    failed.extend(chunk.iter().map(|(index, _)| *index));
+                }
+            }
+        }
+    }
+    // The stream retries from the earliest failed record, so reporting that one suffices; consumers are
+    // idempotent about events already sent.
+    let batch_item_failures = failed
+        .first()
+        .and_then(|index| event.records[*index].change.sequence_number.clone())
+        .map(|sequence| {
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = Some(sequence);
+            vec![failure]
+        })
+        .unwrap_or_default();
+    let mut response = DynamoDbEventResponse::default();
+    response.batch_item_failures = batch_item_failures;
+    Ok(response)
+}

@@ -1,0 +1,152 @@
+use crm_e2e::{Api, api, queue_url};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Polls the dashboard until `done` holds (the rollups run asynchronously), failing after 20 s.
+async fn dashboard_when(api: &Api, token: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let body = api.get("/api/v1/dashboard", token).await.expect(200).body;
+        if done(&body) {
+            return body;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the dashboard never caught up: {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn today() -> String {
+    let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let days = seconds.div_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[tokio::test]
+async fn changes_reach_the_dashboard_and_a_rebuild_agrees() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let sales = api.add_user(&tenant, "sales").await;
+    let admin = &tenant.admin.token;
+    let first = api.create_lead(admin, json!({"name": "A", "source": "web"})).await;
+    api.create_lead(admin, json!({"name": "B", "source": "web"})).await;
+    api.create_lead(&sales.token, json!({"name": "C", "source": "referral"})).await;
+    api.patch(&format!("/api/v1/leads/{}", first["id"].as_str().unwrap()), admin, json!({"status": "contacted"}))
+        .await
+        .expect(200);
+    let customer = api.post("/api/v1/customers", Some(admin), json!({"name": "Acme"})).await.expect(201).body;
+    let deal = api
+        .post("/api/v1/deals", Some(admin), json!({"name": "Big", "customer_id": customer["id"], "amount": {"amount_minor": 250000, "currency": "EUR"}}))
+        .await
+        .expect(201)
+        .body;
+    let deal_path = format!("/api/v1/deals/{}", deal["id"].as_str().unwrap());
+    api.patch(&deal_path, admin, json!({"stage": "negotiation"})).await.expect(200);
+    api.patch(&deal_path, admin, json!({"stage": "won"})).await.expect(200);
+
+    let incremental = dashboard_when(&api, admin, |d| {
+        let f = &d["figures"];
+        f["leads_total"] == 3
+            && f["leads_by_status"]["contacted"] == 1
+            && f["deals_by_stage"]["won"]["count"] == 1
+            && f["customers_total"] == 1
+    })
+    .await;
+    let figures = &incremental["figures"];
+    assert_eq!(incremental["scope"], "tenant");
+    assert_eq!(figures["leads_by_status"], json!({"contacted": 1, "new": 2}));
+    assert_eq!(figures["leads_by_source"], json!({"referral": 1, "web": 2}));
+    assert_eq!(figures["new_leads_per_day"], json!([{"date": today(), "count": 3}]));
+    assert_eq!(figures["deals_by_stage"], json!({"won": {"count": 1, "amount": {"EUR": 250000}}}));
+    assert_eq!(figures["won_per_month"][0]["amount"], json!({"EUR": 250000}));
+    assert_eq!(figures["conversion_rate"], 0.0);
+    let owners = incremental["owners"].as_array().unwrap();
+    let sales_figures = owners.iter().find(|o| o["owner_id"] == sales.id.as_str()).expect("the sales user's figures");
+    assert_eq!(sales_figures["figures"]["leads_total"], 1);
+
+    // Sales sees its own figures only.
+    let own = dashboard_when(&api, &sales.token, |d| d["figures"]["leads_total"] == 1).await;
+    assert_eq!(own["scope"], "owner");
+    assert!(own.get("owners").is_none());
+
+    // A rebuild from the records gives the same figures as the incremental rollups.
+    api.post("/api/v1/dashboard/rebuild", Some(&sales.token), json!({})).await.expect_problem(403, None);
+    let rebuilt = api.post("/api/v1/dashboard/rebuild", Some(admin), json!({})).await.expect(200).body;
+    assert_eq!(rebuilt["records"], 5);
+    let after = api.get("/api/v1/dashboard", admin).await.expect(200).body;
+    assert_eq!(after, incremental);
+
+    // Deleting moves the figures back down.
+    api.delete(&deal_path, admin).await.expect(204);
+    dashboard_when(&api, admin, |d| {
+        d["figures"]["deals_by_stage"] == json!({}) && d["figures"]["won_per_month"] == json!([])
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dashboard_ranges_are_checked() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let token = &tenant.admin.token;
+    api.get("/api/v1/dashboard?from=2026-13-01", token).await.expect_problem(400, Some("from"));
+    api.get("/api/v1/dashboard?from=2026-11-02&to=2026-11-01", token).await.expect_problem(400, Some("from"));
+    api.get("/api/v1/dashboard?from=2020-01-01&to=2026-01-01", token).await.expect_problem(400, Some("from"));
+    let empty = api.get("/api/v1/dashboard?from=2026-01-01&to=2026-01-31", token).await.expect(200).body;
+    assert_eq!(empty["from"], "2026-01-01");
+    assert_eq!(empty["figures"]["leads_total"], 0);
+}
+
+/// A message the rollup worker cannot read fails alone: the rest of its batch is applied, and after its
+/// retries it moves to the dead-letter queue.
+#[tokio::test]
+async fn a_poison_message_lands_in_the_dead_letter_queue() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let sqs = aws_sdk_sqs::Client::new(&aws_config::load_from_env().await);
+    let lead_id = "01JDA5Y2ZK8Q3W4E5R6T7Y8V9J";
+    let now = "2026-11-25T09:00:00.000Z";
+    let valid = json!({
+        "id": format!("poison-test-{}", tenant.id), "tenant_id": tenant.id, "kind": "lead.created", "entity_id": lead_id, "old": null,
+        "new": {"entity": "lead", "id": lead_id, "name": "Synthetic", "email": null, "phone": null, "company": null, "source": "batch",
+                "status": "new", "owner_id": tenant.admin.id, "tags": [], "estimated_value": null, "customer_id": null,
+                "converted_at": null, "created_at": now, "updated_at": now, "version": 1}
+    });
+    let poison = format!("poison {}", tenant.id);
+    let entries = [("poison", poison.clone()), ("valid", valid.to_string())]
+        .into_iter()
+        .map(|(id, body)| {
+            aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder().id(id).message_body(body).build().unwrap()
+        })
+        .collect();
+    sqs.send_message_batch().queue_url(queue_url("StatsRollupQueue")).set_entries(Some(entries)).send().await.unwrap();
+
+    dashboard_when(&api, &tenant.admin.token, |d| d["figures"]["leads_by_source"]["batch"] == 1).await;
+
+    let dead_letters = queue_url("StatsRollupDeadLetterQueue");
+    let started = Instant::now();
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(&dead_letters)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        let bodies: Vec<String> = received.messages().iter().filter_map(|m| m.body().map(str::to_owned)).collect();
+        if bodies.contains(&poison) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the poison message never reached the dead-letter queue");
+    }
+}
