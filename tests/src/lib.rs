@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The running gateway's URL and its local queues' URLs by logical id.
 struct Running {
     url: String,
+    slack: slack_fake::Requests,
     queues: std::collections::BTreeMap<String, String>,
 }
 
@@ -36,15 +37,17 @@ fn gateway() -> &'static Running {
             let runtime =
                 tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
             runtime.block_on(async move {
+                let (slack_base, slack) = slack_fake::start().await;
                 let mut options = crm_local_gateway::GatewayOptions::new(
                     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
                     ([127, 0, 0, 1], 0).into(),
                 );
                 options.queue_visibility_seconds = Some(1);
+                options.settings.insert("SLACK_BASE_URL".into(), slack_base);
                 match crm_local_gateway::start(options).await {
                     Ok(gateway) => {
                         let queues = gateway.queues.iter().map(|(name, q)| (name.clone(), q.url.clone())).collect();
-                        sender.send(Ok(Running { url: gateway.url(), queues })).ok();
+                        sender.send(Ok(Running { url: gateway.url(), slack, queues })).ok();
                         std::future::pending::<()>().await;
                     }
                     Err(error) => {
@@ -55,6 +58,81 @@ fn gateway() -> &'static Running {
         });
         receiver.recv().expect("gateway thread").unwrap_or_else(|e| panic!("local gateway did not start: {e}"))
     })
+}
+
+/// What the fake Slack received on webhook paths containing `fragment`, in order.
+pub fn slack_requests(fragment: &str) -> Vec<slack_fake::Received> {
+    gateway()
+        .slack
+        .lock()
+        .map(|r| r.iter().filter(|r| r.path.contains(fragment)).cloned().collect())
+        .unwrap_or_default()
+}
+
+pub mod slack_fake {
+    //! A stand-in for Slack's incoming webhooks. It records every request, and answers by the path:
+    //! `ratelimited` gets one 429 with `Retry-After: 2` first, `flaky` one 500 first, `broken` always
+    //! 404; anything else 200 `ok`.
+
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+    use serde_json::Value;
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    #[derive(Clone, Debug)]
+    pub struct Received {
+        pub path: String,
+        pub body: Value,
+        pub at: Instant,
+        pub status: u16,
+    }
+
+    pub type Requests = Arc<Mutex<Vec<Received>>>;
+
+    pub async fn start() -> (String, Requests) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the Slack fake");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let requests: Requests = Arc::default();
+        let recorded = requests.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let recorded = recorded.clone();
+                let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let recorded = recorded.clone();
+                    async move {
+                        let path = req.uri().path().to_owned();
+                        let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                        let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        let mut all = recorded.lock().expect("requests");
+                        let earlier = all.iter().filter(|r| r.path == path).count();
+                        let (status, retry_after) = match () {
+                            _ if path.contains("ratelimited") && earlier == 0 => (429, Some("2")),
+                            _ if path.contains("flaky") && earlier == 0 => (500, None),
+                            _ if path.contains("broken") => (404, None),
+                            _ => (200, None),
+                        };
+                        all.push(Received { path, body, at: Instant::now(), status });
+                        let mut response = hyper::Response::builder().status(status);
+                        if let Some(seconds) = retry_after {
+                            response = response.header("retry-after", seconds);
+                        }
+                        let text = if status == 404 { "no_service" } else { "ok" };
+                        Ok::<_, std::convert::Infallible>(
+                            response.body(Full::new(Bytes::from(text))).expect("response"),
+                        )
+                    }
+                });
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        (base, requests)
+    }
 }
 
 /// An HTTP response with its body parsed as JSON where it is JSON.

@@ -5,6 +5,7 @@ pub mod app;
 pub mod handlers;
 pub mod http;
 pub mod idempotency;
+pub mod integrations;
 pub mod lambda;
 pub mod passwords;
 pub mod problem;

@@ -59,6 +59,9 @@ routes!(
     tags_list => handlers::tags_list::handle,
     dashboard => handlers::dashboard::handle,
     dashboard_rebuild => handlers::dashboard_rebuild::handle,
+    integrations_slack_put => handlers::integrations_slack_put::handle,
+    integrations_slack_get => handlers::integrations_slack_get::handle,
+    integrations_slack_delete => handlers::integrations_slack_delete::handle,
 );
 
 pub fn by_name(name: &str) -> Option<Handler> {

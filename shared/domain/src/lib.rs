@@ -12,6 +12,7 @@ pub mod note;
 pub mod patch;
 pub mod policy;
 pub mod record;
+pub mod slack;
 pub mod stats;
 pub mod user;
 pub mod validation;

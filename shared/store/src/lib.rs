@@ -7,6 +7,7 @@ mod changes;
 mod cursor;
 mod error;
 mod idempotency;
+mod integrations;
 pub mod keys;
 mod notes;
 mod read;

@@ -7,6 +7,7 @@ pub mod functions;
 pub mod lambda;
 pub mod rollup;
 pub mod router;
+pub mod slack;
 
 use crm_domain::events::Queue;
 use crm_store::Table;

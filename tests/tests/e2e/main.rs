@@ -7,5 +7,6 @@ mod dashboard;
 mod errors;
 mod leads;
 mod matrix;
+mod slack;
 mod tenancy;
 mod users;
