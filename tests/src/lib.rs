@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The running gateway's URL and its local queues' URLs by logical id.
 struct Running {
     url: String,
+    ws_url: String,
     slack: slack_fake::Requests,
     queues: std::collections::BTreeMap<String, String>,
 }
@@ -19,6 +20,11 @@ static GATEWAY: OnceLock<Running> = OnceLock::new();
 
 fn gateway_url() -> &'static str {
     &gateway().url
+}
+
+/// The local WebSocket API's URL, `ws://127.0.0.1:<port>`.
+pub fn ws_url() -> &'static str {
+    &gateway().ws_url
 }
 
 /// The URL of one of the template's queues, by logical id (`StatsRollupQueue`, …).
@@ -47,7 +53,7 @@ fn gateway() -> &'static Running {
                 match crm_local_gateway::start(options).await {
                     Ok(gateway) => {
                         let queues = gateway.queues.iter().map(|(name, q)| (name.clone(), q.url.clone())).collect();
-                        sender.send(Ok(Running { url: gateway.url(), slack, queues })).ok();
+                        sender.send(Ok(Running { url: gateway.url(), ws_url: gateway.ws_url(), slack, queues })).ok();
                         std::future::pending::<()>().await;
                     }
                     Err(error) => {

@@ -46,11 +46,19 @@ async fn main() {
         let owners: Vec<UserId> = (0..3).map(|_| UserId::new()).collect();
         for n in 0..LEADS_PER_TENANT {
             let body = format!(r#"{{"name":"Lead {n}","source":"source-{}"}}"#, n % 5);
-            let lead = serde_json::from_str::<NewLead>(&body).unwrap().validate(owners[n % 3], Timestamp::now()).unwrap();
-            let contacted = serde_json::from_str::<LeadPatch>(r#"{"status":"contacted"}"#).unwrap().apply(&lead, Timestamp::now()).unwrap().record;
+            let lead =
+                serde_json::from_str::<NewLead>(&body).unwrap().validate(owners[n % 3], Timestamp::now()).unwrap();
+            let contacted = serde_json::from_str::<LeadPatch>(r#"{"status":"contacted"}"#)
+                .unwrap()
+                .apply(&lead, Timestamp::now())
+                .unwrap()
+                .record;
             let id = || ulid_text();
             creations.push(DomainEvent::from_change(id(), tenant, None, Some(Snapshot::Lead(lead.clone()))).unwrap());
-            changes.push(DomainEvent::from_change(id(), tenant, Some(Snapshot::Lead(lead)), Some(Snapshot::Lead(contacted))).unwrap());
+            changes.push(
+                DomainEvent::from_change(id(), tenant, Some(Snapshot::Lead(lead)), Some(Snapshot::Lead(contacted)))
+                    .unwrap(),
+            );
         }
     }
     let worker = crm_workers::functions::by_name("stats_rollup").unwrap();
@@ -79,7 +87,12 @@ async fn main() {
         worker(&workers, sqs_event(batch)).await.unwrap();
     }
     let seconds = started.elapsed().as_secs_f64();
-    println!("{:<20} {} events in {seconds:.2} s: {:.0} events/s", "redelivered", creations.len(), creations.len() as f64 / seconds);
+    println!(
+        "{:<20} {} events in {seconds:.2} s: {:.0} events/s",
+        "redelivered",
+        creations.len(),
+        creations.len() as f64 / seconds
+    );
 }
 
 fn ulid_text() -> String {

@@ -6,6 +6,7 @@ pub mod event;
 pub mod routing;
 pub mod table;
 pub mod template;
+pub mod websocket;
 pub mod workers;
 
 use crate::routing::select;
@@ -55,6 +56,8 @@ pub enum GatewayError {
 pub struct GatewayOptions {
     pub template: PathBuf,
     pub listen: SocketAddr,
+    /// Where the WebSocket API and its `@connections` endpoint listen.
+    pub ws_listen: SocketAddr,
     /// Settings for the worker functions beyond the process environment (e.g. `SLACK_BASE_URL`).
     pub settings: HashMap<String, String>,
     /// Overrides every queue's visibility timeout, so failed messages come back (and reach their
@@ -64,7 +67,8 @@ pub struct GatewayOptions {
 
 impl GatewayOptions {
     pub fn new(template: PathBuf, listen: SocketAddr) -> Self {
-        GatewayOptions { template, listen, settings: HashMap::new(), queue_visibility_seconds: None }
+        let ws_listen = SocketAddr::new(listen.ip(), if listen.port() == 0 { 0 } else { listen.port() + 1 });
+        GatewayOptions { template, listen, ws_listen, settings: HashMap::new(), queue_visibility_seconds: None }
     }
 }
 
@@ -85,6 +89,8 @@ struct State {
 
 pub struct RunningGateway {
     pub addr: SocketAddr,
+    pub ws_addr: SocketAddr,
+    ws_stop: Option<oneshot::Sender<()>>,
     pub routes: Vec<HttpRoute>,
     /// The local queues, by the template's logical ids.
     pub queues: std::collections::BTreeMap<String, workers::LocalQueue>,
@@ -98,10 +104,17 @@ impl RunningGateway {
         format!("http://{}", self.addr)
     }
 
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.ws_addr)
+    }
+
     /// Stops accepting, lets requests in flight finish (up to 10 s), then returns.
     pub async fn stop(mut self) {
         for poller in &self.pollers {
             poller.abort();
+        }
+        if let Some(stop) = self.ws_stop.take() {
+            let _ = stop.send(());
         }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -135,24 +148,49 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
             crm_api::routes::by_name(&route.binary).ok_or_else(|| GatewayError::UnknownBinary(route.binary.clone()))?;
         handlers.insert(route.route_key(), Route { definition: route.clone(), handler });
     }
+    let ws_listener = bind(options.ws_listen).await?;
+    let ws_addr =
+        ws_listener.local_addr().map_err(|source| GatewayError::Listen { addr: options.ws_listen, source })?;
+    let mut settings = settings;
+    settings.websocket_management_endpoint = Some(format!("http://{ws_addr}/{}", websocket::STAGE));
+    let aws = aws_config::load_from_env().await;
     let verifying = Settings { jwt_private_key: None, ..settings.clone() };
     let state = Arc::new(State {
         routes: template.routes.clone(),
         cors: template.cors.clone(),
         handlers,
-        issuing_app: Arc::new(App::new(table.clone(), &settings)?),
-        verifying_app: Arc::new(App::new(table, &verifying)?),
+        issuing_app: Arc::new(App::new(table.clone(), &settings, aws.clone())?),
+        verifying_app: Arc::new(App::new(table, &verifying, aws)?),
         next_request: AtomicU64::new(1),
     });
 
-    let listener = TcpListener::bind(options.listen).await.map_err(|source| match source.kind() {
-        std::io::ErrorKind::AddrInUse => GatewayError::AddressInUse { addr: options.listen },
-        _ => GatewayError::Listen { addr: options.listen, source },
-    })?;
+    let listener = bind(options.listen).await?;
     let addr = listener.local_addr().map_err(|source| GatewayError::Listen { addr: options.listen, source })?;
+    let ws_state = Arc::new(
+        websocket::WsState::new(&template.ws_routes, state.verifying_app.clone(), ws_addr)
+            .map_err(GatewayError::Workers)?,
+    );
+    let (ws_stop, ws_stopped) = oneshot::channel();
+    tokio::spawn(websocket::serve(ws_listener, ws_state, ws_stopped));
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(accept(listener, state, stopped));
-    Ok(RunningGateway { addr, routes: template.routes, queues, pollers, stop: Some(stop), task })
+    Ok(RunningGateway {
+        addr,
+        ws_addr,
+        ws_stop: Some(ws_stop),
+        routes: template.routes,
+        queues,
+        pollers,
+        stop: Some(stop),
+        task,
+    })
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, GatewayError> {
+    TcpListener::bind(addr).await.map_err(|source| match source.kind() {
+        std::io::ErrorKind::AddrInUse => GatewayError::AddressInUse { addr },
+        _ => GatewayError::Listen { addr, source },
+    })
 }
 
 async fn accept(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::Receiver<()>) {

@@ -16,7 +16,11 @@ fn options() -> Result<GatewayOptions, String> {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         match arg.as_str() {
             "--template" => options.template = PathBuf::from(value()?),
-            "--listen" => options.listen = value()?.parse().map_err(|e| format!("--listen: {e}"))?,
+            "--listen" => {
+                options.listen = value()?.parse().map_err(|e| format!("--listen: {e}"))?;
+                options.ws_listen = SocketAddr::new(options.listen.ip(), options.listen.port() + 1);
+            }
+            "--ws-listen" => options.ws_listen = value()?.parse().map_err(|e| format!("--ws-listen: {e}"))?,
             "--help" | "-h" => {
                 return Err("usage: crm-local-gateway [--template template.yaml] [--listen 127.0.0.1:3000]".into());
             }
@@ -50,7 +54,7 @@ async fn main() -> ExitCode {
     for (name, queue) in &gateway.queues {
         eprintln!("  queue   {name:<32} {}", queue.url);
     }
-    eprintln!("local gateway: serving {} (Ctrl-C stops)", gateway.url());
+    eprintln!("local gateway: serving {} and the WebSocket API on {} (Ctrl-C stops)", gateway.url(), gateway.ws_url());
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}

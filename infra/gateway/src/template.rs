@@ -63,8 +63,16 @@ pub struct WorkerFunction {
     pub queue_refs: Vec<(String, String)>,
 }
 
+/// A route of the WebSocket API and the binary serving it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WsRoute {
+    pub route_key: String,
+    pub binary: String,
+}
+
 #[derive(Debug)]
 pub struct Template {
+    pub ws_routes: Vec<WsRoute>,
     pub queues: Vec<QueueDefinition>,
     pub workers: Vec<WorkerFunction>,
     pub routes: Vec<HttpRoute>,
@@ -167,6 +175,18 @@ fn text(value: Option<&Value>) -> Option<String> {
     value?.as_str().map(str::to_owned)
 }
 
+/// The resources a `!Sub` string names as `${Name}` or `${Name.Attribute}`.
+fn sub_targets(value: Option<&Value>) -> Vec<String> {
+    let Some(Value::Tagged(tagged)) = value else { return Vec::new() };
+    let Some(text) = tagged.value.as_str().filter(|_| tagged.tag == "!Sub") else { return Vec::new() };
+    text.split("${")
+        .skip(1)
+        .filter_map(|rest| rest.split('}').next())
+        .map(|name| name.split('.').next().unwrap_or(name).to_owned())
+        .filter(|name| !name.starts_with("AWS::"))
+        .collect()
+}
+
 /// The target of `!Ref X`, or the resource of `!GetAtt X.Attribute`.
 fn intrinsic_target(value: Option<&Value>, tag: &str) -> Option<String> {
     match value? {
@@ -204,6 +224,9 @@ impl Template {
         let mut routes = Vec::new();
         let mut binaries = Vec::new();
         let mut tables = Vec::new();
+        let mut ws_route_targets = Vec::new();
+        let mut integrations: BTreeMap<String, String> = BTreeMap::new();
+        let mut function_binaries: BTreeMap<String, String> = BTreeMap::new();
         let mut cors = None;
         let mut queues = Vec::new();
         let mut workers = Vec::new();
@@ -213,6 +236,19 @@ impl Template {
             match field(resource, "Type").and_then(Value::as_str) {
                 Some("AWS::DynamoDB::Table") => {
                     tables.push(field(resource, "Properties").cloned().unwrap_or(Value::Null))
+                }
+                Some("AWS::ApiGatewayV2::Route") => {
+                    let props = field(resource, "Properties");
+                    let route_key = text(props.and_then(|p| field(p, "RouteKey")))
+                        .ok_or_else(|| TemplateError::Shape(format!("{name}: a WebSocket route without RouteKey")))?;
+                    let integration = sub_targets(props.and_then(|p| field(p, "Target"))).into_iter().next();
+                    ws_route_targets.push((name.clone(), route_key, integration));
+                }
+                Some("AWS::ApiGatewayV2::Integration") => {
+                    let uri = field(resource, "Properties").and_then(|p| field(p, "IntegrationUri"));
+                    if let Some(function) = sub_targets(uri).into_iter().next() {
+                        integrations.insert(name.clone(), function);
+                    }
                 }
                 Some("AWS::SQS::Queue") => {
                     let props = field(resource, "Properties");
@@ -293,6 +329,7 @@ impl Template {
                             issues_tokens,
                         });
                     }
+                    function_binaries.insert(name.clone(), binary.clone());
                     binaries.push(binary);
                 }
                 _ => {}
@@ -302,7 +339,19 @@ impl Template {
             TemplateError::Shape(format!("expected exactly one AWS::DynamoDB::Table, found {}", t.len()))
         })?;
         let table = serde_yaml_ng::from_value(table)?;
-        Ok(Template { queues, workers, routes, cors, binaries, table })
+        let ws_routes = ws_route_targets
+            .into_iter()
+            .map(|(name, route_key, integration)| {
+                let binary = integration
+                    .and_then(|i| integrations.get(&i))
+                    .and_then(|f| function_binaries.get(f))
+                    .ok_or_else(|| {
+                        TemplateError::Shape(format!("{name}: its Target does not lead to a function's integration"))
+                    })?;
+                Ok(WsRoute { route_key, binary: binary.clone() })
+            })
+            .collect::<Result<Vec<_>, TemplateError>>()?;
+        Ok(Template { ws_routes, queues, workers, routes, cors, binaries, table })
     }
 }
 
@@ -390,6 +439,9 @@ Resources:
         assert!(template.routes.iter().any(|r| r.route_key() == "POST /api/v1/auth/sign_in" && r.issues_tokens));
         assert!(template.routes.iter().any(|r| r.route_key() == "GET /api/v1/leads" && !r.issues_tokens));
         assert_eq!(template.table.global_secondary_indexes.len(), 3);
+        let ws: Vec<(&str, &str)> =
+            template.ws_routes.iter().map(|r| (r.route_key.as_str(), r.binary.as_str())).collect();
+        assert!(ws.contains(&("$connect", "ws_connect")) && ws.contains(&("sendMessage", "ws_send_message")), "{ws:?}");
         let cors = template.cors.expect("CORS configuration");
         assert_eq!(cors.allowed_origin("http://localhost:5173").as_deref(), Some("*"));
     }

@@ -21,6 +21,8 @@ pub struct Settings {
     pub jwt_audience: String,
     pub access_token_seconds: i64,
     pub refresh_token_seconds: i64,
+    /// Where functions outside the WebSocket API post to its connections (`https://{api}.execute-api…/{stage}`).
+    pub websocket_management_endpoint: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,19 +53,23 @@ impl Settings {
             jwt_audience: std::env::var("JWT_AUDIENCE").unwrap_or_else(|_| "serverless-crm-api".into()),
             access_token_seconds: seconds("ACCESS_TOKEN_SECONDS", DEFAULT_ACCESS_TOKEN_SECONDS)?,
             refresh_token_seconds: seconds("REFRESH_TOKEN_SECONDS", DEFAULT_REFRESH_TOKEN_SECONDS)?,
+            websocket_management_endpoint: std::env::var("WEBSOCKET_MANAGEMENT_ENDPOINT")
+                .ok()
+                .filter(|v| !v.is_empty()),
         })
     }
 }
 
 pub struct App {
     pub table: Table,
+    pub chat: crm_chat::Chat,
     pub verifier: TokenVerifier,
     pub issuer: Option<TokenIssuer>,
     pub refresh_token_seconds: i64,
 }
 
 impl App {
-    pub fn new(table: Table, settings: &Settings) -> Result<Self, SettingsError> {
+    pub fn new(table: Table, settings: &Settings, aws: aws_config::SdkConfig) -> Result<Self, SettingsError> {
         let verifier =
             TokenVerifier::new(settings.jwt_public_key.as_bytes(), &settings.jwt_issuer, &settings.jwt_audience)?;
         let issuer = settings
@@ -78,21 +84,36 @@ impl App {
                 )
             })
             .transpose()?;
-        Ok(App { table, verifier, issuer, refresh_token_seconds: settings.refresh_token_seconds })
+        let chat = crm_chat::Chat::new(table.clone(), aws, settings.websocket_management_endpoint.clone());
+        Ok(App { table, chat, verifier, issuer, refresh_token_seconds: settings.refresh_token_seconds })
     }
 
     /// Builds the app from the Lambda environment: settings from variables, the DynamoDB client from
     /// the standard AWS configuration chain.
     pub async fn from_env() -> Result<Self, SettingsError> {
         let settings = Settings::from_env()?;
-        let table = Table::from_env(settings.table_name.clone()).await;
-        App::new(table, &settings)
+        let aws = aws_config::load_from_env().await;
+        let table = Table::new(crm_store::DynamoDbClient::new(&aws), settings.table_name.clone());
+        App::new(table, &settings, aws)
     }
 
     pub fn issuer(&self) -> Result<&TokenIssuer, ApiError> {
         self.issuer
             .as_ref()
             .ok_or_else(|| ApiError::Internal("this function was deployed without JWT_PRIVATE_KEY".into()))
+    }
+
+    /// The active user a bearer token names, as `authenticate` checks it, for tokens that do not come in
+    /// an `Authorization` header (a WebSocket connect).
+    pub async fn user_of_token(&self, token: &str) -> Result<(Actor, User), ApiError> {
+        let TokenSubject { tenant, user, .. } =
+            self.verifier.verify(token.trim()).ok_or(ApiError::Unauthorized("the token is invalid or expired"))?;
+        match self.table.user(tenant, user).await? {
+            Some(stored) if stored.user.is_active() => {
+                Ok((Actor { tenant, user, role: stored.user.role }, stored.user))
+            }
+            _ => Err(ApiError::Unauthorized("the token's user no longer has access")),
+        }
     }
 
     /// The caller of a request: a valid bearer token whose user still exists and is active. The role
@@ -105,15 +126,6 @@ impl App {
             .ok()
             .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
             .ok_or(ApiError::Unauthorized("the Authorization header must be `Bearer <token>`"))?;
-        let TokenSubject { tenant, user, .. } =
-            self.verifier.verify(token.trim()).ok_or(ApiError::Unauthorized("the token is invalid or expired"))?;
-        let stored = self.table.user(tenant, user).await?;
-        match stored {
-            Some(stored) if stored.user.is_active() => {
-                let actor = Actor { tenant, user, role: stored.user.role };
-                Ok((actor, stored.user))
-            }
-            _ => Err(ApiError::Unauthorized("the token's user no longer has access")),
-        }
+        self.user_of_token(token).await
     }
 }

@@ -13,6 +13,7 @@ pub mod records;
 pub mod routes;
 pub mod sessions;
 pub mod tokens;
+pub mod ws;
 
 pub use app::{App, Settings};
 pub use problem::ApiError;

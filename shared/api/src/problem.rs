@@ -168,6 +168,17 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crm_chat::ChatError> for ApiError {
+    fn from(error: crm_chat::ChatError) -> Self {
+        match error {
+            crm_chat::ChatError::NotFound => ApiError::NotFound,
+            crm_chat::ChatError::Forbidden(why) => ApiError::Forbidden(why.to_owned()),
+            crm_chat::ChatError::Invalid(invalid) => invalid.into(),
+            crm_chat::ChatError::Store(store) => store.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,6 +62,12 @@ routes!(
     integrations_slack_put => handlers::integrations_slack_put::handle,
     integrations_slack_get => handlers::integrations_slack_get::handle,
     integrations_slack_delete => handlers::integrations_slack_delete::handle,
+    channels_list => handlers::channels_list::handle,
+    channels_create => handlers::channels_create::handle,
+    channels_members_add => handlers::channels_members_add::handle,
+    messages_list => handlers::messages_list::handle,
+    messages_create => handlers::messages_create::handle,
+    presence_list => handlers::presence_list::handle,
 );
 
 pub fn by_name(name: &str) -> Option<Handler> {

@@ -56,6 +56,8 @@ ulid_id!(LeadId);
 ulid_id!(CustomerId);
 ulid_id!(DealId);
 ulid_id!(NoteId);
+ulid_id!(ChannelId);
+ulid_id!(MessageId);
 ulid_id!(ActivityId);
 ulid_id!(
     /// A refresh-token family: one sign-in and every token rotated from it.

@@ -1,6 +1,7 @@
 //! The CRM's types and rules, free of I/O so they can be tested directly.
 
 pub mod activity;
+pub mod chat;
 pub mod clock;
 mod contact;
 pub mod customer;
@@ -17,7 +18,7 @@ pub mod stats;
 pub mod user;
 pub mod validation;
 
-pub use ids::{ActivityId, CustomerId, DealId, LeadId, NoteId, SessionId, TenantId, UserId};
+pub use ids::{ActivityId, ChannelId, CustomerId, DealId, LeadId, MessageId, NoteId, SessionId, TenantId, UserId};
 pub use policy::{Actor, Denied, Role};
 pub use record::{Record, RecordId, RecordKind};
 pub use validation::{FieldError, Invalid};

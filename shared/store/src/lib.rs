@@ -4,6 +4,7 @@
 
 mod activity;
 mod changes;
+mod chat;
 mod cursor;
 mod error;
 mod idempotency;
@@ -19,6 +20,7 @@ mod tx;
 mod users;
 
 pub use changes::Changes;
+pub use chat::Connection;
 pub use cursor::{Page, PageRequest};
 pub use error::StoreError;
 pub use idempotency::{IDEMPOTENCY_WINDOW_SECONDS, IdempotencyClaim, IdempotencyRecord};

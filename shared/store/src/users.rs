@@ -137,3 +137,24 @@ impl Table {
         tx.commit().await
     }
 }
+
+impl Table {
+    /// Which of these users exist in the tenant (one BatchGetItem per 100).
+    pub async fn users_exist(&self, tenant: TenantId, users: &[UserId]) -> Result<Vec<UserId>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in users.chunks(100) {
+            let keys: Vec<_> = chunk.iter().map(|u| key(keys::user(tenant, *u), keys::sk::USER)).collect();
+            let attributes = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .projection_expression("id")
+                .build()?;
+            let output = self.client().batch_get_item().request_items(self.name(), attributes).send().await?;
+            for item in output.responses.and_then(|mut r| r.remove(self.name())).unwrap_or_default() {
+                if let Some(id) = item.get("id").and_then(|v| v.as_s().ok()).and_then(|id| UserId::parse(id)) {
+                    found.push(id);
+                }
+            }
+        }
+        Ok(found)
+    }
+}

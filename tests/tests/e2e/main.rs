@@ -2,6 +2,7 @@
 //! Run with `bash infra/test.sh`.
 
 mod auth;
+mod chat;
 mod crm;
 mod dashboard;
 mod errors;

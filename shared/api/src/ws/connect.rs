@@ -1,0 +1,48 @@
+//! `$connect`: authenticates the access token and records the connection under its tenant and user.
+//! The token comes as `?token=<access token>` or, for browsers that cannot set headers, as the
+//! subprotocol list `Sec-WebSocket-Protocol: bearer, <access token>` (answered with `bearer`). Nothing is
+//! posted from here: the connection is not open yet. Its first heartbeat announces the user online.
+
+use crate::app::App;
+use crate::ws::status;
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use crm_domain::chat::CONNECTION_TTL_SECONDS;
+use crm_domain::clock::Timestamp;
+use crm_store::Connection;
+use http::HeaderValue;
+
+const PROTOCOL: &str = "bearer";
+
+/// The token, and whether it came as a subprotocol (which must then be echoed).
+fn token(event: &ApiGatewayWebsocketProxyRequest) -> Option<(String, bool)> {
+    if let Some(token) = event.query_string_parameters.first("token") {
+        return Some((token.to_owned(), false));
+    }
+    let protocols = event.headers.get("sec-websocket-protocol")?.to_str().ok()?;
+    let mut parts = protocols.split(',').map(str::trim);
+    (parts.next()? == PROTOCOL).then(|| parts.next().map(|t| (t.to_owned(), true)))?
+}
+
+pub async fn handle(app: &App, event: ApiGatewayWebsocketProxyRequest) -> ApiGatewayProxyResponse {
+    let Some(connection_id) = event.request_context.connection_id.clone() else { return status(400) };
+    let Some((token, as_protocol)) = token(&event) else { return status(401) };
+    let Ok((actor, _)) = app.user_of_token(&token).await else { return status(401) };
+    let now = Timestamp::now();
+    let connection = Connection {
+        connection_id,
+        tenant_id: actor.tenant,
+        user_id: actor.user,
+        connected_at: now.rfc3339(),
+        expires_at: now.unix_seconds() + CONNECTION_TTL_SECONDS,
+        announced: false,
+    };
+    if let Err(error) = app.table.put_connection(&connection).await {
+        tracing::error!(%error, "could not record a connection");
+        return status(500);
+    }
+    let mut response = status(200);
+    if as_protocol {
+        response.headers.insert("sec-websocket-protocol", HeaderValue::from_static(PROTOCOL));
+    }
+    response
+}

@@ -1,0 +1,274 @@
+//! Team chat over the WebSocket API: connections and presence, channels and messages, and the fan-out that
+//! posts events to every relevant connection through the API Gateway Management API, concurrently. A
+//! connection API Gateway reports gone (410) is deleted on the spot.
+
+use aws_sdk_apigatewaymanagement::Client;
+use aws_sdk_apigatewaymanagement::primitives::Blob;
+use crm_domain::chat::{ClientFrame, Membership, Message, PresenceStatus, SendMessage, ServerEvent};
+use crm_domain::clock::Timestamp;
+use crm_domain::policy::Denied;
+use crm_domain::validation::Invalid;
+use crm_domain::{ChannelId, MessageId, TenantId, UserId};
+use crm_store::{Connection, StoreError, Table};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<Denied> for ChatError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Forbidden(why) => ChatError::Forbidden(why),
+            Denied::Hidden => ChatError::NotFound,
+        }
+    }
+}
+
+/// The chat service: the table and a way to reach connections.
+#[derive(Clone)]
+pub struct Chat {
+    pub table: Table,
+    config: Arc<aws_config::SdkConfig>,
+    /// From `WEBSOCKET_MANAGEMENT_ENDPOINT`; without it, WebSocket routes use their event's domain and
+    /// stage, and HTTP routes store messages without pushing them.
+    configured: Option<Client>,
+}
+
+/// Who is acting, from a token or a connection.
+#[derive(Clone, Copy, Debug)]
+pub struct Member {
+    pub tenant: TenantId,
+    pub user: UserId,
+}
+
+impl Chat {
+    pub fn new(table: Table, config: aws_config::SdkConfig, endpoint: Option<String>) -> Self {
+        let configured = endpoint.filter(|e| !e.is_empty()).map(|e| management_client(&config, &e));
+        Chat { table, config: Arc::new(config), configured }
+    }
+
+    pub async fn from_env(table: Table) -> Self {
+        let config = aws_config::load_from_env().await;
+        Chat::new(table, config, std::env::var("WEBSOCKET_MANAGEMENT_ENDPOINT").ok())
+    }
+
+    /// The management client: the configured one, or one for the endpoint a WebSocket event came through.
+    pub fn client(&self, event_endpoint: Option<&str>) -> Option<Client> {
+        self.configured.clone().or_else(|| event_endpoint.map(|e| management_client(&self.config, e)))
+    }
+
+    /// Posts `event` to each connection concurrently; answers how many took it. A connection that is
+    /// gone is deleted.
+    pub async fn push(
+        &self,
+        client: &Client,
+        connections: impl IntoIterator<Item = Connection>,
+        event: &ServerEvent,
+    ) -> usize {
+        let data = event.to_json();
+        let mut posts = JoinSet::new();
+        for connection in connections {
+            let (client, table, data) = (client.clone(), self.table.clone(), data.clone());
+            posts.spawn(async move {
+                let sent = client.post_to_connection().connection_id(&connection.connection_id).data(Blob::new(data)).send().await;
+                match sent {
+                    Ok(_) => true,
+                    Err(error) if error.as_service_error().is_some_and(|e| e.is_gone_exception()) => {
+                        if let Err(error) = table.delete_connection(connection.tenant_id, &connection.connection_id).await {
+                            tracing::warn!(connection = %connection.connection_id, %error, "could not delete a gone connection");
+                        }
+                        false
+                    }
+                    Err(error) => {
+                        let error = aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&error);
+                        tracing::warn!(connection = %connection.connection_id, %error, "post to connection failed");
+                        false
+                    }
+                }
+            });
+        }
+        posts.join_all().await.into_iter().filter(|sent| *sent).count()
+    }
+
+    async fn connections(&self, tenant: TenantId, user: Option<UserId>) -> Result<Vec<Connection>, ChatError> {
+        Ok(self.table.live_connections(tenant, user, Timestamp::now().unix_seconds()).await?)
+    }
+
+    /// A channel the member belongs to (or, for reading a team channel, may read).
+    async fn membership(&self, member: Member, channel: ChannelId) -> Result<Option<Membership>, ChatError> {
+        Ok(self.table.membership(member.tenant, channel, member.user).await?)
+    }
+
+    /// Stores a message, counts it unread for the other members, and pushes it to every connection of
+    /// the members and of mentioned users, except the sending connection (which gets an ack instead).
+    pub async fn send(
+        &self,
+        client: Option<&Client>,
+        member: Member,
+        input: SendMessage,
+        from_connection: Option<&str>,
+    ) -> Result<Message, ChatError> {
+        let channel = self.table.channel(member.tenant, input.channel_id).await?.ok_or(ChatError::NotFound)?;
+        let membership = self.membership(member, channel.id).await?;
+        channel.may_post(membership.is_some())?;
+        let mut message = Message::new(channel.id, member.user, &input.body, Timestamp::now())?;
+        let members: BTreeSet<UserId> =
+            self.table.channel_members(member.tenant, channel.id).await?.into_iter().map(|m| m.user_id).collect();
+        // Only users of this tenant can be mentioned; in a direct conversation, only its two.
+        let tenant_users = self.table.users_exist(member.tenant, &message.mentions).await?;
+        message.mentions.retain(|u| {
+            tenant_users.contains(u) && (channel.kind == crm_domain::chat::ChannelKind::Team || members.contains(u))
+        });
+        self.table.put_message(member.tenant, &message).await?;
+
+        let mut unread = JoinSet::new();
+        for user in members.iter().filter(|u| **u != member.user) {
+            let (table, tenant, channel, user) = (self.table.clone(), member.tenant, channel.id, *user);
+            unread.spawn(async move { table.bump_unread(tenant, channel, user).await });
+        }
+        for result in unread.join_all().await {
+            if let Err(error) = result {
+                tracing::warn!(%error, "unread count not bumped");
+            }
+        }
+        if let Some(client) = client {
+            let connections = self.connections(member.tenant, None).await?;
+            let (to_members, to_mentioned): (Vec<Connection>, Vec<Connection>) = connections
+                .into_iter()
+                .filter(|c| Some(c.connection_id.as_str()) != from_connection)
+                .filter(|c| members.contains(&c.user_id) || message.mentions.contains(&c.user_id))
+                .partition(|c| !message.mentions.contains(&c.user_id));
+            let plain = ServerEvent::Message { message: message.clone(), mentioned: false };
+            let mentioned = ServerEvent::Message { message: message.clone(), mentioned: true };
+            tokio::join!(self.push(client, to_members, &plain), self.push(client, to_mentioned, &mentioned));
+        }
+        Ok(message)
+    }
+
+    /// Tells the channel's other members' connections that the member is typing.
+    pub async fn typing(&self, client: &Client, member: Member, channel: ChannelId) -> Result<(), ChatError> {
+        let channel = self.table.channel(member.tenant, channel).await?.ok_or(ChatError::NotFound)?;
+        channel.may_post(self.membership(member, channel.id).await?.is_some())?;
+        let members: BTreeSet<UserId> =
+            self.table.channel_members(member.tenant, channel.id).await?.into_iter().map(|m| m.user_id).collect();
+        let connections = self.connections(member.tenant, None).await?;
+        let others = connections.into_iter().filter(|c| c.user_id != member.user && members.contains(&c.user_id));
+        self.push(client, others, &ServerEvent::Typing { channel_id: channel.id, user_id: member.user }).await;
+        Ok(())
+    }
+
+    /// Clears the member's unread count of a channel and tells the channel's connections.
+    pub async fn mark_read(
+        &self,
+        client: Option<&Client>,
+        member: Member,
+        channel: ChannelId,
+        message: Option<MessageId>,
+    ) -> Result<(), ChatError> {
+        if self.membership(member, channel).await?.is_none() {
+            return Err(ChatError::NotFound);
+        }
+        self.table.mark_read(member.tenant, channel, member.user, message).await?;
+        if let Some(client) = client {
+            let members: BTreeSet<UserId> =
+                self.table.channel_members(member.tenant, channel).await?.into_iter().map(|m| m.user_id).collect();
+            let connections = self.connections(member.tenant, None).await?;
+            let event = ServerEvent::Read { channel_id: channel, user_id: member.user, message_id: message };
+            self.push(client, connections.into_iter().filter(|c| members.contains(&c.user_id)), &event).await;
+        }
+        Ok(())
+    }
+
+    /// A heartbeat: keeps the connection alive, and the first one of a connection announces its user
+    /// online to the tenant if no other connection of the user did.
+    pub async fn heartbeat(
+        &self,
+        client: &Client,
+        member: Member,
+        connection: &str,
+        ttl_seconds: i64,
+    ) -> Result<(), ChatError> {
+        let expires = Timestamp::now().unix_seconds() + ttl_seconds;
+        let was_announced = self.table.refresh_connection(member.tenant, connection, expires).await?;
+        if was_announced {
+            return Ok(());
+        }
+        let others = self.connections(member.tenant, Some(member.user)).await?;
+        if others.iter().any(|c| c.connection_id != connection && c.announced) {
+            return Ok(());
+        }
+        let tenant_connections = self.connections(member.tenant, None).await?;
+        self.push(
+            client,
+            tenant_connections,
+            &ServerEvent::Presence { user_id: member.user, status: PresenceStatus::Online },
+        )
+        .await;
+        Ok(())
+    }
+
+    /// A connection ended: forget it, and announce its user offline if it was the user's last.
+    pub async fn depart(&self, client: Option<&Client>, member: Member, connection: &str) -> Result<(), ChatError> {
+        self.table.delete_connection(member.tenant, connection).await?;
+        let remaining = self.connections(member.tenant, Some(member.user)).await?;
+        if !remaining.is_empty() {
+            return Ok(());
+        }
+        if let Some(client) = client {
+            let tenant_connections = self.connections(member.tenant, None).await?;
+            self.push(
+                client,
+                tenant_connections,
+                &ServerEvent::Presence { user_id: member.user, status: PresenceStatus::Offline },
+            )
+            .await;
+        }
+        Ok(())
+    }
+
+    /// Dispatches a client frame of an established connection; answers the frame to send back.
+    pub async fn frame(
+        &self,
+        client: &Client,
+        member: Member,
+        connection: &str,
+        frame: ClientFrame,
+        ttl_seconds: i64,
+    ) -> Result<ServerEvent, ChatError> {
+        Ok(match frame {
+            ClientFrame::SendMessage { channel_id, body, client_id } => {
+                let input = SendMessage { channel_id, body, client_id: client_id.clone() };
+                let message = self.send(Some(client), member, input, Some(connection)).await?;
+                ServerEvent::Ack { action: "sendMessage".into(), message_id: Some(message.id), client_id }
+            }
+            ClientFrame::Typing { channel_id } => {
+                self.typing(client, member, channel_id).await?;
+                ServerEvent::Ack { action: "typing".into(), message_id: None, client_id: None }
+            }
+            ClientFrame::Heartbeat {} => {
+                self.heartbeat(client, member, connection, ttl_seconds).await?;
+                ServerEvent::Ack { action: "heartbeat".into(), message_id: None, client_id: None }
+            }
+            ClientFrame::MarkRead { channel_id, message_id } => {
+                self.mark_read(Some(client), member, channel_id, message_id).await?;
+                ServerEvent::Ack { action: "markRead".into(), message_id, client_id: None }
+            }
+        })
+    }
+}
+
+fn management_client(config: &aws_config::SdkConfig, endpoint: &str) -> Client {
+    let conf = aws_sdk_apigatewaymanagement::config::Builder::from(config).endpoint_url(endpoint).build();
+    Client::from_conf(conf)
+}
