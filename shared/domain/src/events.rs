@@ -1,6 +1,7 @@
 //! Domain events: what changed, derived from a record's old and new image in the table's stream, and
 //! which queues care about each kind.
 
+use crate::chat::Message;
 use crate::customer::Customer;
 use crate::deal::{Deal, DealStage};
 use crate::lead::{Lead, LeadStatus};
@@ -16,6 +17,7 @@ pub enum Snapshot {
     Customer(Customer),
     Deal(Deal),
     Note(Note),
+    Message(Message),
 }
 
 impl Snapshot {
@@ -25,6 +27,7 @@ impl Snapshot {
             Snapshot::Customer(r) => r.id.to_string(),
             Snapshot::Deal(r) => r.id.to_string(),
             Snapshot::Note(n) => n.id.to_string(),
+            Snapshot::Message(m) => m.id.to_string(),
         }
     }
 
@@ -34,6 +37,7 @@ impl Snapshot {
             Snapshot::Customer(r) => Some(r.owner()),
             Snapshot::Deal(r) => Some(r.owner()),
             Snapshot::Note(_) => None,
+            Snapshot::Message(m) => Some(m.author_id),
         }
     }
 }
@@ -76,6 +80,8 @@ pub enum EventKind {
     NoteEdited,
     #[serde(rename = "note.deleted")]
     NoteDeleted,
+    #[serde(rename = "message.posted")]
+    MessagePosted,
 }
 
 impl EventKind {
@@ -96,6 +102,7 @@ impl EventKind {
             }
             DealCreated | DealUpdated | DealStageChanged | DealDeleted => &[StatsRollup, SearchIndex],
             NoteAdded | NoteEdited | NoteDeleted => &[SearchIndex],
+            MessagePosted => &[StatsRollup],
         }
     }
 }
@@ -157,6 +164,7 @@ fn kind_of(old: Option<&Snapshot>, new: Option<&Snapshot>) -> Option<EventKind> 
         (None, Some(Snapshot::Customer(_))) => CustomerCreated,
         (None, Some(Snapshot::Deal(_))) => DealCreated,
         (None, Some(Snapshot::Note(_))) => NoteAdded,
+        (None, Some(Snapshot::Message(_))) => MessagePosted,
         (Some(Snapshot::Lead(_)), None) => LeadDeleted,
         (Some(Snapshot::Customer(_)), None) => CustomerDeleted,
         (Some(Snapshot::Deal(_)), None) => DealDeleted,

@@ -28,6 +28,13 @@ pub enum Bucket {
 
 pub type Counters = BTreeMap<String, i64>;
 
+pub const MESSAGES_POSTED: &str = "messages.posted";
+
+/// Counters a rebuild from the records cannot recompute (chat traffic is not a record) and so keeps.
+pub fn kept_by_rebuild(counter: &str) -> bool {
+    counter.starts_with("messages.")
+}
+
 /// Counter changes, by scope and bucket.
 pub type Deltas = BTreeMap<(Scope, Bucket), Counters>;
 
@@ -86,6 +93,9 @@ fn contribute(deltas: &mut Deltas, snapshot: &Snapshot, sign: i64) {
                 );
             }
         }
+        Snapshot::Message(message) => {
+            add(deltas, message.author_id, Bucket::Day(day(&message.created_at)), MESSAGES_POSTED.into(), sign);
+        }
         Snapshot::Note(_) => {}
     }
 }
@@ -139,6 +149,7 @@ pub struct Figures {
     pub deals_by_stage: BTreeMap<String, StageFigures>,
     pub won_per_month: Vec<MonthAmounts>,
     pub lost_per_month: Vec<MonthAmounts>,
+    pub messages_per_day: Vec<DayCount>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -205,6 +216,12 @@ impl Figures {
             customers_total: total("customers.total"),
             new_customers_in_range: days.iter().map(|(_, c)| c.get("customers.new").copied().unwrap_or(0)).sum(),
             deals_by_stage,
+            messages_per_day: days
+                .iter()
+                .filter_map(|(date, c)| {
+                    c.get(MESSAGES_POSTED).filter(|n| **n != 0).map(|n| DayCount { date: date.clone(), count: *n })
+                })
+                .collect(),
             won_per_month: months.iter().filter_map(|(m, c)| month_amounts(m, c, "won")).collect(),
             lost_per_month: months.iter().filter_map(|(m, c)| month_amounts(m, c, "lost")).collect(),
         }

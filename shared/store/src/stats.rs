@@ -7,7 +7,7 @@ use crate::error::StoreError;
 use crate::keys::{Index, PK, SK, TTL};
 use crate::tx::{Cond, Item, OnFail, Tx, key, n, s};
 use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
-use crm_domain::stats::{Bucket, Counters, Deltas, Scope};
+use crm_domain::stats::{self, Bucket, Counters, Deltas, Scope};
 use crm_domain::{TenantId, UserId};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -194,30 +194,41 @@ impl Table {
         let mut scopes: BTreeSet<Scope> = BTreeSet::from([Scope::Tenant]);
         scopes.extend(self.owner_totals(tenant).await?.into_iter().map(|(owner, _)| Scope::Owner(owner)));
         scopes.extend(figures.keys().map(|(scope, _)| *scope));
-        let mut stale: BTreeMap<(String, String), ()> = BTreeMap::new();
+        // Every stored item, with the counters a rebuild keeps (chat traffic is not recomputed).
+        let mut stored: BTreeMap<(String, String), (Item, Counters)> = BTreeMap::new();
         for scope in &scopes {
             for item in self.query_between(scope_pk(tenant, *scope), "!".into(), "~".into()).await? {
                 let pk = item.get(PK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
                 let sk = item.get(SK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-                stale.insert((pk, sk), ());
+                let kept: Counters = counters(&item).into_iter().filter(|(k, _)| stats::kept_by_rebuild(k)).collect();
+                stored.insert((pk, sk), (item, kept));
             }
         }
         let mut writes = Vec::new();
-        for ((scope, bucket), counters) in figures {
+        let put = |item: Item| -> Result<WriteRequest, StoreError> {
+            Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build())
+        };
+        for ((scope, bucket), computed) in figures {
             let (pk, sk) = (scope_pk(tenant, *scope), bucket_sk(bucket));
-            stale.remove(&(pk.clone(), sk.clone()));
+            let kept = stored.remove(&(pk.clone(), sk.clone())).map(|(_, kept)| kept).unwrap_or_default();
             let mut item = key(pk, &sk);
             item.extend(identity(tenant, *scope, bucket).into_iter().map(|(k, v)| (k.to_owned(), s(v))));
-            item.extend(counters.iter().map(|(k, v)| (k.clone(), n(v))));
-            writes
-                .push(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build());
+            item.extend(computed.iter().filter(|(k, _)| !stats::kept_by_rebuild(k)).map(|(k, v)| (k.clone(), n(v))));
+            item.extend(kept.iter().map(|(k, v)| (k.clone(), n(v))));
+            writes.push(put(item)?);
         }
-        for (pk, sk) in stale.into_keys() {
-            writes.push(
-                WriteRequest::builder()
-                    .delete_request(DeleteRequest::builder().set_key(Some(key(pk, &sk))).build()?)
-                    .build(),
-            );
+        for ((pk, sk), (old, kept)) in stored {
+            if kept.is_empty() {
+                writes.push(
+                    WriteRequest::builder()
+                        .delete_request(DeleteRequest::builder().set_key(Some(key(pk, &sk))).build()?)
+                        .build(),
+                );
+            } else {
+                let mut item: Item = old.into_iter().filter(|(k, _)| META.contains(&k.as_str())).collect();
+                item.extend(kept.iter().map(|(k, v)| (k.clone(), n(v))));
+                writes.push(put(item)?);
+            }
         }
         for chunk in writes.chunks(25) {
             let mut pending: Vec<WriteRequest> = chunk.to_vec();

@@ -33,6 +33,8 @@ fn snapshot(sk: &str, image: &serde_dynamo::Item) -> Option<Snapshot> {
         }
     } else if sk.starts_with("NOTE#") {
         serde_dynamo::from_item(item).map(Snapshot::Note)
+    } else if sk.starts_with("MSG#") {
+        serde_dynamo::from_item(item).map(Snapshot::Message)
     } else {
         return None;
     };

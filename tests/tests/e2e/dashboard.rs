@@ -150,3 +150,19 @@ async fn a_poison_message_lands_in_the_dead_letter_queue() {
         assert!(started.elapsed() < Duration::from_secs(30), "the poison message never reached the dead-letter queue");
     }
 }
+
+#[tokio::test]
+async fn messages_per_day_are_counted_and_survive_a_rebuild() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let token = &tenant.admin.token;
+    let channel = api.post("/api/v1/channels", Some(token), json!({"name": "general"})).await.expect(201).body;
+    for body in ["one", "two"] {
+        api.post("/api/v1/messages", Some(token), json!({"channel_id": channel["id"], "body": body})).await.expect(201);
+    }
+    let counted =
+        dashboard_when(&api, token, |d| d["figures"]["messages_per_day"] == json!([{"date": today(), "count": 2}]))
+            .await;
+    api.post("/api/v1/dashboard/rebuild", Some(token), json!({})).await.expect(200);
+    assert_eq!(api.get("/api/v1/dashboard", token).await.expect(200).body, counted);
+}
