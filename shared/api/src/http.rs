@@ -148,7 +148,7 @@ pub fn no_content() -> Response<Body> {
 }
 
 /// A list page as every list route answers it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PageBody<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

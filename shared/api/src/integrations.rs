@@ -15,7 +15,7 @@ pub fn admin_only(actor: &Actor) -> Result<(), ApiError> {
 }
 
 /// Slack settings as the API shows them: the webhook URL's secret part hidden.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SlackView {
     pub webhook_url: String,
     pub events: Vec<String>,

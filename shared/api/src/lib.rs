@@ -7,6 +7,7 @@ pub mod http;
 pub mod idempotency;
 pub mod integrations;
 pub mod lambda;
+pub mod openapi;
 pub mod passwords;
 pub mod problem;
 pub mod records;

@@ -15,14 +15,14 @@ pub const MAX_FRAME_BYTES: usize = 32 * 1024;
 /// How long a connection counts as live without a heartbeat.
 pub const CONNECTION_TTL_SECONDS: i64 = 10 * 60;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChannelKind {
     Team,
     Direct,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Channel {
     pub id: ChannelId,
     pub kind: ChannelKind,
@@ -65,7 +65,7 @@ impl Channel {
 }
 
 /// `POST /channels`: `{"kind":"team","name":"sales"}` or `{"kind":"direct","user_id":"…"}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewChannel {
     #[serde(default = "team")]
@@ -144,7 +144,7 @@ impl NewChannel {
 }
 
 /// A user's membership of a channel, with what they have not read.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Membership {
     pub channel_id: ChannelId,
     pub user_id: UserId,
@@ -172,7 +172,7 @@ impl Membership {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Message {
     pub id: MessageId,
     pub channel_id: ChannelId,
@@ -217,7 +217,7 @@ impl Message {
 }
 
 /// `POST /messages` and the WebSocket `sendMessage` action.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
     pub channel_id: ChannelId,
@@ -250,7 +250,7 @@ pub enum ClientFrame {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PresenceStatus {
     Online,

@@ -9,7 +9,7 @@ use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, record_
 use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_NAME};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     #[serde(default)]
@@ -51,7 +51,7 @@ impl Address {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Customer {
     pub id: CustomerId,
     pub name: String,
@@ -101,7 +101,7 @@ impl Customer {
 }
 
 /// `POST /customers`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCustomer {
     pub name: String,
@@ -161,24 +161,32 @@ impl NewRecord<Customer> for NewCustomer {
 }
 
 /// `PATCH /customers/{id}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatch {
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub email: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub phone: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub company: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Address>)]
     pub address: Patch<Address>,
     #[serde(default)]
+    #[schema(value_type = Option<UserId>)]
     pub owner_id: Patch<UserId>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
     pub tags: Patch<Vec<String>>,
     #[serde(default)]
+    #[schema(value_type = Option<Money>)]
     pub lifetime_value: Patch<Money>,
 }
 

@@ -8,7 +8,7 @@ use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, record_
 use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_NAME};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DealStage {
     Prospecting,
@@ -73,7 +73,7 @@ impl DealStage {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Deal {
     pub id: DealId,
     pub name: String,
@@ -130,7 +130,7 @@ fn check_lost_reason(stage: DealStage, reason: &Option<String>) -> Result<(), Fi
 }
 
 /// `POST /deals`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDeal {
     pub name: String,
@@ -197,22 +197,29 @@ impl NewRecord<Deal> for NewDeal {
 }
 
 /// `PATCH /deals/{id}`. The customer or lead a deal belongs to does not change.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DealPatch {
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Money>)]
     pub amount: Patch<Money>,
     #[serde(default)]
+    #[schema(value_type = Option<DealStage>)]
     pub stage: Patch<DealStage>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub expected_close_date: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<UserId>)]
     pub owner_id: Patch<UserId>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub lost_reason: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
     pub tags: Patch<Vec<String>>,
 }
 

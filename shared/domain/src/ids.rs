@@ -9,8 +9,9 @@ use ulid::Ulid;
 macro_rules! ulid_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(transparent)]
+        #[schema(value_type = String, format = "ulid", example = "01JDA5Y2ZK8Q3W4E5R6T7Y8V9J")]
         pub struct $name(Ulid);
 
         impl $name {

@@ -8,7 +8,7 @@ use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, record_
 use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_SHORT_TEXT};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LeadStatus {
     New,
@@ -44,7 +44,7 @@ impl LeadStatus {
 }
 
 /// An amount in integer minor units (cents) of an ISO 4217 currency: never floating point.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Money {
     pub amount_minor: i64,
@@ -67,7 +67,7 @@ impl Money {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Lead {
     pub id: LeadId,
     pub name: String,
@@ -133,7 +133,7 @@ impl Lead {
 }
 
 /// `POST /leads`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewLead {
     pub name: String,
@@ -202,26 +202,35 @@ impl NewRecord<Lead> for NewLead {
 }
 
 /// `PATCH /leads/{id}`: absent fields stay, `null` clears an optional one.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeadPatch {
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub email: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub phone: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub company: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub source: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<LeadStatus>)]
     pub status: Patch<LeadStatus>,
     #[serde(default)]
+    #[schema(value_type = Option<UserId>)]
     pub owner_id: Patch<UserId>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
     pub tags: Patch<Vec<String>>,
     #[serde(default)]
+    #[schema(value_type = Option<Money>)]
     pub estimated_value: Patch<Money>,
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAX_NOTE: usize = 10_000;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Note {
     pub id: NoteId,
     pub record_type: RecordKind,
@@ -21,7 +21,7 @@ pub struct Note {
 }
 
 /// `POST /{leads|customers|deals}/{id}/notes` and `PATCH …/notes/{note_id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
     pub body: String,

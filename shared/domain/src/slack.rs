@@ -22,7 +22,7 @@ pub const SLACK_HOST: &str = "hooks.slack.com";
 const MAX_URL: usize = 500;
 
 /// `POST /integrations/slack`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlackSetup {
     pub webhook_url: String,

@@ -135,7 +135,7 @@ pub fn totals<'a>(records: impl IntoIterator<Item = &'a Snapshot>) -> Deltas {
 }
 
 /// The dashboard's figures for one scope and date range, read from pre-computed items.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     pub leads_total: i64,
     pub leads_by_status: BTreeMap<String, i64>,
@@ -152,20 +152,20 @@ pub struct Figures {
     pub messages_per_day: Vec<DayCount>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DayCount {
     pub date: String,
     pub count: i64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StageFigures {
     pub count: i64,
     /// Minor units per currency.
     pub amount: BTreeMap<String, i64>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MonthAmounts {
     pub month: String,
     pub count: i64,

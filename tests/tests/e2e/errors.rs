@@ -110,3 +110,19 @@ async fn cors_is_answered_as_the_http_api_configures_it() {
     assert_eq!(get.header("access-control-allow-origin"), Some("*"));
     assert!(get.header("access-control-expose-headers").unwrap().contains("etag"));
 }
+
+#[tokio::test]
+async fn swagger_ui_and_the_openapi_document_are_served() {
+    let api = api();
+    let spec = api.send(api.request(Method::GET, "/api-docs/openapi.json", None)).await.expect(200);
+    assert!(spec.body["paths"]["/api/v1/leads"]["post"].is_object());
+    assert!(spec.body["openapi"].as_str().unwrap().starts_with("3.1"));
+    let page = api.send(api.request(Method::GET, "/api-docs", None)).await.expect(200);
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    let html = page.body.as_str().unwrap_or_default().to_owned();
+    assert!(html.contains("swagger-ui") && html.contains("<base href=\"/api-docs/\">"), "{html}");
+    let initializer = api.send(api.request(Method::GET, "/api-docs/swagger-initializer.js", None)).await.expect(200);
+    assert!(initializer.body.as_str().unwrap_or_default().contains("/api-docs/openapi.json"));
+    api.send(api.request(Method::GET, "/api-docs/swagger-ui-bundle.js", None)).await.expect(200);
+    api.send(api.request(Method::GET, "/api-docs/nothing.js", None)).await.expect_problem(404, None);
+}

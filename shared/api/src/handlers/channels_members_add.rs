@@ -9,7 +9,7 @@ use crm_domain::{ChannelId, UserId};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMembers {
     pub user_ids: Vec<UserId>,

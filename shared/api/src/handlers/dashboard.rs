@@ -15,7 +15,7 @@ use time::{Date, Duration, OffsetDateTime};
 const DEFAULT_DAYS: i64 = 30;
 const MAX_DAYS: i64 = 366;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     pub from: String,
     pub to: String,
@@ -27,7 +27,7 @@ pub struct Dashboard {
     pub owners: Option<Vec<OwnerFigures>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OwnerFigures {
     pub owner_id: UserId,
     pub figures: Figures,

@@ -19,14 +19,14 @@ use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 
 /// The optional body: a deal to open with the new customer.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Conversion {
     #[serde(default)]
     pub deal: Option<DealTerms>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DealTerms {
     pub name: String,
@@ -39,7 +39,7 @@ pub struct DealTerms {
     pub tags: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Converted {
     pub lead: Lead,
     pub customer: Customer,

@@ -2,6 +2,7 @@
 //! read, list, change and delete handlers (`crate::records`), instantiated per kind in `crate::routes`.
 
 pub mod activity_list;
+pub mod api_docs;
 pub mod auth_refresh;
 pub mod auth_sign_in;
 pub mod auth_sign_out;
@@ -22,6 +23,7 @@ pub mod notes_create;
 pub mod notes_delete;
 pub mod notes_list;
 pub mod notes_update;
+pub mod openapi_json;
 pub mod presence_list;
 pub mod record_timeline;
 pub mod tags_list;

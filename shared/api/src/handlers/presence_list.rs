@@ -10,14 +10,14 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Online {
     pub user_id: UserId,
     pub connections: usize,
     pub since: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Presence {
     pub online: Vec<Online>,
 }
