@@ -19,6 +19,11 @@ fi
 ensure_keys
 # The same variables the local stack's functions get (ports as run-local.sh uses by default).
 export_environment "${DYNAMODB_PORT:-8000}" "${SQS_PORT:-4566}" "${TABLE_NAME:-crm-local}"
+# An arm64 build needs the target's standard library.
+if [[ " $* " == *" --arm64 "* ]] && ! rustup target list --installed | grep -q aarch64-unknown-linux-gnu; then
+  say "adding the aarch64-unknown-linux-gnu target"
+  rustup target add aarch64-unknown-linux-gnu
+fi
 # cargo-lambda finds zig only when its virtualenv comes first on PATH.
 export PATH="$LAMBDA_VENV/bin:$PATH"
 cd "$ROOT"

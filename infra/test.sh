@@ -17,6 +17,10 @@ say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --workspace --all-targets -- -D warnings
 say "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml
+say "sam validate --lint"
+install_sam
+SAM_CLI_TELEMETRY=0 AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+  "$SAM_VENV/bin/sam" validate --lint >/dev/null
 
 DYNAMODB_PORT="$(free_port)"
 SQS_PORT="$(free_port)"

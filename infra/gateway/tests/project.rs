@@ -54,6 +54,22 @@ fn every_function_has_a_sample_event_for_its_route() {
     }
 }
 
+/// The workflows are valid YAML, and CI runs the same command as `.ci/run` and README.
+#[test]
+fn workflows_run_the_projects_own_commands() {
+    let ci_run = fs::read_to_string(root().join(".ci/run")).unwrap();
+    assert!(ci_run.contains("bash infra/test.sh"));
+    for workflow in ["ci.yml", "deploy.yml"] {
+        let text = fs::read_to_string(root().join(".github/workflows").join(workflow)).unwrap();
+        let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{workflow}: {e}"));
+        assert!(parsed.get("jobs").is_some(), "{workflow} has no jobs");
+    }
+    let ci = fs::read_to_string(root().join(".github/workflows/ci.yml")).unwrap();
+    assert!(ci.contains("run: bash infra/test.sh"), "ci.yml must run the test command");
+    let deploy = fs::read_to_string(root().join(".github/workflows/deploy.yml")).unwrap();
+    assert!(deploy.contains("sam deploy --config-env"));
+}
+
 /// The OpenAPI document and template.yaml declare the same REST routes.
 #[test]
 fn the_openapi_document_matches_the_template() {
