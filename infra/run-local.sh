@@ -7,6 +7,7 @@ source "$(dirname "$0")/stack.sh"
 API_PORT="${API_PORT:-3000}"
 DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
 SQS_PORT="${SQS_PORT:-4566}"
+SEARCH_PORT="${SEARCH_PORT:-9200}"
 RUN="$LOCAL/run"
 PIDFILE="$RUN/local-stack.pid"
 
@@ -27,7 +28,9 @@ start_dynamodb "$DYNAMODB_PORT" "$LOCAL/data" "$RUN/dynamodb.log"
 say "DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT (data in .local/data)"
 start_moto "$SQS_PORT" "$RUN/moto.log"
 say "moto (SQS) on 127.0.0.1:$SQS_PORT"
-export_environment "$DYNAMODB_PORT" "$SQS_PORT" crm-local
+start_opensearch "$SEARCH_PORT" "$RUN/opensearch.log"
+say "osmem-server (OpenSearch, in memory) on 127.0.0.1:$SEARCH_PORT"
+export_environment "$DYNAMODB_PORT" "$SQS_PORT" crm-local "$SEARCH_PORT"
 export RUST_LOG="${RUST_LOG:-info}"
 
 cd "$ROOT"

@@ -125,6 +125,16 @@ start_moto() {
   wait_for_port "$port" "moto (SQS)" "$log"
 }
 
+# start_opensearch PORT LOG: the in-memory OpenSearch-compatible engine from PyPI.
+start_opensearch() {
+  local port="$1" log="$2"
+  port_in_use "$port" && die "port $port is taken: is another OpenSearch engine or local stack running?"
+  local server; server="$("$VENV/bin/python" -c 'import osmem_server, os; print(os.path.join(os.path.dirname(osmem_server.__file__), "bin", "osmem-server"))')"
+  "$server" -addr "127.0.0.1:$port" -no-stdin-watch >"$log" 2>&1 &
+  STARTED_PIDS+=($!)
+  wait_for_port "$port" "osmem-server (OpenSearch)" "$log"
+}
+
 stop_started() {
   local pid
   for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -132,9 +142,12 @@ stop_started() {
   STARTED_PIDS=()
 }
 
-# export_environment DYNAMODB_PORT MOTO_PORT TABLE: what a deployed function gets from Lambda, plus
-# the SDK's standard endpoint variables pointing at the local engines.
+# export_environment DYNAMODB_PORT MOTO_PORT TABLE [OPENSEARCH_PORT]: what a deployed function gets from
+# Lambda, plus the SDK's standard endpoint variables pointing at the local engines.
 export_environment() {
+  if [ -n "${4:-}" ]; then
+    export OPENSEARCH_ENDPOINT="http://127.0.0.1:$4" SEARCH_INDEX="$3-records"
+  fi
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1"
   export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$2"

@@ -148,6 +148,11 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
             crm_api::routes::by_name(&route.binary).ok_or_else(|| GatewayError::UnknownBinary(route.binary.clone()))?;
         handlers.insert(route.route_key(), Route { definition: route.clone(), handler });
     }
+    if let Some(endpoint) = &settings.opensearch_endpoint {
+        // The local stack applies the search mapping at start, as the deploy does in AWS.
+        let search = crm_search::SearchClient::new(endpoint, &settings.search_index, None);
+        search.ensure_index().await.map_err(|e| GatewayError::Table(format!("search index: {e}")))?;
+    }
     let ws_listener = bind(options.ws_listen).await?;
     let ws_addr =
         ws_listener.local_addr().map_err(|source| GatewayError::Listen { addr: options.ws_listen, source })?;

@@ -23,6 +23,9 @@ pub struct Settings {
     pub refresh_token_seconds: i64,
     /// Where functions outside the WebSocket API post to its connections (`https://{api}.execute-api…/{stage}`).
     pub websocket_management_endpoint: Option<String>,
+    /// OpenSearch (`OPENSEARCH_ENDPOINT`, `SEARCH_INDEX`), when search is deployed.
+    pub opensearch_endpoint: Option<String>,
+    pub search_index: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,12 +59,18 @@ impl Settings {
             websocket_management_endpoint: std::env::var("WEBSOCKET_MANAGEMENT_ENDPOINT")
                 .ok()
                 .filter(|v| !v.is_empty()),
+            opensearch_endpoint: std::env::var("OPENSEARCH_ENDPOINT").ok().filter(|v| !v.is_empty()),
+            search_index: std::env::var("SEARCH_INDEX")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "crm-records".into()),
         })
     }
 }
 
 pub struct App {
     pub table: Table,
+    pub search: Option<crm_search::SearchClient>,
     pub chat: crm_chat::Chat,
     pub verifier: TokenVerifier,
     pub issuer: Option<TokenIssuer>,
@@ -84,8 +93,12 @@ impl App {
                 )
             })
             .transpose()?;
+        let search = settings
+            .opensearch_endpoint
+            .as_ref()
+            .map(|e| crm_search::SearchClient::new(e, &settings.search_index, Some(aws.clone())));
         let chat = crm_chat::Chat::new(table.clone(), aws, settings.websocket_management_endpoint.clone());
-        Ok(App { table, chat, verifier, issuer, refresh_token_seconds: settings.refresh_token_seconds })
+        Ok(App { table, search, chat, verifier, issuer, refresh_token_seconds: settings.refresh_token_seconds })
     }
 
     /// Builds the app from the Lambda environment: settings from variables, the DynamoDB client from

@@ -508,6 +508,27 @@ fn presence_list() {}
 
 #[utoipa::path(
     get,
+    path = "/api/v1/search",
+    tag = "search",
+    summary = "Fuzzy search across leads, customers, deals and notes",
+    params(("q" = String, Query, description = "What to look for; typos and prefixes match"), ("type" = Option<String>, Query, description = "lead, customer, deal or note"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 25)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    responses((status = 200, description = "Success", body = crm_search::SearchPage), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])),
+)]
+fn search() {}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/search/reindex",
+    tag = "search",
+    summary = "Rebuild the account's search documents from the table (Admin)",
+    responses((status = 200, description = "Success", body = crate::handlers::search_reindex::Reindexed), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])),
+)]
+fn search_reindex() {}
+
+#[utoipa::path(
+    get,
     path = "/api-docs/openapi.json",
     tag = "docs",
     summary = "This OpenAPI document",
@@ -537,7 +558,7 @@ fn api_docs_file() {}
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Serverless CRM API", version = "1", description = "Leads, customers, deals, notes, activity, dashboard, chat and integrations. Errors are RFC 9457 problem details (application/problem+json) naming the offending field. Another account's records answer 404."),
-    paths(auth_sign_up, auth_sign_in, auth_refresh, auth_sign_out, me, users_create, users_list, users_update, leads_create, leads_list, leads_get, leads_update, leads_delete, leads_convert, customers_create, customers_list, customers_get, customers_update, customers_delete, deals_create, deals_list, deals_get, deals_update, deals_delete, notes_list, notes_create, notes_update, notes_delete, record_timeline, activity_list, tags_list, dashboard, dashboard_rebuild, integrations_slack_put, integrations_slack_get, integrations_slack_delete, channels_list, channels_create, channels_members_add, messages_list, messages_create, presence_list, openapi_json, api_docs, api_docs_file),
+    paths(auth_sign_up, auth_sign_in, auth_refresh, auth_sign_out, me, users_create, users_list, users_update, leads_create, leads_list, leads_get, leads_update, leads_delete, leads_convert, customers_create, customers_list, customers_get, customers_update, customers_delete, deals_create, deals_list, deals_get, deals_update, deals_delete, notes_list, notes_create, notes_update, notes_delete, record_timeline, activity_list, tags_list, dashboard, dashboard_rebuild, integrations_slack_put, integrations_slack_get, integrations_slack_delete, channels_list, channels_create, channels_members_add, messages_list, messages_create, presence_list, search, search_reindex, openapi_json, api_docs, api_docs_file),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Accounts, sign-in and tokens"),
@@ -547,6 +568,7 @@ fn api_docs_file() {}
         (name = "activity", description = "Timelines and the activity log"),
         (name = "tags"), (name = "dashboard"), (name = "integrations"),
         (name = "chat", description = "Channels, messages and presence (live over the WebSocket API)"),
+        (name = "search", description = "Fuzzy search over OpenSearch"),
         (name = "docs"),
     )
 )]

@@ -68,6 +68,8 @@ routes!(
     messages_list => handlers::messages_list::handle,
     messages_create => handlers::messages_create::handle,
     presence_list => handlers::presence_list::handle,
+    search => handlers::search::handle,
+    search_reindex => handlers::search_reindex::handle,
     openapi_json => handlers::openapi_json::handle,
     api_docs => handlers::api_docs::handle,
 );

@@ -70,6 +70,17 @@ impl Table {
         Ok(found.map(serde_dynamo::from_item).transpose()?)
     }
 
+    /// The owner of a record of any kind, by its id as text.
+    pub async fn record_owner(
+        &self,
+        tenant: TenantId,
+        kind: crm_domain::RecordKind,
+        id: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        let found = self.get_item(key(keys::record(tenant, kind, id), keys::sk::RECORD), false).await?;
+        Ok(found.and_then(|item| item.get("owner_id").and_then(|v| v.as_s().ok()).and_then(|o| UserId::parse(o))))
+    }
+
     /// A page of a tenant's records of one kind, newest first.
     pub async fn records<R: Record>(
         &self,

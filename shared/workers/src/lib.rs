@@ -7,6 +7,7 @@ pub mod functions;
 pub mod lambda;
 pub mod rollup;
 pub mod router;
+pub mod search;
 pub mod slack;
 
 use crm_domain::events::Queue;
@@ -28,6 +29,10 @@ pub struct Workers {
     pub queues: BTreeMap<Queue, String>,
     /// Replaces `https://hooks.slack.com` in webhook URLs: tests point it at a local fake.
     pub slack_base_url: Option<String>,
+    /// The search index, when search is deployed.
+    pub search: Option<crm_search::SearchClient>,
+    /// Whether the index was checked to exist with its mapping (once per execution environment).
+    pub search_ready: std::sync::atomic::AtomicBool,
 }
 
 impl Workers {
@@ -43,7 +48,10 @@ impl Workers {
             .timeout(std::time::Duration::from_secs(10))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
+        let search = crm_search::SearchClient::from_lookup(&lookup, &config);
         Ok(Workers {
+            search,
+            search_ready: std::sync::atomic::AtomicBool::new(false),
             table: Table::new(aws_sdk_dynamodb_client(&config), table_name),
             sqs: aws_sdk_sqs::Client::new(&config),
             http,

@@ -8,6 +8,7 @@ mod dashboard;
 mod errors;
 mod leads;
 mod matrix;
+mod search;
 mod slack;
 mod tenancy;
 mod users;

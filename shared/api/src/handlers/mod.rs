@@ -26,6 +26,8 @@ pub mod notes_update;
 pub mod openapi_json;
 pub mod presence_list;
 pub mod record_timeline;
+pub mod search;
+pub mod search_reindex;
 pub mod tags_list;
 pub mod users_create;
 pub mod users_list;

@@ -1,0 +1,173 @@
+//! HTTP to OpenSearch, SigV4-signed when the endpoint is AWS's (service `es`).
+
+use crate::MAPPING;
+use crate::document::SearchDoc;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use reqwest::Method;
+use serde_json::Value;
+use std::time::SystemTime;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search is not configured (OPENSEARCH_ENDPOINT)")]
+    NotConfigured,
+    #[error("OpenSearch: {0}")]
+    Backend(String),
+}
+
+#[derive(Clone)]
+pub struct SearchClient {
+    http: reqwest::Client,
+    endpoint: String,
+    pub index: String,
+    aws: Option<aws_config::SdkConfig>,
+}
+
+impl SearchClient {
+    /// `endpoint` like `https://search-…es.amazonaws.com` (signed) or `http://127.0.0.1:9200` (local,
+    /// unsigned: an in-memory engine has no IAM).
+    pub fn new(endpoint: &str, index: &str, aws: Option<aws_config::SdkConfig>) -> Self {
+        let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap_or_default();
+        let endpoint = endpoint.trim_end_matches('/').to_owned();
+        let aws = aws.filter(|_| endpoint.starts_with("https://"));
+        SearchClient { http, endpoint, index: index.to_owned(), aws }
+    }
+
+    /// From `OPENSEARCH_ENDPOINT` and `SEARCH_INDEX`, if set.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>, aws: &aws_config::SdkConfig) -> Option<Self> {
+        let endpoint = lookup("OPENSEARCH_ENDPOINT").filter(|e| !e.is_empty())?;
+        let index = lookup("SEARCH_INDEX").filter(|i| !i.is_empty()).unwrap_or_else(|| "crm-records".into());
+        Some(SearchClient::new(&endpoint, &index, Some(aws.clone())))
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        content_type: &str,
+    ) -> Result<(u16, Value), SearchError> {
+        let url = format!("{}{path}", self.endpoint);
+        let body = body.unwrap_or_default();
+        let mut request =
+            self.http.request(method.clone(), &url).header("content-type", content_type).body(body.clone());
+        if let Some(aws) = &self.aws {
+            for (name, value) in self.signature(aws, method.as_str(), &url, &body, content_type).await? {
+                request = request.header(name, value);
+            }
+        }
+        let response = request.send().await.map_err(|e| SearchError::Backend(e.to_string()))?;
+        let status = response.status().as_u16();
+        let value = response.json().await.unwrap_or(Value::Null);
+        Ok((status, value))
+    }
+
+    async fn signature(
+        &self,
+        aws: &aws_config::SdkConfig,
+        method: &str,
+        url: &str,
+        body: &[u8],
+        content_type: &str,
+    ) -> Result<Vec<(String, String)>, SearchError> {
+        let provider =
+            aws.credentials_provider().ok_or(SearchError::Backend("no AWS credentials to sign with".into()))?;
+        let credentials = provider.provide_credentials().await.map_err(|e| SearchError::Backend(e.to_string()))?;
+        let identity: Identity = credentials.into();
+        let region = aws.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into());
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&region)
+            .name("es")
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| SearchError::Backend(e.to_string()))?
+            .into();
+        let headers = [("content-type", content_type)];
+        let signable = SignableRequest::new(method, url, headers.into_iter(), SignableBody::Bytes(body))
+            .map_err(|e| SearchError::Backend(e.to_string()))?;
+        let (instructions, _) = sign(signable, &params).map_err(|e| SearchError::Backend(e.to_string()))?.into_parts();
+        let (headers, _) = instructions.into_parts();
+        Ok(headers.into_iter().map(|h| (h.name().to_owned(), h.value().to_owned())).collect())
+    }
+
+    pub(crate) async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), SearchError> {
+        self.send(method, path, body.map(|b| b.to_string().into_bytes()), "application/json").await
+    }
+
+    /// Creates the index with its mapping unless it exists.
+    pub async fn ensure_index(&self) -> Result<(), SearchError> {
+        let (status, _) = self.json(Method::HEAD, &format!("/{}", self.index), None).await?;
+        if status == 200 {
+            return Ok(());
+        }
+        let mapping: Value = serde_json::from_str(MAPPING).map_err(|e| SearchError::Backend(e.to_string()))?;
+        let (status, body) = self.json(Method::PUT, &format!("/{}", self.index), Some(&mapping)).await?;
+        let exists = body["error"]["type"] == "resource_already_exists_exception";
+        if (200..300).contains(&status) || exists {
+            Ok(())
+        } else {
+            Err(SearchError::Backend(format!("creating the index: {status} {body}")))
+        }
+    }
+
+    /// Writes a document at an external version: an older version than the stored one changes nothing.
+    pub async fn upsert(&self, id: &str, doc: &SearchDoc, version: u64) -> Result<(), SearchError> {
+        let body = serde_json::to_value(doc).map_err(|e| SearchError::Backend(e.to_string()))?;
+        let path = format!("/{}/_doc/{}?version={version}&version_type=external", self.index, encode(id));
+        let (status, response) = self.json(Method::PUT, &path, Some(&body)).await?;
+        match status {
+            200..=299 | 409 => Ok(()),
+            _ => Err(SearchError::Backend(format!("indexing {id}: {status} {response}"))),
+        }
+    }
+
+    /// Deletes a document as of a version; a missing document is already deleted.
+    pub async fn delete(&self, id: &str, version: u64) -> Result<(), SearchError> {
+        let path = format!("/{}/_doc/{}?version={version}&version_type=external", self.index, encode(id));
+        let (status, response) = self.json(Method::DELETE, &path, None).await?;
+        match status {
+            200..=299 | 404 | 409 => Ok(()),
+            _ => Err(SearchError::Backend(format!("deleting {id}: {status} {response}"))),
+        }
+    }
+
+    /// Writes many documents in one request (a reindex).
+    pub async fn bulk(&self, docs: &[(String, SearchDoc, u64)]) -> Result<(), SearchError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let mut body = String::new();
+        for (id, doc, version) in docs {
+            let action = serde_json::json!({"index": {"_index": self.index, "_id": id, "version": version, "version_type": "external_gte"}});
+            body.push_str(&action.to_string());
+            body.push('\n');
+            body.push_str(&serde_json::to_string(doc).map_err(|e| SearchError::Backend(e.to_string()))?);
+            body.push('\n');
+        }
+        let (status, response) =
+            self.send(Method::POST, "/_bulk", Some(body.into_bytes()), "application/x-ndjson").await?;
+        if !(200..300).contains(&status) {
+            return Err(SearchError::Backend(format!("bulk: {status} {response}")));
+        }
+        Ok(())
+    }
+
+    /// Makes recent writes searchable now (tests and reindexing; the index refreshes on its own too).
+    pub async fn refresh(&self) -> Result<(), SearchError> {
+        self.json(Method::POST, &format!("/{}/_refresh", self.index), None).await.map(|_| ())
+    }
+}
+
+fn encode(id: &str) -> String {
+    id.replace(':', "%3A")
+}

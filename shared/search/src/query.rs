@@ -1,0 +1,135 @@
+//! The search query: typo-tolerant matching on names, companies, emails, phones and notes, prefix matching
+//! as you type, always filtered by tenant (and owner for Sales), ranked, highlighted, paged behind an opaque
+//! cursor bound to its tenant and query. The cursor carries the next offset rather than `search_after`
+//! sort values: the local engine compares tied float scores exactly and loses ties, and a search box's
+//! results never run near OpenSearch's 10,000-result window.
+
+use crate::client::{SearchClient, SearchError};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+pub struct SearchRequest {
+    pub tenant: String,
+    pub text: String,
+    pub kind: Option<String>,
+    /// Sales: only documents of this owner.
+    pub owner: Option<String>,
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Hit {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    pub score: f64,
+    pub name: Option<String>,
+    pub company: Option<String>,
+    pub email: Option<String>,
+    /// For notes: the record the note is on.
+    pub parent_type: Option<String>,
+    pub parent_id: Option<String>,
+    /// Matched fragments by field, the matches wrapped in `<em>`.
+    pub highlight: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchPage {
+    pub items: Vec<Hit>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    f: String,
+    from: usize,
+}
+
+/// OpenSearch's default `index.max_result_window`.
+const MAX_WINDOW: usize = 10_000;
+
+/// Ties a cursor to the tenant, query and filters it came from.
+fn fingerprint(request: &SearchRequest) -> String {
+    let text = format!("{}\n{}\n{:?}\n{:?}", request.tenant, request.text, request.kind, request.owner);
+    Sha256::digest(text.as_bytes())[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl SearchClient {
+    pub async fn search(&self, request: &SearchRequest) -> Result<SearchPage, crate::query::QueryError> {
+        let mut filter = vec![json!({"term": {"tenant_id": request.tenant}})];
+        if let Some(kind) = &request.kind {
+            filter.push(json!({"term": {"type": kind}}));
+        }
+        if let Some(owner) = &request.owner {
+            filter.push(json!({"term": {"owner_id": owner}}));
+        }
+        let mut body = json!({
+            "size": request.limit,
+            "query": {"bool": {
+                "filter": filter,
+                "should": [
+                    {"multi_match": {"query": request.text, "fields": ["name^3", "company^2", "email^2", "email.parts", "phone", "body"], "fuzziness": "AUTO"}},
+                    {"multi_match": {"query": request.text, "fields": ["name.prefix^2", "company.prefix"]}}
+                ],
+                "minimum_should_match": 1
+            }},
+            "highlight": {"fields": {"name": {}, "company": {}, "email": {}, "body": {}}},
+            "sort": [{"_score": "desc"}, {"record_id": "asc"}]
+        });
+        let mut from = 0;
+        if let Some(cursor) = &request.cursor {
+            let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| QueryError::BadCursor)?;
+            let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| QueryError::BadCursor)?;
+            if cursor.f != fingerprint(request) || cursor.from + request.limit > MAX_WINDOW {
+                return Err(QueryError::BadCursor);
+            }
+            from = cursor.from;
+        }
+        body["from"] = json!(from);
+        let (status, response) = self.json(Method::POST, &format!("/{}/_search", self.index), Some(&body)).await?;
+        if !(200..300).contains(&status) {
+            return Err(QueryError::Search(SearchError::Backend(format!("search: {status} {response}"))));
+        }
+        let hits = response["hits"]["hits"].as_array().cloned().unwrap_or_default();
+        let total = response["hits"]["total"]["value"].as_u64().unwrap_or(0) as usize;
+        let next = from + hits.len();
+        let next_cursor =
+            (hits.len() == request.limit && next < total && next + request.limit <= MAX_WINDOW).then(|| {
+                URL_SAFE_NO_PAD
+                    .encode(serde_json::to_vec(&Cursor { f: fingerprint(request), from: next }).unwrap_or_default())
+            });
+        let items = hits
+            .into_iter()
+            .map(|hit| {
+                let source = &hit["_source"];
+                let text = |field: &str| source[field].as_str().map(str::to_owned);
+                Hit {
+                    kind: text("type").unwrap_or_default(),
+                    id: text("record_id").unwrap_or_default(),
+                    score: hit["_score"].as_f64().unwrap_or(0.0),
+                    name: text("name"),
+                    company: text("company"),
+                    email: text("email"),
+                    parent_type: text("parent_type"),
+                    parent_id: text("parent_id"),
+                    highlight: serde_json::from_value(hit["highlight"].clone()).unwrap_or_default(),
+                }
+            })
+            .collect();
+        Ok(SearchPage { items, next_cursor })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("the cursor is not valid for this search")]
+    BadCursor,
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}

@@ -1,0 +1,133 @@
+use crm_e2e::{Api, api};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Searches until `done` holds (documents are indexed asynchronously), failing after 20 s.
+async fn search_until(api: &Api, token: &str, query: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let found = api
+            .get(&format!("/api/v1/search?q={}", query.replace(' ', "%20").replace('@', "%40")), token)
+            .await
+            .expect(200)
+            .body;
+        if done(&found) {
+            return found;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "search for {query:?} never matched: {found}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn ids(found: &Value) -> Vec<String> {
+    found["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn leads_are_found_despite_typos_prefixes_and_by_email_within_their_tenant_only() {
+    let api = api();
+    let a = api.sign_up().await;
+    let b = api.sign_up().await;
+    let sales = api.add_user(&a, "sales").await;
+    let lead = api
+        .create_lead(
+            &a.admin.token,
+            json!({"name": "Jonathan Smith", "company": "Acme Corporation", "email": "jonathan.smith@acme.example"}),
+        )
+        .await;
+    let id = lead["id"].as_str().unwrap().to_owned();
+    let first = search_until(&api, &a.admin.token, "jonh smth", |f| ids(f).contains(&id)).await;
+    assert_eq!(first["items"][0]["id"], id.as_str());
+    assert!(first["items"][0]["highlight"]["name"][0].as_str().unwrap().contains("<em>"), "{first}");
+    for query in ["acme corp", "smi", "jonathan.smith@acme.example"] {
+        let found = search_until(&api, &a.admin.token, query, |f| ids(f).contains(&id)).await;
+        assert_eq!(found["items"][0]["type"], "lead", "{query}: {found}");
+    }
+    // The other tenant finds nothing of tenant A's, whatever it asks; a Sales user only its own.
+    for query in ["jonh smth", "acme corp", "smi", "jonathan.smith@acme.example"] {
+        let theirs = api
+            .get(&format!("/api/v1/search?q={}", query.replace(' ', "%20").replace('@', "%40")), &b.admin.token)
+            .await
+            .expect(200)
+            .body;
+        assert_eq!(theirs["items"], json!([]), "{query}");
+        let sales_view = api
+            .get(&format!("/api/v1/search?q={}", query.replace(' ', "%20").replace('@', "%40")), &sales.token)
+            .await
+            .expect(200)
+            .body;
+        assert_eq!(sales_view["items"], json!([]), "{query}");
+    }
+    let own = api.create_lead(&sales.token, json!({"name": "Jonathan Smithers"})).await;
+    let own_id = own["id"].as_str().unwrap().to_owned();
+    let sales_found = search_until(&api, &sales.token, "jonathan", |f| ids(f).contains(&own_id)).await;
+    assert_eq!(ids(&sales_found), [own_id]);
+
+    // Deleting removes it from the results.
+    api.delete(&format!("/api/v1/leads/{id}"), &a.admin.token).await.expect(204);
+    search_until(&api, &a.admin.token, "jonh smth", |f| !ids(f).contains(&id)).await;
+}
+
+#[tokio::test]
+async fn notes_and_other_kinds_are_searched_and_filtered_by_type() {
+    let api = api();
+    let a = api.sign_up().await;
+    let token = &a.admin.token;
+    let customer =
+        api.post("/api/v1/customers", Some(token), json!({"name": "Globex Corporation"})).await.expect(201).body;
+    let customer_id = customer["id"].as_str().unwrap().to_owned();
+    let note = api
+        .post(
+            &format!("/api/v1/customers/{customer_id}/notes"),
+            Some(token),
+            json!({"body": "Prefers quarterly invoicing"}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let found =
+        search_until(&api, token, "quartrly invoicing", |f| ids(f).contains(&note["id"].as_str().unwrap().to_owned()))
+            .await;
+    let hit = found["items"].as_array().unwrap().iter().find(|h| h["type"] == "note").unwrap();
+    assert_eq!(
+        (hit["parent_type"].as_str(), hit["parent_id"].as_str()),
+        (Some("customer"), Some(customer_id.as_str()))
+    );
+    let only_customers = api.get("/api/v1/search?q=globex&type=customer", token).await.expect(200).body;
+    assert!(only_customers["items"].as_array().unwrap().iter().all(|h| h["type"] == "customer"));
+    api.get("/api/v1/search", token).await.expect_problem(400, Some("q"));
+    api.get("/api/v1/search?q=x&type=planet", token).await.expect_problem(400, Some("type"));
+    api.get("/api/v1/search?q=x&cursor=forged", token).await.expect_problem(400, Some("cursor"));
+
+    // A reindex rebuilds the documents from the table.
+    let reindexed = api.post("/api/v1/search/reindex", Some(token), json!({})).await.expect(200).body;
+    assert_eq!(reindexed["documents"], 2);
+}
+
+#[tokio::test]
+async fn search_results_page_with_a_cursor_bound_to_the_query() {
+    let api = api();
+    let a = api.sign_up().await;
+    let b = api.sign_up().await;
+    let token = &a.admin.token;
+    for n in 0..5 {
+        api.create_lead(token, json!({"name": format!("Pagination Person {n}")})).await;
+    }
+    search_until(&api, token, "pagination", |f| f["items"].as_array().unwrap().len() == 5).await;
+    let first = api.get("/api/v1/search?q=pagination&limit=2", token).await.expect(200).body;
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let second = api.get(&format!("/api/v1/search?q=pagination&limit=2&cursor={cursor}"), token).await.expect(200).body;
+    let third_cursor = second["next_cursor"].as_str().unwrap_or_else(|| panic!("{first} / {second}")).to_owned();
+    let third =
+        api.get(&format!("/api/v1/search?q=pagination&limit=2&cursor={third_cursor}"), token).await.expect(200).body;
+    let mut all = [ids(&first), ids(&second), ids(&third)].concat();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 5);
+    api.get(&format!("/api/v1/search?q=other&limit=2&cursor={cursor}"), token)
+        .await
+        .expect_problem(400, Some("cursor"));
+    api.get(&format!("/api/v1/search?q=pagination&limit=2&cursor={cursor}"), &b.admin.token)
+        .await
+        .expect_problem(400, Some("cursor"));
+}
