@@ -74,7 +74,7 @@ impl SearchClient {
             "query": {"bool": {
                 "filter": filter,
                 "should": [
-                    {"multi_match": {"query": request.text, "fields": ["name^3", "company^2", "email^2", "email.parts", "phone", "body"], "fuzziness": "AUTO"}},
+                    {"multi_match": {"query": request.text, "fields": ["name^3", "company^2", "email^2", "email.parts", "phone", "body"], "fuzziness": "AUTO", "prefix_length": 1, "max_expansions": 20}},
                     {"multi_match": {"query": request.text, "fields": ["name.prefix^2", "company.prefix"]}}
                 ],
                 "minimum_should_match": 1
