@@ -8,9 +8,20 @@ use std::time::Instant;
 
 const LEADS: usize = 100_000;
 const QUERIES: usize = 300;
-const FIRST: [&str; 12] = ["Jonathan", "Maria", "Ahmed", "Li", "Olga", "Pierre", "Sofia", "Kenji", "Amara", "Lucas", "Ingrid", "Mateo"];
-const LAST: [&str; 12] = ["Smith", "García", "Khan", "Wang", "Ivanova", "Dubois", "Rossi", "Tanaka", "Okafor", "Silva", "Berg", "López"];
-const COMPANIES: [&str; 8] = ["Acme Corporation", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay Industries", "Stark Industries", "Wayne Enterprises"];
+const FIRST: [&str; 12] =
+    ["Jonathan", "Maria", "Ahmed", "Li", "Olga", "Pierre", "Sofia", "Kenji", "Amara", "Lucas", "Ingrid", "Mateo"];
+const LAST: [&str; 12] =
+    ["Smith", "García", "Khan", "Wang", "Ivanova", "Dubois", "Rossi", "Tanaka", "Okafor", "Silva", "Berg", "López"];
+const COMPANIES: [&str; 8] = [
+    "Acme Corporation",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Vandelay Industries",
+    "Stark Industries",
+    "Wayne Enterprises",
+];
 
 fn doc(tenant: TenantId, n: usize) -> (String, SearchDoc, u64) {
     let (first, last, company) = (FIRST[n % 12], LAST[(n / 12) % 12], COMPANIES[(n / 144) % 8]);
@@ -27,7 +38,12 @@ fn doc(tenant: TenantId, n: usize) -> (String, SearchDoc, u64) {
         updated_at: "2026-11-25T09:00:00.000Z".into(),
         name: Some(format!("{first} {last} {n}")),
         company: Some(company.into()),
-        email: Some(format!("{}.{}{n}@{}.example", first.to_lowercase(), last.to_lowercase(), company.split(' ').next().unwrap_or("x").to_lowercase())),
+        email: Some(format!(
+            "{}.{}{n}@{}.example",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            company.split(' ').next().unwrap_or("x").to_lowercase()
+        )),
         phone: None,
         body: None,
     };
