@@ -1,7 +1,6 @@
 //! Timestamps as RFC 3339 UTC text with millisecond precision, so they sort as strings.
 
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp(OffsetDateTime);
@@ -25,9 +24,12 @@ impl Timestamp {
         Self(self.0 + time::Duration::seconds(seconds))
     }
 
+    /// Always three fractional digits (`…:33.200Z`, never `…:33.2Z`), so timestamps sort as text.
     pub fn rfc3339(&self) -> String {
-        // Formatting a UTC time as RFC 3339 cannot fail for years 0..=9999.
-        self.0.format(&Rfc3339).unwrap_or_default()
+        let format =
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+        // Formatting a UTC time cannot fail for years 0..=9999.
+        self.0.format(&format).unwrap_or_default()
     }
 }
 
@@ -36,9 +38,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn timestamps_sort_as_text() {
+        let base = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let at = |millis: i64| Timestamp(base + time::Duration::milliseconds(millis)).rfc3339();
+        assert_eq!(at(200), "2023-11-14T22:13:20.200Z");
+        let mut texts = vec![at(249), at(200), at(124), at(5)];
+        texts.sort();
+        assert_eq!(texts, vec![at(5), at(124), at(200), at(249)]);
+    }
+
+    #[test]
     fn formats_as_utc_rfc3339() {
         let t = Timestamp::from_unix_seconds(1_700_000_000).unwrap();
-        assert_eq!(t.rfc3339(), "2023-11-14T22:13:20Z");
+        assert_eq!(t.rfc3339(), "2023-11-14T22:13:20.000Z");
         assert_eq!(t.plus_seconds(60).unix_seconds(), 1_700_000_060);
     }
 }
