@@ -260,6 +260,11 @@ impl Api {
     }
 }
 
+/// The `id` of a JSON record.
+pub fn id_of(value: &Value) -> String {
+    value["id"].as_str().expect("an id").to_owned()
+}
+
 pub const PASSWORD: &str = "correct horse battery staple";
 
 pub fn unique_email(tag: &str) -> String {

@@ -70,7 +70,9 @@ impl Settings {
 
 pub struct App {
     pub table: Table,
-    pub search: Option<crm_search::SearchClient>,
+    /// Built on first use: only the search routes need it, and every function's init stays small.
+    search: std::sync::OnceLock<Option<crm_search::SearchClient>>,
+    search_settings: Option<(String, String, aws_config::SdkConfig)>,
     pub chat: crm_chat::Chat,
     pub verifier: TokenVerifier,
     pub issuer: Option<TokenIssuer>,
@@ -93,12 +95,18 @@ impl App {
                 )
             })
             .transpose()?;
-        let search = settings
-            .opensearch_endpoint
-            .as_ref()
-            .map(|e| crm_search::SearchClient::new(e, &settings.search_index, Some(aws.clone())));
+        let search_settings =
+            settings.opensearch_endpoint.clone().map(|e| (e, settings.search_index.clone(), aws.clone()));
         let chat = crm_chat::Chat::new(table.clone(), aws, settings.websocket_management_endpoint.clone());
-        Ok(App { table, search, chat, verifier, issuer, refresh_token_seconds: settings.refresh_token_seconds })
+        Ok(App {
+            table,
+            search: std::sync::OnceLock::new(),
+            search_settings,
+            chat,
+            verifier,
+            issuer,
+            refresh_token_seconds: settings.refresh_token_seconds,
+        })
     }
 
     /// Builds the app from the Lambda environment: settings from variables, the DynamoDB client from
@@ -108,6 +116,16 @@ impl App {
         let aws = aws_config::load_from_env().await;
         let table = Table::new(crm_store::DynamoDbClient::new(&aws), settings.table_name.clone());
         App::new(table, &settings, aws)
+    }
+
+    /// The search client, when search is deployed (`OPENSEARCH_ENDPOINT`).
+    pub fn search(&self) -> Option<&crm_search::SearchClient> {
+        self.search
+            .get_or_init(|| {
+                let (endpoint, index, aws) = self.search_settings.as_ref()?;
+                Some(crm_search::SearchClient::new(endpoint, index, Some(aws.clone())))
+            })
+            .as_ref()
     }
 
     pub fn issuer(&self) -> Result<&TokenIssuer, ApiError> {

@@ -158,36 +158,25 @@ impl Table {
         user: Option<UserId>,
         now_unix: i64,
     ) -> Result<Vec<Connection>, StoreError> {
-        let mut connections = Vec::new();
-        let mut start = None;
-        loop {
-            let mut query = self
-                .client()
-                .query()
-                .table_name(self.name())
-                .index_name(Index::Gsi1.name())
-                .expression_attribute_names("#pk", Index::Gsi1.pk())
-                .expression_attribute_names("#ttl", TTL)
-                .expression_attribute_values(":pk", s(connections_of(tenant)))
-                .expression_attribute_values(":now", n(now_unix))
-                .filter_expression("#ttl > :now")
-                .set_exclusive_start_key(start);
-            query = match user {
-                Some(user) => query
-                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :user)")
-                    .expression_attribute_names("#sk", Index::Gsi1.sk())
-                    .expression_attribute_values(":user", s(format!("{user}#"))),
-                None => query.key_condition_expression("#pk = :pk"),
-            };
-            let output = query.send().await?;
-            for found in output.items.unwrap_or_default() {
-                connections.push(serde_dynamo::from_item(found)?);
-            }
-            start = output.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(connections);
-            }
-        }
+        let query = self
+            .client()
+            .query()
+            .table_name(self.name())
+            .index_name(Index::Gsi1.name())
+            .expression_attribute_names("#pk", Index::Gsi1.pk())
+            .expression_attribute_names("#ttl", TTL)
+            .expression_attribute_values(":pk", s(connections_of(tenant)))
+            .expression_attribute_values(":now", n(now_unix))
+            .filter_expression("#ttl > :now");
+        let query = match user {
+            Some(user) => query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :user)")
+                .expression_attribute_names("#sk", Index::Gsi1.sk())
+                .expression_attribute_values(":user", s(format!("{user}#"))),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        let items = self.query_all(query).await?;
+        Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
     }
 
     /// Creates a channel with its first members. A direct conversation between two users exists once:

@@ -4,6 +4,7 @@ use crate::Table;
 use crate::cursor::{ListScope, PageRequest};
 use crate::error::StoreError;
 use crate::tx::{Cond, Item, s};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 /// DynamoDB's own cap on rounds a single page may take when a filter discards items; past it the page
 /// is returned short, with a cursor to continue.
@@ -17,6 +18,20 @@ pub(crate) struct ListQuery<'a> {
 }
 
 impl Table {
+    /// Every item a query matches, following its pages (for small, bounded partitions).
+    pub(crate) async fn query_all(&self, query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = query.clone().set_exclusive_start_key(start).send().await?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
     pub(crate) async fn get_item(&self, key: Item, consistent: bool) -> Result<Option<Item>, StoreError> {
         let output = self
             .client()

@@ -101,30 +101,19 @@ impl Table {
         }
     }
 
-    /// Every item of a partition whose sort key lies between `from` and `to`, following pages.
+    /// Every item of a partition whose sort key lies between `from` and `to`.
     async fn query_between(&self, pk: String, from: String, to: String) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client()
-                .query()
-                .table_name(self.name())
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(&pk))
-                .expression_attribute_values(":from", s(&from))
-                .expression_attribute_values(":to", s(&to))
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            items.extend(output.items.unwrap_or_default());
-            start = output.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+        let query = self
+            .client()
+            .query()
+            .table_name(self.name())
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":from", s(&from))
+            .expression_attribute_values(":to", s(&to));
+        self.query_all(query).await
     }
 
     /// A scope's totals and buckets between two days (inclusive), in two concurrent Queries: the days,
@@ -160,31 +149,22 @@ impl Table {
 
     /// Every owner's totals, in one Query of the owners index.
     pub async fn owner_totals(&self, tenant: TenantId) -> Result<Vec<(UserId, Counters)>, StoreError> {
-        let mut owners = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client()
-                .query()
-                .table_name(self.name())
-                .index_name(Index::Gsi1.name())
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", Index::Gsi1.pk())
-                .expression_attribute_values(":pk", s(owners_index(tenant)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            for item in output.items.unwrap_or_default() {
-                let owner = item.get(Index::Gsi1.sk()).and_then(|v| v.as_s().ok()).and_then(|o| UserId::parse(o));
-                if let Some(owner) = owner {
-                    owners.push((owner, counters(&item)));
-                }
-            }
-            start = output.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(owners);
-            }
-        }
+        let query = self
+            .client()
+            .query()
+            .table_name(self.name())
+            .index_name(Index::Gsi1.name())
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", Index::Gsi1.pk())
+            .expression_attribute_values(":pk", s(owners_index(tenant)));
+        let items = self.query_all(query).await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                let owner = item.get(Index::Gsi1.sk()).and_then(|v| v.as_s().ok()).and_then(|o| UserId::parse(o))?;
+                Some((owner, counters(item)))
+            })
+            .collect())
     }
 
     /// Replaces a tenant's statistics with `figures` (a rebuild): writes every computed item and deletes

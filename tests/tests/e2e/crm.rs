@@ -1,10 +1,6 @@
-use crm_e2e::{all_pages, api};
+use crm_e2e::{all_pages, api, id_of as id};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-fn id(value: &Value) -> String {
-    value["id"].as_str().expect("id").to_owned()
-}
 
 fn actions(history: &Value) -> Vec<String> {
     history["items"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap().to_owned()).collect()

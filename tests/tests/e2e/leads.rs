@@ -1,10 +1,6 @@
-use crm_e2e::{all_pages, api};
+use crm_e2e::{all_pages, api, id_of as id};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-fn id(lead: &Value) -> String {
-    lead["id"].as_str().expect("lead id").to_owned()
-}
 
 #[tokio::test]
 async fn a_lead_is_created_read_changed_and_deleted() {

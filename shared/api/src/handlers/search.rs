@@ -25,10 +25,8 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError>
         return Err(ApiError::bad_request("type", "`type` must be lead, customer, deal or note"));
     }
     let page = page_request(&req)?;
-    let search = app
-        .search
-        .as_ref()
-        .ok_or_else(|| ApiError::Internal("search is not configured (OPENSEARCH_ENDPOINT)".into()))?;
+    let search =
+        app.search().ok_or_else(|| ApiError::Internal("search is not configured (OPENSEARCH_ENDPOINT)".into()))?;
     let request = SearchRequest {
         tenant: actor.tenant.to_string(),
         text,

@@ -59,10 +59,8 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError>
     if actor.role != Role::Admin {
         return Err(ApiError::Forbidden("only an admin can reindex".into()));
     }
-    let search = app
-        .search
-        .as_ref()
-        .ok_or_else(|| ApiError::Internal("search is not configured (OPENSEARCH_ENDPOINT)".into()))?;
+    let search =
+        app.search().ok_or_else(|| ApiError::Internal("search is not configured (OPENSEARCH_ENDPOINT)".into()))?;
     let mut docs = Vec::new();
     kind::<Lead>(app, &actor, Snapshot::Lead, &mut docs).await?;
     kind::<Customer>(app, &actor, Snapshot::Customer, &mut docs).await?;
