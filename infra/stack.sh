@@ -73,6 +73,12 @@ install_sam() {
 }
 
 ensure_keys() {
+  if [ ! -f "$KEYS/integrations.key" ]; then
+    mkdir -p "$KEYS"
+    # Seals integration secrets at rest (webhook signing secrets, Google refresh tokens).
+    openssl rand -base64 32 > "$KEYS/integrations.key"
+    chmod 600 "$KEYS/integrations.key"
+  fi
   [ -f "$KEYS/jwt-private.pem" ] && [ -f "$KEYS/jwt-public.pem" ] && return
   say "generating a local Ed25519 signing key pair in .local/keys"
   mkdir -p "$KEYS"
@@ -154,6 +160,7 @@ export_environment() {
   export TABLE_NAME="$3"
   JWT_PUBLIC_KEY="$(cat "$KEYS/jwt-public.pem")"
   JWT_PRIVATE_KEY="$(cat "$KEYS/jwt-private.pem")"
-  export JWT_PUBLIC_KEY JWT_PRIVATE_KEY
+  INTEGRATIONS_KEY="$(cat "$KEYS/integrations.key")"
+  export JWT_PUBLIC_KEY JWT_PRIVATE_KEY INTEGRATIONS_KEY
   export JWT_ISSUER=serverless-crm-local JWT_AUDIENCE=serverless-crm-local-api
 }

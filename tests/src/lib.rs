@@ -13,6 +13,7 @@ struct Running {
     url: String,
     ws_url: String,
     slack: slack_fake::Requests,
+    google: google_fake::Shared,
     queues: std::collections::BTreeMap<String, String>,
 }
 
@@ -44,16 +45,28 @@ fn gateway() -> &'static Running {
                 tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
             runtime.block_on(async move {
                 let (slack_base, slack) = slack_fake::start().await;
+                let (google_base, google) = google_fake::start().await;
                 let mut options = crm_local_gateway::GatewayOptions::new(
                     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
                     ([127, 0, 0, 1], 0).into(),
                 );
                 options.queue_visibility_seconds = Some(1);
                 options.settings.insert("SLACK_BASE_URL".into(), slack_base);
+                for (name, value) in [
+                    ("GOOGLE_CLIENT_ID", "fake-client-id".to_owned()),
+                    ("GOOGLE_CLIENT_SECRET", "fake-client-secret".to_owned()),
+                    ("GOOGLE_AUTH_URL", format!("{google_base}/auth")),
+                    ("GOOGLE_TOKEN_URL", format!("{google_base}/token")),
+                    ("GOOGLE_PEOPLE_URL", google_base.clone()),
+                ] {
+                    options.settings.insert(name.into(), value);
+                }
                 match crm_local_gateway::start(options).await {
                     Ok(gateway) => {
                         let queues = gateway.queues.iter().map(|(name, q)| (name.clone(), q.url.clone())).collect();
-                        sender.send(Ok(Running { url: gateway.url(), ws_url: gateway.ws_url(), slack, queues })).ok();
+                        sender
+                            .send(Ok(Running { url: gateway.url(), ws_url: gateway.ws_url(), slack, google, queues }))
+                            .ok();
                         std::future::pending::<()>().await;
                     }
                     Err(error) => {
@@ -73,6 +86,14 @@ pub fn slack_requests(fragment: &str) -> Vec<slack_fake::Received> {
         .lock()
         .map(|r| r.iter().filter(|r| r.path.contains(fragment)).cloned().collect())
         .unwrap_or_default()
+}
+
+pub mod google_fake;
+
+/// Works on the fake Google's address book opened by authorization code `code`.
+pub fn google_book<T>(code: &str, work: impl FnOnce(&mut google_fake::Book) -> T) -> T {
+    let mut state = gateway().google.lock().expect("Google fake");
+    work(state.books.entry(code.to_owned()).or_default())
 }
 
 pub mod slack_fake {

@@ -132,7 +132,8 @@ pub fn init_tracing() {
 /// variables a deployed function reads.
 pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayError> {
     let template = Template::load(&options.template)?;
-    let settings = Settings::from_env()?;
+    let settings =
+        Settings::from_lookup(|name| options.settings.get(name).cloned().or_else(|| std::env::var(name).ok()))?;
     let table = Table::from_env(settings.table_name.clone()).await;
     table::ensure_table(table.client(), table.name(), &template.table).await.map_err(GatewayError::Table)?;
     let sqs = aws_sdk_sqs::Client::new(&aws_config::load_from_env().await);

@@ -26,6 +26,11 @@ pub struct Settings {
     /// OpenSearch (`OPENSEARCH_ENDPOINT`, `SEARCH_INDEX`), when search is deployed.
     pub opensearch_endpoint: Option<String>,
     pub search_index: String,
+    /// Seals integration secrets at rest (`INTEGRATIONS_KEY`, 32 bytes base64); only the functions
+    /// that handle such secrets are given it.
+    pub integrations_key: Option<String>,
+    /// Google Contacts sync, when configured (`GOOGLE_CLIENT_ID`, …).
+    pub google: Option<crm_google::GoogleSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,34 +41,39 @@ pub enum SettingsError {
     NotSeconds(&'static str),
     #[error(transparent)]
     Key(#[from] crate::tokens::KeyError),
+    #[error("INTEGRATIONS_KEY: {0}")]
+    IntegrationsKey(#[from] crm_store::secrets::SecretError),
 }
 
 impl Settings {
-    /// Reads `TABLE_NAME`, `JWT_PUBLIC_KEY`, `JWT_PRIVATE_KEY` (issuers only), `JWT_ISSUER`,
-    /// `JWT_AUDIENCE`, `ACCESS_TOKEN_SECONDS` and `REFRESH_TOKEN_SECONDS`.
+    /// Reads the function's environment.
     pub fn from_env() -> Result<Self, SettingsError> {
-        let required =
-            |name: &'static str| std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or(SettingsError::Missing(name));
-        let seconds = |name: &'static str, default: i64| match std::env::var(name) {
-            Ok(text) if !text.is_empty() => text.parse().map_err(|_| SettingsError::NotSeconds(name)),
-            _ => Ok(default),
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads `TABLE_NAME`, `JWT_PUBLIC_KEY`, `JWT_PRIVATE_KEY` (issuers only), `JWT_ISSUER`,
+    /// `JWT_AUDIENCE`, `ACCESS_TOKEN_SECONDS`, `REFRESH_TOKEN_SECONDS`, the WebSocket and search
+    /// endpoints, `INTEGRATIONS_KEY` and the Google settings, by name.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let optional = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        let required = |name: &'static str| optional(name).ok_or(SettingsError::Missing(name));
+        let seconds = |name: &'static str, default: i64| match optional(name) {
+            Some(text) => text.parse().map_err(|_| SettingsError::NotSeconds(name)),
+            None => Ok(default),
         };
         Ok(Settings {
             table_name: required("TABLE_NAME")?,
             jwt_public_key: required("JWT_PUBLIC_KEY")?,
-            jwt_private_key: std::env::var("JWT_PRIVATE_KEY").ok().filter(|v| !v.is_empty()),
-            jwt_issuer: std::env::var("JWT_ISSUER").unwrap_or_else(|_| "serverless-crm".into()),
-            jwt_audience: std::env::var("JWT_AUDIENCE").unwrap_or_else(|_| "serverless-crm-api".into()),
+            jwt_private_key: optional("JWT_PRIVATE_KEY"),
+            jwt_issuer: optional("JWT_ISSUER").unwrap_or_else(|| "serverless-crm".into()),
+            jwt_audience: optional("JWT_AUDIENCE").unwrap_or_else(|| "serverless-crm-api".into()),
             access_token_seconds: seconds("ACCESS_TOKEN_SECONDS", DEFAULT_ACCESS_TOKEN_SECONDS)?,
             refresh_token_seconds: seconds("REFRESH_TOKEN_SECONDS", DEFAULT_REFRESH_TOKEN_SECONDS)?,
-            websocket_management_endpoint: std::env::var("WEBSOCKET_MANAGEMENT_ENDPOINT")
-                .ok()
-                .filter(|v| !v.is_empty()),
-            opensearch_endpoint: std::env::var("OPENSEARCH_ENDPOINT").ok().filter(|v| !v.is_empty()),
-            search_index: std::env::var("SEARCH_INDEX")
-                .ok()
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| "crm-records".into()),
+            websocket_management_endpoint: optional("WEBSOCKET_MANAGEMENT_ENDPOINT"),
+            opensearch_endpoint: optional("OPENSEARCH_ENDPOINT"),
+            search_index: optional("SEARCH_INDEX").unwrap_or_else(|| "crm-records".into()),
+            integrations_key: optional("INTEGRATIONS_KEY"),
+            google: crm_google::GoogleSettings::from_lookup(&lookup),
         })
     }
 }
@@ -77,6 +87,8 @@ pub struct App {
     pub verifier: TokenVerifier,
     pub issuer: Option<TokenIssuer>,
     pub refresh_token_seconds: i64,
+    sealer: Option<crm_store::secrets::Sealer>,
+    google: Option<crm_google::GoogleClient>,
 }
 
 impl App {
@@ -98,6 +110,14 @@ impl App {
         let search_settings =
             settings.opensearch_endpoint.clone().map(|e| (e, settings.search_index.clone(), aws.clone()));
         let chat = crm_chat::Chat::new(table.clone(), aws, settings.websocket_management_endpoint.clone());
+        let sealer = settings.integrations_key.as_deref().map(crm_store::secrets::Sealer::from_base64).transpose()?;
+        let google = settings.google.clone().map(|google| {
+            let http = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .unwrap_or_else(|_| reqwest::Client::new());
+            crm_google::GoogleClient::new(http, google)
+        });
         Ok(App {
             table,
             search: std::sync::OnceLock::new(),
@@ -106,6 +126,8 @@ impl App {
             verifier,
             issuer,
             refresh_token_seconds: settings.refresh_token_seconds,
+            sealer,
+            google,
         })
     }
 
@@ -126,6 +148,21 @@ impl App {
                 Some(crm_search::SearchClient::new(endpoint, index, Some(aws.clone())))
             })
             .as_ref()
+    }
+
+    /// The key integration secrets are sealed with; a function handling them was deployed with it.
+    pub fn sealer(&self) -> Result<&crm_store::secrets::Sealer, ApiError> {
+        self.sealer
+            .as_ref()
+            .ok_or_else(|| ApiError::Internal("this function was deployed without INTEGRATIONS_KEY".into()))
+    }
+
+    /// The Google client, when Google sync is configured for this deployment.
+    pub fn google(&self) -> Result<&crm_google::GoogleClient, ApiError> {
+        self.google.as_ref().ok_or_else(|| ApiError::Conflict {
+            detail: "Google sync is not configured on this deployment".into(),
+            field: None,
+        })
     }
 
     pub fn issuer(&self) -> Result<&TokenIssuer, ApiError> {

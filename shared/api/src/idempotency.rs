@@ -17,7 +17,11 @@ const MAX_KEY: usize = 255;
 pub struct IdempotentRequest {
     key: String,
     body_hash: String,
+    window_seconds: i64,
 }
+
+/// How long an inbound delivery's id is remembered: sources redeliver for hours, sometimes days.
+pub const DELIVERY_WINDOW_SECONDS: i64 = 30 * 24 * 60 * 60;
 
 impl IdempotentRequest {
     /// The key and a hash of the body, when the client sent a key.
@@ -33,7 +37,14 @@ impl IdempotentRequest {
             _ => b"",
         };
         let body_hash = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Some(Self { key: key.to_owned(), body_hash }))
+        Ok(Some(Self { key: key.to_owned(), body_hash, window_seconds: IDEMPOTENCY_WINDOW_SECONDS }))
+    }
+
+    /// An inbound delivery identified by the source's own id (a Typeform response token): a
+    /// redelivery answers with the first result even if the source re-encoded the body.
+    pub fn for_delivery(delivery_id: &str) -> Self {
+        let body_hash = Sha256::digest(delivery_id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        Self { key: delivery_id.to_owned(), body_hash, window_seconds: DELIVERY_WINDOW_SECONDS }
     }
 
     /// The first response, when this key was already used for the operation: for operations whose
@@ -72,7 +83,7 @@ impl IdempotentRequest {
                 request_hash: self.body_hash.clone(),
                 status: status.as_u16(),
                 body: serde_json::to_string(body).map_err(|e| ApiError::Internal(e.to_string()))?,
-                expires_at: now.unix_seconds() + IDEMPOTENCY_WINDOW_SECONDS,
+                expires_at: now.unix_seconds() + self.window_seconds,
             },
         })
     }

@@ -14,6 +14,7 @@ pub mod records;
 pub mod routes;
 pub mod sessions;
 pub mod tokens;
+pub mod webhooks;
 pub mod ws;
 
 pub use app::{App, Settings};

@@ -9,10 +9,12 @@ use crate::handlers::auth_sign_up::SignedUp;
 use crate::handlers::channels_members_add::AddMembers;
 use crate::handlers::dashboard::Dashboard;
 use crate::handlers::dashboard_rebuild::Rebuilt;
+use crate::handlers::integrations_google_authorize::Authorization;
+use crate::handlers::integrations_google_sync::{SyncQueued, SyncRequest};
 use crate::handlers::leads_convert::{Conversion, Converted};
 use crate::handlers::presence_list::Presence;
 use crate::http::PageBody;
-use crate::integrations::SlackView;
+use crate::integrations::{CreatedWebhook, GoogleView, SlackView, WebhookView};
 use crate::problem::Problem;
 use crate::sessions::{RefreshRequest, TokenPair};
 use crm_domain::activity::Activity;
@@ -23,6 +25,7 @@ use crm_domain::lead::{Lead, LeadPatch, LeadStatus, NewLead};
 use crm_domain::note::{Note, NoteBody};
 use crm_domain::slack::SlackSetup;
 use crm_domain::user::{NewUser, SignUp, User, UserPatch};
+use crm_domain::webhook::{NewWebhookEndpoint, WebhookLead};
 use crm_store::TagCount;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -441,6 +444,122 @@ fn integrations_slack_get() {}
 fn integrations_slack_delete() {}
 
 #[utoipa::path(
+    post,
+    path = "/api/v1/integrations/webhooks",
+    tag = "integrations",
+    summary = "Create an inbound lead webhook endpoint; its secret is in this response only (Admin)",
+    request_body = NewWebhookEndpoint,
+    responses((status = 201, description = "Created", body = CreatedWebhook), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 415, description = "The body must be JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])),
+)]
+fn integrations_webhooks_create() {}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations/webhooks",
+    tag = "integrations",
+    summary = "The account's inbound lead webhook endpoints (Admin)",
+    responses((status = 200, description = "Success", body = PageBody<WebhookView>), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])),
+)]
+fn integrations_webhooks_list() {}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/integrations/webhooks/{id}",
+    tag = "integrations",
+    summary = "Revoke an inbound lead webhook endpoint (Admin)",
+    params(("id" = String, Path, description = "The endpoint id")),
+    responses((status = 204, description = "Done"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])),
+)]
+fn integrations_webhooks_delete() {}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/leads",
+    tag = "webhooks",
+    summary = "Receive a lead in the documented shape (token of a generic endpoint as Bearer or X-Webhook-Token; Idempotency-Key honoured)",
+    request_body = WebhookLead,
+    params(("X-Webhook-Token" = Option<String>, Header, description = "The endpoint's token, unless sent as a bearer token"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried delivery answer the first result")),
+    responses((status = 201, description = "The lead created (a replay answers the first result)", body = Lead), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "The token or signature is missing or wrong; nothing was written", body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is larger than 64 KiB", body = Problem, content_type = "application/problem+json"), (status = 415, description = "The body must be JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+)]
+fn webhooks_leads() {}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/leads/zapier",
+    tag = "webhooks",
+    summary = "Receive a lead from a Zap: a flat JSON object mapped by the endpoint's field map (token as Bearer or X-Webhook-Token)",
+    request_body = serde_json::Value,
+    params(("X-Webhook-Token" = Option<String>, Header, description = "The endpoint's token, unless sent as a bearer token"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried delivery answer the first result")),
+    responses((status = 201, description = "The lead created (a replay answers the first result)", body = Lead), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "The token or signature is missing or wrong; nothing was written", body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is larger than 64 KiB", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+)]
+fn webhooks_leads_zapier() {}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/leads/typeform/{endpoint_id}",
+    tag = "webhooks",
+    summary = "Receive a Typeform response (Typeform-Signature: sha256= base64 HMAC-SHA256 of the body); a redelivered response creates nothing new",
+    request_body = serde_json::Value,
+    params(("endpoint_id" = String, Path, description = "The endpoint id from its URL"), ("Typeform-Signature" = String, Header, description = "sha256=<base64 HMAC-SHA256 of the raw body under the endpoint secret>")),
+    responses((status = 201, description = "The lead created (a redelivery answers the first result)", body = Lead), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "The token or signature is missing or wrong; nothing was written", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is larger than 64 KiB", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+)]
+fn webhooks_leads_typeform() {}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations/google/authorize",
+    tag = "integrations",
+    summary = "Start connecting the caller's Google account: the consent URL with a one-time state (10 minutes)",
+    responses((status = 200, description = "Success", body = Authorization), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflicts with the current state (e.g. not connected, or not configured)", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])),
+)]
+fn integrations_google_authorize() {}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations/google/callback",
+    tag = "integrations",
+    summary = "Google's redirect after consent: the code is exchanged and the refresh token stored sealed",
+    params(("code" = Option<String>, Query, description = "The authorization code"), ("state" = String, Query, description = "The state from authorize"), ("error" = Option<String>, Query, description = "Set when the user declined")),
+    responses((status = 200, description = "Connected", body = GoogleView), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflicts with the current state (e.g. not connected, or not configured)", body = Problem, content_type = "application/problem+json")),
+)]
+fn integrations_google_callback() {}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations/google",
+    tag = "integrations",
+    summary = "The caller's Google connection and how its syncs went",
+    responses((status = 200, description = "Success", body = GoogleView), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])),
+)]
+fn integrations_google_get() {}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/integrations/google",
+    tag = "integrations",
+    summary = "Disconnect the caller's Google account",
+    responses((status = 204, description = "Done"), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])),
+)]
+fn integrations_google_delete() {}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/integrations/google/sync",
+    tag = "integrations",
+    summary = "Queue a two-way sync of the caller's Google contacts",
+    request_body = Option<SyncRequest>,
+    responses((status = 202, description = "Queued", body = SyncQueued), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflicts with the current state (e.g. not connected, or not configured)", body = Problem, content_type = "application/problem+json"), (status = 415, description = "The body must be JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])),
+)]
+fn integrations_google_sync() {}
+
+#[utoipa::path(
     get,
     path = "/api/v1/channels",
     tag = "chat",
@@ -558,7 +677,7 @@ fn api_docs_file() {}
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Serverless CRM API", version = "1", description = "Leads, customers, deals, notes, activity, dashboard, chat and integrations. Errors are RFC 9457 problem details (application/problem+json) naming the offending field. Another account's records answer 404."),
-    paths(auth_sign_up, auth_sign_in, auth_refresh, auth_sign_out, me, users_create, users_list, users_update, leads_create, leads_list, leads_get, leads_update, leads_delete, leads_convert, customers_create, customers_list, customers_get, customers_update, customers_delete, deals_create, deals_list, deals_get, deals_update, deals_delete, notes_list, notes_create, notes_update, notes_delete, record_timeline, activity_list, tags_list, dashboard, dashboard_rebuild, integrations_slack_put, integrations_slack_get, integrations_slack_delete, channels_list, channels_create, channels_members_add, messages_list, messages_create, presence_list, search, search_reindex, openapi_json, api_docs, api_docs_file),
+    paths(auth_sign_up, auth_sign_in, auth_refresh, auth_sign_out, me, users_create, users_list, users_update, leads_create, leads_list, leads_get, leads_update, leads_delete, leads_convert, customers_create, customers_list, customers_get, customers_update, customers_delete, deals_create, deals_list, deals_get, deals_update, deals_delete, notes_list, notes_create, notes_update, notes_delete, record_timeline, activity_list, tags_list, dashboard, dashboard_rebuild, integrations_slack_put, integrations_slack_get, integrations_slack_delete, integrations_webhooks_create, integrations_webhooks_list, integrations_webhooks_delete, webhooks_leads, webhooks_leads_zapier, webhooks_leads_typeform, integrations_google_authorize, integrations_google_callback, integrations_google_get, integrations_google_delete, integrations_google_sync, channels_list, channels_create, channels_members_add, messages_list, messages_create, presence_list, search, search_reindex, openapi_json, api_docs, api_docs_file),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Accounts, sign-in and tokens"),
@@ -567,6 +686,7 @@ fn api_docs_file() {}
         (name = "notes", description = "Notes on leads, customers and deals"),
         (name = "activity", description = "Timelines and the activity log"),
         (name = "tags"), (name = "dashboard"), (name = "integrations"),
+        (name = "webhooks", description = "Leads pushed in by Typeform, Zapier and other tools"),
         (name = "chat", description = "Channels, messages and presence (live over the WebSocket API)"),
         (name = "search", description = "Fuzzy search over OpenSearch"),
         (name = "docs"),

@@ -100,14 +100,29 @@ pub async fn create<R: Record, N: NewRecord<R> + DeserializeOwned>(
     let (actor, _) = app.authenticate(&req).await?;
     let idempotent = IdempotentRequest::from_request(&req)?;
     let input: N = json_body(&req)?;
-    let owner = policy::owner_for_new_record(&actor, input.requested_owner())?;
+    let changes = app.table.changes(actor.tenant);
+    let operation = format!("POST /api/v1/{}", R::KIND.collection());
+    create_record(app, &actor, input, changes, idempotent, &operation).await
+}
+
+/// Creates a record as `actor` — every way a record comes into being (the API, inbound webhooks)
+/// goes through here, so policy, validation, activity and events are the same. `changes` may already
+/// hold conditions the caller needs; `operation` scopes the idempotency key.
+pub async fn create_record<R: Record, N: NewRecord<R>>(
+    app: &App,
+    actor: &Actor,
+    input: N,
+    mut changes: Changes<'_>,
+    idempotent: Option<IdempotentRequest>,
+    operation: &str,
+) -> Result<Response<Body>, ApiError> {
+    let owner = policy::owner_for_new_record(actor, input.requested_owner())?;
     let references = input.references();
     let now = Timestamp::now();
     let record = input.validate(owner, now)?;
-    let mut changes = app.table.changes(actor.tenant);
     for (kind, id, field) in references {
         // A reference the caller cannot see is as good as missing.
-        visible_owner(app, &actor, kind, &id)
+        visible_owner(app, actor, kind, &id)
             .await
             .map_err(|_| ApiError::invalid(field, format!("names no {} of this account", kind.entity())))?;
         changes.require_record(kind, &id, field)?;
@@ -118,18 +133,8 @@ pub async fn create<R: Record, N: NewRecord<R> + DeserializeOwned>(
         changes.require_active_user(record.owner())?;
     }
     changes.log(&Activity::record(R::KIND.entity(), &id, Action::Created, actor.user, &now.rfc3339(), Vec::new()))?;
-    let collection = R::KIND.collection();
-    let location = format!("/api/v1/{collection}/{id}");
-    commit_created(
-        changes,
-        &actor,
-        idempotent,
-        &format!("POST /api/v1/{collection}"),
-        &record,
-        Some(location),
-        Some(record.version()),
-    )
-    .await
+    let location = format!("/api/v1/{}/{id}", R::KIND.collection());
+    commit_created(changes, actor, idempotent, operation, &record, Some(location), Some(record.version())).await
 }
 
 /// `GET /api/v1/{kind}/{id}`.

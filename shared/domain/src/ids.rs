@@ -61,6 +61,10 @@ ulid_id!(ChannelId);
 ulid_id!(MessageId);
 ulid_id!(ActivityId);
 ulid_id!(
+    /// An inbound lead webhook endpoint; its id is in the URL the source posts to.
+    WebhookId
+);
+ulid_id!(
     /// A refresh-token family: one sign-in and every token rotated from it.
     SessionId
 );

@@ -4,6 +4,7 @@ pub mod activity;
 pub mod chat;
 pub mod clock;
 mod contact;
+pub mod contacts;
 pub mod customer;
 pub mod deal;
 pub mod events;
@@ -17,8 +18,11 @@ pub mod slack;
 pub mod stats;
 pub mod user;
 pub mod validation;
+pub mod webhook;
 
-pub use ids::{ActivityId, ChannelId, CustomerId, DealId, LeadId, MessageId, NoteId, SessionId, TenantId, UserId};
+pub use ids::{
+    ActivityId, ChannelId, CustomerId, DealId, LeadId, MessageId, NoteId, SessionId, TenantId, UserId, WebhookId,
+};
 pub use policy::{Actor, Denied, Role};
 pub use record::{Record, RecordId, RecordKind};
 pub use validation::{FieldError, Invalid};

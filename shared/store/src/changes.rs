@@ -16,8 +16,8 @@ use crm_domain::note::Note;
 use crm_domain::{Record, RecordKind, TenantId, UserId};
 
 pub struct Changes<'a> {
-    tenant: TenantId,
-    tx: Tx<'a>,
+    pub(crate) tenant: TenantId,
+    pub(crate) tx: Tx<'a>,
     tags: TagDeltas,
 }
 

@@ -7,28 +7,35 @@ mod changes;
 mod chat;
 mod cursor;
 mod error;
+mod google;
 mod idempotency;
 mod integrations;
 pub mod keys;
 mod notes;
 mod read;
 mod records;
+pub mod secrets;
 mod sessions;
 mod stats;
 mod tags;
 mod tx;
 mod users;
+mod webhooks;
 
 pub use changes::Changes;
 pub use chat::Connection;
 pub use cursor::{Page, PageRequest};
 pub use error::StoreError;
+pub use google::{
+    ContactLink, GoogleConnection, OAUTH_STATE_SECONDS, OAuthState, SYNC_REQUEST_PREFIX, SyncOutcome, google_place,
+};
 pub use idempotency::{IDEMPOTENCY_WINDOW_SECONDS, IdempotencyClaim, IdempotencyRecord};
 pub use records::RecordFilter;
 pub use sessions::Session;
 pub use stats::StatsRange;
 pub use tags::TagCount;
 pub use users::StoredUser;
+pub use webhooks::StoredWebhook;
 
 use aws_sdk_dynamodb::Client;
 

@@ -116,6 +116,21 @@ impl Table {
         self.query_records(query, page).await
     }
 
+    /// Every record of a kind in a tenant, for background work that must see them all (contact sync
+    /// matching by email); never on a request path.
+    pub async fn every_record<R: Record>(&self, tenant: TenantId) -> Result<Vec<R>, StoreError> {
+        let query = self
+            .client()
+            .query()
+            .table_name(self.name())
+            .index_name(Index::Gsi1.name())
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", Index::Gsi1.pk())
+            .expression_attribute_values(":pk", s(keys::records_of(tenant, R::KIND)));
+        let items = self.query_all(query).await?;
+        Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
+    }
+
     /// One page of a query, each item read as a `T`.
     pub(crate) async fn query_records<T: DeserializeOwned>(
         &self,

@@ -3,6 +3,7 @@
 //! never wait on a queue); each queue is drained by its own function. Every SQS function reports partial
 //! batch failures and is idempotent, since delivery is at least once.
 
+pub mod contacts;
 pub mod functions;
 pub mod lambda;
 pub mod rollup;
@@ -18,6 +19,8 @@ use std::collections::BTreeMap;
 pub enum SettingsError {
     #[error("environment variable {0} is required")]
     Missing(&'static str),
+    #[error("INTEGRATIONS_KEY: {0}")]
+    IntegrationsKey(#[from] crm_store::secrets::SecretError),
 }
 
 /// Everything a worker builds once at start-up.
@@ -33,6 +36,10 @@ pub struct Workers {
     pub search: Option<crm_search::SearchClient>,
     /// Whether the index was checked to exist with its mapping (once per execution environment).
     pub search_ready: std::sync::atomic::AtomicBool,
+    /// Google Contacts sync, when configured (`GOOGLE_CLIENT_ID`, …).
+    pub google: Option<crm_google::GoogleClient>,
+    /// Opens integration secrets (`INTEGRATIONS_KEY`), for the workers given it.
+    pub sealer: Option<crm_store::secrets::Sealer>,
 }
 
 impl Workers {
@@ -49,6 +56,12 @@ impl Workers {
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
         let search = crm_search::SearchClient::from_lookup(&lookup, &config);
+        let google =
+            crm_google::GoogleSettings::from_lookup(&lookup).map(|s| crm_google::GoogleClient::new(http.clone(), s));
+        let sealer = lookup("INTEGRATIONS_KEY")
+            .filter(|k| !k.is_empty())
+            .map(|k| crm_store::secrets::Sealer::from_base64(&k))
+            .transpose()?;
         Ok(Workers {
             search,
             search_ready: std::sync::atomic::AtomicBool::new(false),
@@ -57,6 +70,8 @@ impl Workers {
             http,
             queues,
             slack_base_url: lookup("SLACK_BASE_URL").filter(|u| !u.is_empty()),
+            google,
+            sealer,
         })
     }
 

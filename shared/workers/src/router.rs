@@ -6,8 +6,10 @@ use crate::Workers;
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
-use crm_domain::TenantId;
+use crm_domain::contacts::{ContactsSyncMessage, SyncRequest};
 use crm_domain::events::{DomainEvent, Queue, Snapshot};
+use crm_domain::{RecordKind, TenantId, UserId};
+use crm_store::SYNC_REQUEST_PREFIX;
 use lambda_runtime::Error;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,10 +53,30 @@ pub fn event_of(record: &EventRecord) -> Option<DomainEvent> {
     DomainEvent::from_change(record.event_id.clone(), tenant, old, new)
 }
 
+/// A Google sync request: an insert of a `SYNC#…` item under a tenant's Google partition.
+pub fn sync_request_of(record: &EventRecord) -> Option<SyncRequest> {
+    if record.event_name != "INSERT" || !text(&record.change.keys, "sk")?.starts_with(SYNC_REQUEST_PREFIX) {
+        return None;
+    }
+    let image = &record.change.new_image;
+    Some(SyncRequest {
+        tenant_id: TenantId::parse(&text(image, "tenant_id")?)?,
+        user_id: UserId::parse(&text(image, "user_id")?)?,
+        import_as: RecordKind::from_entity(&text(image, "import_as")?)?,
+    })
+}
+
 pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResponse, Error> {
     // Messages per queue, each remembering which stream record it came from.
     let mut outgoing: BTreeMap<Queue, Vec<(usize, String)>> = BTreeMap::new();
     for (index, record) in event.records.iter().enumerate() {
+        if let Some(sync_request) = sync_request_of(record) {
+            if workers.queues.contains_key(&Queue::ContactsSync) {
+                let body = serde_json::to_string(&ContactsSyncMessage::Sync { sync_request })?;
+                outgoing.entry(Queue::ContactsSync).or_default().push((index, body));
+            }
+            continue;
+        }
         let Some(domain_event) = event_of(record) else { continue };
         let body = serde_json::to_string(&domain_event)?;
         for queue in domain_event.kind.queues() {

@@ -6,6 +6,7 @@ mod chat;
 mod crm;
 mod dashboard;
 mod errors;
+mod integrations;
 mod leads;
 mod matrix;
 mod search;

@@ -1,0 +1,462 @@
+//! The contacts-sync worker: two-way sync between each connected user's Google Contacts and the CRM.
+//!
+//! A sync request pulls the address book (incrementally, with Google's sync token, page by page):
+//! an entry unknown to the CRM is matched to a lead or customer by email, or else imported as a new
+//! record; a linked entry is compared three ways with what both sides held at the last sync, and the
+//! side that changed wins (the CRM when both did). A change to a linked record in the CRM arrives here
+//! as a domain event and is pushed to Google at once. Everything is idempotent: records are matched by
+//! link or email, so a redelivered request creates nothing twice.
+
+use crate::Workers;
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use crm_domain::activity::{Action, Activity, Change};
+use crm_domain::clock::Timestamp;
+use crm_domain::contacts::{ContactCard, ContactsSyncMessage, Reconcile, SyncRequest, reconcile};
+use crm_domain::customer::{Customer, CustomerPatch, NewCustomer};
+use crm_domain::events::{DomainEvent, Snapshot};
+use crm_domain::lead::{Lead, LeadPatch, NewLead};
+use crm_domain::record::{NewRecord, RecordPatch};
+use crm_domain::{Invalid, Record, RecordKind, TenantId, UserId};
+use crm_google::{GoogleClient, GoogleError, Person};
+use crm_store::{ContactLink, StoreError, SyncOutcome, Table, google_place};
+use lambda_runtime::Error;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+
+pub async fn handle(workers: &Workers, event: SqsEvent) -> Result<SqsBatchResponse, Error> {
+    let mut response = SqsBatchResponse::default();
+    for message in &event.records {
+        if let Err(error) = process(workers, message).await {
+            let id = message.message_id.clone().unwrap_or_default();
+            tracing::warn!(message_id = %id, %error, "contact sync failed; will retry");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+        }
+    }
+    Ok(response)
+}
+
+async fn process(workers: &Workers, message: &SqsMessage) -> Result<(), Error> {
+    let Some(sync) = Sync::new(workers) else {
+        tracing::warn!("contacts-sync has no Google settings or INTEGRATIONS_KEY; dropping the message");
+        return Ok(());
+    };
+    match serde_json::from_str(message.body.as_deref().unwrap_or(""))? {
+        ContactsSyncMessage::Sync { sync_request } => sync.run(&sync_request).await,
+        ContactsSyncMessage::Change(event) => sync.push_change(&event).await,
+    }
+}
+
+struct Sync<'a> {
+    table: &'a Table,
+    google: &'a GoogleClient,
+    sealer: &'a crm_store::secrets::Sealer,
+}
+
+/// The CRM side of one tenant, loaded once per sync run.
+#[derive(Default)]
+struct Records {
+    leads: HashMap<String, Lead>,
+    customers: HashMap<String, Customer>,
+    by_email: HashMap<String, (RecordKind, String)>,
+}
+
+impl Records {
+    async fn load(table: &Table, tenant: TenantId) -> Result<Self, StoreError> {
+        let mut records = Records::default();
+        // Customers first, so an address shared by a lead and its customer matches the customer.
+        for customer in table.every_record::<Customer>(tenant).await? {
+            records.index(RecordKind::Customer, &customer.id.to_string(), &ContactCard::of_customer(&customer));
+            records.customers.insert(customer.id.to_string(), customer);
+        }
+        for lead in table.every_record::<Lead>(tenant).await? {
+            records.index(RecordKind::Lead, &lead.id.to_string(), &ContactCard::of_lead(&lead));
+            records.leads.insert(lead.id.to_string(), lead);
+        }
+        Ok(records)
+    }
+
+    fn index(&mut self, kind: RecordKind, id: &str, card: &ContactCard) {
+        if let Some(email) = card.email_key() {
+            self.by_email.entry(email).or_insert((kind, id.to_owned()));
+        }
+    }
+
+    fn card(&self, kind: RecordKind, id: &str) -> Option<ContactCard> {
+        match kind {
+            RecordKind::Lead => self.leads.get(id).map(ContactCard::of_lead),
+            RecordKind::Customer => self.customers.get(id).map(ContactCard::of_customer),
+            RecordKind::Deal => None,
+        }
+    }
+}
+
+/// A card as record fields (`null` clears one).
+fn fields_of(card: &ContactCard, name: String) -> Value {
+    json!({"name": name, "email": card.email, "phone": card.phone, "company": card.company})
+}
+
+/// Validates `fields` as `T`, dropping fields the CRM's rules refuse (an address book holds phone
+/// numbers and emails the CRM would not accept) rather than refusing the whole entry.
+fn lenient<T, R>(mut fields: Value, check: impl Fn(T) -> Result<R, Invalid>) -> Option<R>
+where
+    T: DeserializeOwned,
+{
+    for _ in 0..2 {
+        let input: T = serde_json::from_value(fields.clone()).ok()?;
+        match check(input) {
+            Ok(valid) => return Some(valid),
+            Err(Invalid(errors)) => {
+                for error in errors {
+                    if error.field == "name" {
+                        return None;
+                    }
+                    if let Some(object) = fields.as_object_mut() {
+                        object.insert(error.field.split(['.', '[']).next().unwrap_or("").to_owned(), Value::Null);
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+impl<'a> Sync<'a> {
+    fn new(workers: &'a Workers) -> Option<Self> {
+        Some(Sync { table: &workers.table, google: workers.google.as_ref()?, sealer: workers.sealer.as_ref()? })
+    }
+
+    /// An access token for the user's connection; `None` when they are not (or no longer) connected.
+    async fn access_token(&self, tenant: TenantId, user: UserId) -> Result<Option<String>, Error> {
+        let Some(connection) = self.table.google_connection(tenant, user).await? else { return Ok(None) };
+        let refresh = self.sealer.open(&connection.sealed_refresh_token, &google_place(tenant, user))?;
+        match self.google.access_token(&refresh).await {
+            Ok(token) => Ok(Some(token)),
+            Err(GoogleError::Grant(reason)) => {
+                // Revoked or expired for good: say so on the connection; retrying cannot help.
+                let outcome =
+                    SyncOutcome { error: Some(format!("Google refused the grant: {reason}")), ..Default::default() };
+                self.table.record_google_sync(tenant, user, &outcome, Timestamp::now()).await?;
+                Ok(None)
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn run(&self, request: &SyncRequest) -> Result<(), Error> {
+        let (tenant, user) = (request.tenant_id, request.user_id);
+        let Some(access) = self.access_token(tenant, user).await? else { return Ok(()) };
+        let connection = self.table.google_connection(tenant, user).await?;
+        let mut sync_token = connection.and_then(|c| c.sync_token);
+        let mut records = Records::load(self.table, tenant).await?;
+        let mut links: HashMap<String, ContactLink> =
+            self.table.contact_links(tenant, user).await?.into_iter().map(|l| (l.resource_name.clone(), l)).collect();
+        let mut seen = HashSet::new();
+        let mut outcome = SyncOutcome::default();
+        let mut page_token: Option<String> = None;
+        let mut restarted = false;
+        loop {
+            let page = match self.google.connections(&access, sync_token.as_deref(), page_token.as_deref()).await {
+                Err(GoogleError::SyncTokenExpired) if !restarted => {
+                    tracing::info!(%tenant, %user, "sync token expired; running a full sync");
+                    self.table.clear_google_sync_token(tenant, user).await?;
+                    (sync_token, page_token, restarted) = (None, None, true);
+                    continue;
+                }
+                other => other?,
+            };
+            for person in page.people {
+                seen.insert(person.resource_name.clone());
+                let run = Run { tenant, user, access: &access, import_as: request.import_as };
+                self.apply(&run, person, &mut records, &mut links, &mut outcome).await?;
+            }
+            match page.next_page_token {
+                Some(next) => page_token = Some(next),
+                None => {
+                    outcome.sync_token = page.next_sync_token;
+                    break;
+                }
+            }
+        }
+        // An incremental sync reports only entries that changed in Google: linked records changed in the
+        // CRM meanwhile are pushed here, in case their change events were missed.
+        for link in links.values().filter(|l| !seen.contains(&l.resource_name)) {
+            let Some(card) = records.card(link.kind, &link.record_id) else { continue };
+            if card.fingerprint() != link.fingerprint && self.push(tenant, user, &access, link, &card).await?.is_some()
+            {
+                outcome.pushed += 1;
+            }
+        }
+        tracing::info!(%tenant, %user, imported = outcome.imported, pushed = outcome.pushed, pulled = outcome.pulled, "contact sync done");
+        self.table.record_google_sync(tenant, user, &outcome, Timestamp::now()).await?;
+        Ok(())
+    }
+
+    async fn apply(
+        &self,
+        run: &Run<'_>,
+        person: Person,
+        records: &mut Records,
+        links: &mut HashMap<String, ContactLink>,
+        outcome: &mut SyncOutcome,
+    ) -> Result<(), Error> {
+        let (tenant, user) = (run.tenant, run.user);
+        if person.deleted {
+            if let Some(link) = links.remove(&person.resource_name) {
+                self.table.delete_contact_link(tenant, user, link.kind, &link.record_id).await?;
+            }
+            return Ok(());
+        }
+        let link = match links.get(&person.resource_name) {
+            Some(link) => link.clone(),
+            None => {
+                let matched = person.card.email_key().and_then(|email| records.by_email.get(&email).cloned());
+                let already_linked =
+                    |(kind, id): &(RecordKind, String)| links.values().any(|l| l.kind == *kind && &l.record_id == id);
+                match matched.filter(|m| !already_linked(m)) {
+                    // Linked as if both sides last agreed on Google's version: the CRM's differences win.
+                    Some((kind, record_id)) => ContactLink {
+                        resource_name: person.resource_name.clone(),
+                        kind,
+                        record_id,
+                        etag: person.etag.clone(),
+                        fingerprint: person.card.fingerprint(),
+                    },
+                    None => {
+                        if let Some(link) = self.import(tenant, user, run.import_as, &person, records).await? {
+                            outcome.imported += 1;
+                            links.insert(link.resource_name.clone(), link);
+                        }
+                        return Ok(());
+                    }
+                }
+            }
+        };
+        let Some(crm) = records.card(link.kind, &link.record_id) else {
+            // The record was deleted in the CRM: the entry stays in Google, unlinked.
+            links.remove(&person.resource_name);
+            self.table.delete_contact_link(tenant, user, link.kind, &link.record_id).await?;
+            return Ok(());
+        };
+        let updated = match reconcile(&crm, &person.card, &link.fingerprint) {
+            Reconcile::InSync => ContactLink { etag: person.etag.clone(), fingerprint: crm.fingerprint(), ..link },
+            Reconcile::PushToAddressBook => {
+                let link = ContactLink { etag: person.etag.clone(), ..link };
+                match self.push(tenant, user, run.access, &link, &crm).await? {
+                    Some(pushed) => {
+                        outcome.pushed += 1;
+                        links.insert(person.resource_name.clone(), pushed);
+                    }
+                    None => {
+                        links.remove(&person.resource_name);
+                    }
+                }
+                return Ok(());
+            }
+            Reconcile::PullIntoCrm => {
+                let card = self.pull(tenant, user, &link, &person.card, records).await?;
+                outcome.pulled += 1;
+                ContactLink { etag: person.etag.clone(), fingerprint: card.fingerprint(), ..link }
+            }
+        };
+        self.table.put_contact_link(tenant, user, &updated).await?;
+        links.insert(person.resource_name.clone(), updated);
+        Ok(())
+    }
+
+    /// A new record from an entry the CRM does not know, linked to it in the same write.
+    async fn import(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        import_as: RecordKind,
+        person: &Person,
+        records: &mut Records,
+    ) -> Result<Option<ContactLink>, Error> {
+        let Some(name) = person.card.record_name() else { return Ok(None) };
+        let now = Timestamp::now();
+        let fields = fields_of(&person.card, name);
+        let link = |kind, record_id: String, card: &ContactCard| ContactLink {
+            resource_name: person.resource_name.clone(),
+            kind,
+            record_id,
+            etag: person.etag.clone(),
+            fingerprint: card.fingerprint(),
+        };
+        let created = match import_as {
+            RecordKind::Lead => lenient(fields, |n: NewLead| n.validate(user, now)).map(|lead| {
+                let card = ContactCard::of_lead(&lead);
+                let l = link(RecordKind::Lead, lead.id.to_string(), &card);
+                records.index(RecordKind::Lead, &l.record_id, &card);
+                (Created::Lead(lead), l)
+            }),
+            _ => lenient(fields, |n: NewCustomer| n.validate(user, now)).map(|customer| {
+                let card = ContactCard::of_customer(&customer);
+                let l = link(RecordKind::Customer, customer.id.to_string(), &card);
+                records.index(RecordKind::Customer, &l.record_id, &card);
+                (Created::Customer(customer), l)
+            }),
+        };
+        let Some((record, link)) = created else {
+            tracing::info!(resource = %person.resource_name, "entry not importable (no usable name); skipped");
+            return Ok(None);
+        };
+        let mut changes = self.table.changes(tenant);
+        match &record {
+            Created::Lead(lead) => log_created(changes.create(lead)?, lead, user, now)?,
+            Created::Customer(customer) => log_created(changes.create(customer)?, customer, user, now)?,
+        };
+        changes.require_active_user(user)?.link_contact(user, &link)?;
+        changes.commit().await?;
+        match record {
+            Created::Lead(lead) => records.leads.insert(link.record_id.clone(), lead).map(|_| ()),
+            Created::Customer(customer) => records.customers.insert(link.record_id.clone(), customer).map(|_| ()),
+        };
+        Ok(Some(link))
+    }
+
+    /// Writes Google's version into the CRM record (as the connected user, with an activity entry); the
+    /// card as the CRM then holds it.
+    async fn pull(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        link: &ContactLink,
+        card: &ContactCard,
+        records: &mut Records,
+    ) -> Result<ContactCard, Error> {
+        let id = &link.record_id;
+        Ok(match link.kind {
+            RecordKind::Lead => {
+                let before = records.leads.get(id).cloned().ok_or("linked lead vanished")?;
+                let after = self.update::<Lead, LeadPatch>(tenant, user, &before, card).await?;
+                let card = ContactCard::of_lead(&after);
+                records.leads.insert(id.clone(), after);
+                card
+            }
+            _ => {
+                let before = records.customers.get(id).cloned().ok_or("linked customer vanished")?;
+                let after = self.update::<Customer, CustomerPatch>(tenant, user, &before, card).await?;
+                let card = ContactCard::of_customer(&after);
+                records.customers.insert(id.clone(), after);
+                card
+            }
+        })
+    }
+
+    async fn update<R: Record, P: RecordPatch<R> + DeserializeOwned>(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        before: &R,
+        card: &ContactCard,
+    ) -> Result<R, Error> {
+        let now = Timestamp::now();
+        let name = card.record_name().unwrap_or_default();
+        let Some(update) = lenient(fields_of(card, name), |p: P| p.apply(before, now)) else {
+            return Ok(before.clone());
+        };
+        if update.changes.is_empty() {
+            return Ok(update.record);
+        }
+        let mut changes = self.table.changes(tenant);
+        changes.replace(before, &update.record)?;
+        let action = Action::for_changes(&update.changes);
+        let id = before.id().to_string();
+        changes.log(&Activity::record(R::KIND.entity(), &id, action, user, &now.rfc3339(), update.changes))?;
+        changes.commit().await?;
+        Ok(update.record)
+    }
+
+    /// Writes the CRM's card over the linked entry (the CRM wins: on a stale etag the entry is re-read
+    /// and written again) and stores the link as both sides now hold it; `None` when the entry is gone
+    /// from Google (the link is dropped).
+    async fn push(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        access: &str,
+        link: &ContactLink,
+        card: &ContactCard,
+    ) -> Result<Option<ContactLink>, Error> {
+        let mut etag = link.etag.clone();
+        for attempt in 0..2 {
+            match self.google.update_contact(access, &link.resource_name, &etag, card).await {
+                Ok(person) => {
+                    let stored = ContactLink { etag: person.etag, fingerprint: card.fingerprint(), ..link.clone() };
+                    self.table.put_contact_link(tenant, user, &stored).await?;
+                    return Ok(Some(stored));
+                }
+                Err(GoogleError::EtagMismatch) if attempt == 0 => {
+                    etag = self.google.person(access, &link.resource_name).await?.etag;
+                }
+                Err(GoogleError::Gone) => {
+                    self.table.delete_contact_link(tenant, user, link.kind, &link.record_id).await?;
+                    return Ok(None);
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err("the Google entry kept changing while it was written".into())
+    }
+
+    /// A CRM change to a lead or customer: pushed to every connected user's linked entry; a deletion
+    /// unlinks it.
+    async fn push_change(&self, event: &DomainEvent) -> Result<(), Error> {
+        let tenant = event.tenant_id;
+        let (kind, card) = match (&event.new, &event.old) {
+            (Some(Snapshot::Lead(lead)), _) => (RecordKind::Lead, Some(ContactCard::of_lead(lead))),
+            (Some(Snapshot::Customer(customer)), _) => (RecordKind::Customer, Some(ContactCard::of_customer(customer))),
+            (None, Some(Snapshot::Lead(_))) => (RecordKind::Lead, None),
+            (None, Some(Snapshot::Customer(_))) => (RecordKind::Customer, None),
+            _ => return Ok(()),
+        };
+        for connection in self.table.google_connections(tenant).await? {
+            let user = connection.user_id;
+            let Some(link) = self.table.contact_link(tenant, user, kind, &event.entity_id).await? else { continue };
+            match &card {
+                None => self.table.delete_contact_link(tenant, user, kind, &event.entity_id).await?,
+                // Unchanged since the last sync (or this is the echo of a pull): nothing to push.
+                Some(card) if card.fingerprint() == link.fingerprint => {}
+                Some(card) => {
+                    let Some(access) = self.access_token(tenant, user).await? else { continue };
+                    self.push(tenant, user, &access, &link, card).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One sync run's user and Google access.
+struct Run<'a> {
+    tenant: TenantId,
+    user: UserId,
+    access: &'a str,
+    import_as: RecordKind,
+}
+
+enum Created {
+    Lead(Lead),
+    Customer(Customer),
+}
+
+fn log_created<R: Record>(
+    changes: &mut crm_store::Changes<'_>,
+    record: &R,
+    user: UserId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let id = record.id().to_string();
+    changes.log(&Activity::record(
+        R::KIND.entity(),
+        &id,
+        Action::Created,
+        user,
+        &now.rfc3339(),
+        Vec::<Change>::new(),
+    ))?;
+    Ok(())
+}
