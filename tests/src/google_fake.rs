@@ -202,28 +202,26 @@ fn people(
     if method == "PATCH"
         && let Some(resource) = resource.strip_suffix(":updateContact")
     {
-        {
-            let Some(entry) = book.entries.get(resource).filter(|e| !e.deleted) else {
-                return reply(404, json!({"error": {"status": "NOT_FOUND"}}));
-            };
-            let update: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-            if update["etag"] != entry.person["etag"] {
-                return reply(400, json!({"error": {"status": "FAILED_PRECONDITION", "message": "etag mismatch"}}));
-            }
-            let mut person = entry.person.clone();
-            for field in query.get("updatePersonFields").map(|f| f.split(',').collect::<Vec<_>>()).unwrap_or_default() {
-                let key = match field {
-                    "names" => "names",
-                    "emailAddresses" => "emailAddresses",
-                    "phoneNumbers" => "phoneNumbers",
-                    "organizations" => "organizations",
-                    _ => continue,
-                };
-                person[key] = update[key].clone();
-            }
-            book.touch(resource, person, false);
-            return reply(200, book.entries[resource].person.clone());
+        let Some(entry) = book.entries.get(resource).filter(|e| !e.deleted) else {
+            return reply(404, json!({"error": {"status": "NOT_FOUND"}}));
+        };
+        let update: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        if update["etag"] != entry.person["etag"] {
+            return reply(400, json!({"error": {"status": "FAILED_PRECONDITION", "message": "etag mismatch"}}));
         }
+        let mut person = entry.person.clone();
+        for field in query.get("updatePersonFields").map(|f| f.split(',').collect::<Vec<_>>()).unwrap_or_default() {
+            let key = match field {
+                "names" => "names",
+                "emailAddresses" => "emailAddresses",
+                "phoneNumbers" => "phoneNumbers",
+                "organizations" => "organizations",
+                _ => continue,
+            };
+            person[key] = update[key].clone();
+        }
+        book.touch(resource, person, false);
+        return reply(200, book.entries[resource].person.clone());
     }
     if method == "GET"
         && let Some(entry) = book.entries.get(resource).filter(|e| !e.deleted)

@@ -43,6 +43,8 @@ pub fn http_api_event(request: &Incoming<'_>, matched: &Matched<'_>) -> Value {
             headers.insert(name.as_str().to_owned(), Value::String(values.join(",")));
         }
     }
+    // API Gateway tells functions the scheme the client used; locally that is plain HTTP.
+    headers.insert("x-forwarded-proto".into(), Value::String("http".into()));
     let host = request.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
     let user_agent = request.headers.get(http::header::USER_AGENT).and_then(|h| h.to_str().ok()).unwrap_or("");
     let now = OffsetDateTime::now_utc();

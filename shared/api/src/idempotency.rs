@@ -43,7 +43,7 @@ impl IdempotentRequest {
     /// An inbound delivery identified by the source's own id (a Typeform response token): a
     /// redelivery answers with the first result even if the source re-encoded the body.
     pub fn for_delivery(delivery_id: &str) -> Self {
-        let body_hash = Sha256::digest(delivery_id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let body_hash = crm_store::secrets::sha256_hex(delivery_id);
         Self { key: delivery_id.to_owned(), body_hash, window_seconds: DELIVERY_WINDOW_SECONDS }
     }
 

@@ -4,15 +4,12 @@
 use crate::app::App;
 use crate::problem::ApiError;
 use crate::tokens::TokenSubject;
-use argon2::password_hash::rand_core::{OsRng, RngCore};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use crm_domain::clock::Timestamp;
 use crm_domain::user::User;
 use crm_domain::{SessionId, TenantId};
+use crm_store::secrets::{constant_time_eq, random_token, sha256_hex};
 use crm_store::{Session, StoreError};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
@@ -53,18 +50,12 @@ impl RefreshToken {
     }
 }
 
-fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn secret_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+fn new_secret() -> Result<String, ApiError> {
+    random_token(32).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 fn same_hash(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
 fn pair(app: &App, user: &User, refresh: &RefreshToken, now: i64) -> Result<TokenPair, ApiError> {
@@ -83,12 +74,12 @@ fn pair(app: &App, user: &User, refresh: &RefreshToken, now: i64) -> Result<Toke
 /// A new session for a user who just proved who they are.
 pub async fn start(app: &App, user: &User) -> Result<TokenPair, ApiError> {
     let now = Timestamp::now();
-    let refresh = RefreshToken { tenant: user.tenant_id, session: SessionId::new(), secret: new_secret() };
+    let refresh = RefreshToken { tenant: user.tenant_id, session: SessionId::new(), secret: new_secret()? };
     let session = Session {
         id: refresh.session,
         tenant_id: user.tenant_id,
         user_id: user.id,
-        secret_hash: secret_hash(&refresh.secret),
+        secret_hash: sha256_hex(&refresh.secret),
         expires_at: now.unix_seconds() + app.refresh_token_seconds,
         revoked: false,
         created_at: now.rfc3339(),
@@ -106,7 +97,7 @@ async fn current_session(app: &App, token: &RefreshToken) -> Result<Session, Api
     if session.revoked || session.expires_at <= Timestamp::now().unix_seconds() {
         return Err(INVALID_REFRESH);
     }
-    if !same_hash(&session.secret_hash, &secret_hash(&token.secret)) {
+    if !same_hash(&session.secret_hash, &sha256_hex(&token.secret)) {
         tracing::warn!(tenant = %token.tenant, session = %token.session, "refresh token reuse: revoking the session");
         app.table.revoke_session(token.tenant, token.session).await?;
         return Err(INVALID_REFRESH);
@@ -127,11 +118,11 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, ApiError> 
     let Some(user) = user.filter(User::is_active) else {
         return Err(INVALID_REFRESH);
     };
-    let next = RefreshToken { tenant: token.tenant, session: token.session, secret: new_secret() };
+    let next = RefreshToken { tenant: token.tenant, session: token.session, secret: new_secret()? };
     let now = Timestamp::now().unix_seconds();
     let rotated = app
         .table
-        .rotate_session(&session, &session.secret_hash, &secret_hash(&next.secret), now + app.refresh_token_seconds)
+        .rotate_session(&session, &session.secret_hash, &sha256_hex(&next.secret), now + app.refresh_token_seconds)
         .await;
     match rotated {
         Ok(()) => pair(app, &user, &next, now),
@@ -158,7 +149,7 @@ mod tests {
 
     #[test]
     fn refresh_tokens_parse_strictly() {
-        let token = RefreshToken { tenant: TenantId::new(), session: SessionId::new(), secret: new_secret() };
+        let token = RefreshToken { tenant: TenantId::new(), session: SessionId::new(), secret: new_secret().unwrap() };
         let text = token.render();
         let parsed = RefreshToken::parse(&text).unwrap();
         assert_eq!((parsed.tenant, parsed.session, parsed.secret), (token.tenant, token.session, token.secret.clone()));
@@ -170,9 +161,9 @@ mod tests {
 
     #[test]
     fn hashes_compare_exactly() {
-        let a = secret_hash("one");
-        assert!(same_hash(&a, &secret_hash("one")));
-        assert!(!same_hash(&a, &secret_hash("two")));
+        let a = sha256_hex("one");
+        assert!(same_hash(&a, &sha256_hex("one")));
+        assert!(!same_hash(&a, &sha256_hex("two")));
         assert!(!same_hash(&a, "short"));
     }
 }

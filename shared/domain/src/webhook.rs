@@ -47,7 +47,8 @@ impl WebhookSource {
 
 /// The lead fields a payload's fields can be mapped onto.
 pub const MAPPABLE_FIELDS: [&str; 7] = ["name", "first_name", "last_name", "email", "phone", "company", "source"];
-const MAX_ENDPOINT_TAGS_AND_NAME: usize = MAX_SHORT_TEXT;
+/// The longest payload field name a map may name.
+const MAX_FIELD_NAME: usize = MAX_SHORT_TEXT;
 
 /// `POST /api/v1/integrations/webhooks`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -96,10 +97,10 @@ impl NewWebhookEndpoint {
                     format!("field_map.{field}"),
                     format!("is not a lead field; map any of {}", MAPPABLE_FIELDS.join(", ")),
                 ));
-            } else if from.trim().is_empty() || from.len() > MAX_ENDPOINT_TAGS_AND_NAME {
+            } else if from.trim().is_empty() || from.len() > MAX_FIELD_NAME {
                 checks.fail(FieldError::new(
                     format!("field_map.{field}"),
-                    format!("must name a payload field in 1 to {MAX_ENDPOINT_TAGS_AND_NAME} characters"),
+                    format!("must name a payload field in 1 to {MAX_FIELD_NAME} characters"),
                 ));
             }
         }
@@ -298,7 +299,11 @@ impl WebhookLead {
     /// The new lead, carrying the endpoint's tags as well as its own.
     pub fn into_new_lead(self, endpoint_tags: &[String]) -> NewLead {
         let mut tags = self.tags;
-        tags.extend(endpoint_tags.iter().filter(|t| !tags_contain(&tags, t)).cloned().collect::<Vec<_>>());
+        for tag in endpoint_tags {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
         NewLead {
             name: self.name,
             email: self.email,
@@ -311,10 +316,6 @@ impl WebhookLead {
             estimated_value: None,
         }
     }
-}
-
-fn tags_contain(tags: &[String], tag: &str) -> bool {
-    tags.iter().any(|t| t == tag)
 }
 
 #[cfg(test)]

@@ -144,7 +144,7 @@ impl Table {
 
     /// Every connected user of a tenant (CRM changes are pushed to each one's linked entries).
     pub async fn google_connections(&self, tenant: TenantId) -> Result<Vec<GoogleConnection>, StoreError> {
-        let items = self.query_prefix(connections_of(tenant), USER_PREFIX).await?;
+        let items = self.partition(None, connections_of(tenant), Some(USER_PREFIX)).await?;
         Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
     }
 
@@ -233,7 +233,7 @@ impl Table {
     }
 
     pub async fn contact_links(&self, tenant: TenantId, user: UserId) -> Result<Vec<ContactLink>, StoreError> {
-        let items = self.query_prefix(links_of(tenant, user), LINK_PREFIX).await?;
+        let items = self.partition(None, links_of(tenant, user), Some(LINK_PREFIX)).await?;
         Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
     }
 
@@ -264,20 +264,6 @@ impl Table {
         let mut tx = Tx::new(self);
         tx.delete(key(links_of(tenant, user), &link_sk(kind, record_id)), None)?;
         tx.commit().await
-    }
-
-    /// Every item of a partition whose sort key starts with `prefix`.
-    async fn query_prefix(&self, pk: String, prefix: &str) -> Result<Vec<Item>, StoreError> {
-        let query = self
-            .client()
-            .query()
-            .table_name(self.name())
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":prefix", s(prefix));
-        self.query_all(query).await
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::Table;
 use crate::cursor::{ListScope, PageRequest};
 use crate::error::StoreError;
+use crate::keys::{Index, PK, SK};
 use crate::tx::{Cond, Item, s};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
@@ -30,6 +31,35 @@ impl Table {
                 return Ok(items);
             }
         }
+    }
+
+    /// Every item of one partition of the table or of an index, optionally only those whose sort key
+    /// starts with `sort_key_prefix` (for small, bounded partitions and background work).
+    pub(crate) async fn partition(
+        &self,
+        index: Option<Index>,
+        pk: String,
+        sort_key_prefix: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let (pk_name, sk_name) = match index {
+            Some(index) => (index.pk(), index.sk()),
+            None => (PK, SK),
+        };
+        let query = self
+            .client()
+            .query()
+            .table_name(self.name())
+            .set_index_name(index.map(|i| i.name().to_owned()))
+            .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_values(":pk", s(pk));
+        let query = match sort_key_prefix {
+            Some(prefix) => query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", sk_name)
+                .expression_attribute_values(":prefix", s(prefix)),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        self.query_all(query).await
     }
 
     pub(crate) async fn get_item(&self, key: Item, consistent: bool) -> Result<Option<Item>, StoreError> {

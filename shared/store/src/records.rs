@@ -119,15 +119,7 @@ impl Table {
     /// Every record of a kind in a tenant, for background work that must see them all (contact sync
     /// matching by email); never on a request path.
     pub async fn every_record<R: Record>(&self, tenant: TenantId) -> Result<Vec<R>, StoreError> {
-        let query = self
-            .client()
-            .query()
-            .table_name(self.name())
-            .index_name(Index::Gsi1.name())
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", Index::Gsi1.pk())
-            .expression_attribute_values(":pk", s(keys::records_of(tenant, R::KIND)));
-        let items = self.query_all(query).await?;
+        let items = self.partition(Some(Index::Gsi1), keys::records_of(tenant, R::KIND), None).await?;
         Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
     }
 

@@ -149,15 +149,7 @@ impl Table {
 
     /// Every owner's totals, in one Query of the owners index.
     pub async fn owner_totals(&self, tenant: TenantId) -> Result<Vec<(UserId, Counters)>, StoreError> {
-        let query = self
-            .client()
-            .query()
-            .table_name(self.name())
-            .index_name(Index::Gsi1.name())
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", Index::Gsi1.pk())
-            .expression_attribute_values(":pk", s(owners_index(tenant)));
-        let items = self.query_all(query).await?;
+        let items = self.partition(Some(Index::Gsi1), owners_index(tenant), None).await?;
         Ok(items
             .iter()
             .filter_map(|item| {

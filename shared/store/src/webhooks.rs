@@ -5,7 +5,7 @@
 use crate::Table;
 use crate::error::StoreError;
 use crate::keys::{PK, SK};
-use crate::tx::{Cond, OnFail, Tx, item, key, s};
+use crate::tx::{Cond, OnFail, Tx, item, key};
 use crm_domain::webhook::WebhookEndpoint;
 use crm_domain::{TenantId, WebhookId};
 use serde::{Deserialize, Serialize};
@@ -47,16 +47,7 @@ impl Table {
 
     /// A tenant's endpoints, oldest first (a handful per tenant).
     pub async fn webhooks(&self, tenant: TenantId) -> Result<Vec<StoredWebhook>, StoreError> {
-        let query = self
-            .client()
-            .query()
-            .table_name(self.name())
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":pk", s(endpoints_of(tenant)))
-            .expression_attribute_values(":prefix", s(ENDPOINT_PREFIX));
-        let items = self.query_all(query).await?;
+        let items = self.partition(None, endpoints_of(tenant), Some(ENDPOINT_PREFIX)).await?;
         Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
     }
 

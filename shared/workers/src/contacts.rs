@@ -18,7 +18,7 @@ use crm_domain::lead::{Lead, LeadPatch, NewLead};
 use crm_domain::record::{NewRecord, RecordPatch};
 use crm_domain::{Invalid, Record, RecordKind, TenantId, UserId};
 use crm_google::{GoogleClient, GoogleError, Person};
-use crm_store::{ContactLink, StoreError, SyncOutcome, Table, google_place};
+use crm_store::{ContactLink, GoogleConnection, StoreError, SyncOutcome, Table, google_place};
 use lambda_runtime::Error;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -39,7 +39,7 @@ pub async fn handle(workers: &Workers, event: SqsEvent) -> Result<SqsBatchRespon
 }
 
 async fn process(workers: &Workers, message: &SqsMessage) -> Result<(), Error> {
-    let Some(sync) = Sync::new(workers) else {
+    let Some(sync) = ContactSync::new(workers) else {
         tracing::warn!("contacts-sync has no Google settings or INTEGRATIONS_KEY; dropping the message");
         return Ok(());
     };
@@ -49,7 +49,7 @@ async fn process(workers: &Workers, message: &SqsMessage) -> Result<(), Error> {
     }
 }
 
-struct Sync<'a> {
+struct ContactSync<'a> {
     table: &'a Table,
     google: &'a GoogleClient,
     sealer: &'a crm_store::secrets::Sealer,
@@ -123,17 +123,18 @@ where
     None
 }
 
-impl<'a> Sync<'a> {
+impl<'a> ContactSync<'a> {
     fn new(workers: &'a Workers) -> Option<Self> {
-        Some(Sync { table: &workers.table, google: workers.google.as_ref()?, sealer: workers.sealer.as_ref()? })
+        Some(ContactSync { table: &workers.table, google: workers.google.as_ref()?, sealer: workers.sealer.as_ref()? })
     }
 
-    /// An access token for the user's connection; `None` when they are not (or no longer) connected.
-    async fn access_token(&self, tenant: TenantId, user: UserId) -> Result<Option<String>, Error> {
+    /// An access token for the user's connection, and the connection; `None` when they are not (or no
+    /// longer) connected, or Google refused the grant.
+    async fn access_token(&self, tenant: TenantId, user: UserId) -> Result<Option<(String, GoogleConnection)>, Error> {
         let Some(connection) = self.table.google_connection(tenant, user).await? else { return Ok(None) };
         let refresh = self.sealer.open(&connection.sealed_refresh_token, &google_place(tenant, user))?;
         match self.google.access_token(&refresh).await {
-            Ok(token) => Ok(Some(token)),
+            Ok(token) => Ok(Some((token, connection))),
             Err(GoogleError::Grant(reason)) => {
                 // Revoked or expired for good: say so on the connection; retrying cannot help.
                 let outcome =
@@ -147,9 +148,8 @@ impl<'a> Sync<'a> {
 
     async fn run(&self, request: &SyncRequest) -> Result<(), Error> {
         let (tenant, user) = (request.tenant_id, request.user_id);
-        let Some(access) = self.access_token(tenant, user).await? else { return Ok(()) };
-        let connection = self.table.google_connection(tenant, user).await?;
-        let mut sync_token = connection.and_then(|c| c.sync_token);
+        let Some((access, connection)) = self.access_token(tenant, user).await? else { return Ok(()) };
+        let mut sync_token = connection.sync_token;
         let mut records = Records::load(self.table, tenant).await?;
         let mut links: HashMap<String, ContactLink> =
             self.table.contact_links(tenant, user).await?.into_iter().map(|l| (l.resource_name.clone(), l)).collect();
@@ -421,7 +421,7 @@ impl<'a> Sync<'a> {
                 // Unchanged since the last sync (or this is the echo of a pull): nothing to push.
                 Some(card) if card.fingerprint() == link.fingerprint => {}
                 Some(card) => {
-                    let Some(access) = self.access_token(tenant, user).await? else { continue };
+                    let Some((access, _)) = self.access_token(tenant, user).await? else { continue };
                     self.push(tenant, user, &access, &link, card).await?;
                 }
             }

@@ -64,6 +64,7 @@ async fn typeform_deliveries_are_verified_mapped_and_deduplicated() {
     let endpoint = api.post("/api/v1/integrations/webhooks", Some(&tenant.admin.token), setup).await.expect(201).body;
     let secret = endpoint["secret"].as_str().expect("the secret, shown once").to_owned();
     let path = path_of(&endpoint);
+    assert_eq!(endpoint["url"].as_str(), Some(format!("{}{path}", api.base).as_str()), "the full URL to give Typeform");
     assert!(path.starts_with("/api/v1/webhooks/leads/typeform/"), "{path}");
     assert!(!path.contains(&tenant.id), "the URL names the endpoint, not the tenant");
 
