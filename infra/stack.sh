@@ -68,6 +68,10 @@ install_python_tools() {
   install_venv "$VENV" "$ROOT/infra/requirements.lock" "moto[server] and cfn-lint"
 }
 
+install_schemathesis() {
+  install_venv "$LOCAL/schemathesis" "$ROOT/infra/requirements-schemathesis.lock" "schemathesis"
+}
+
 install_sam() {
   install_venv "$SAM_VENV" "$ROOT/infra/requirements-sam.lock" "the AWS SAM CLI"
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check and test: formatting, clippy, cfn-lint, unit tests and the end-to-end tests over the
-# local stack (DynamoDB Local in memory and moto, on free ports, stopped afterwards). Installs what it
-# needs on first run.
+# Runs every check and test: formatting, clippy, cfn-lint, unit tests, the end-to-end tests over the
+# local stack (DynamoDB Local in memory, moto and osmem, on free ports, stopped afterwards), and hostile
+# input (schemathesis and hand-made cases) against the local gateway. Installs what it needs on first run.
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 
@@ -33,3 +33,14 @@ export RUST_LOG="${RUST_LOG:-warn}"
 
 say "cargo test (unit and end-to-end)"
 cargo test --workspace --exclude crm-functions
+
+say "hostile input: schemathesis over the served OpenAPI document, and hand-made cases"
+install_schemathesis
+cargo build --quiet -p crm-local-gateway
+API_PORT="$(free_port)"
+# Its own table and queues: the end-to-end tests' queues were made with other settings.
+TABLE_NAME="crm-hostile-$$" SEARCH_INDEX="crm-hostile-$$-records" "$ROOT/target/debug/crm-local-gateway" --template "$ROOT/template.yaml" --listen "127.0.0.1:$API_PORT" \
+  --ws-listen "127.0.0.1:$(free_port)" > "$RUN/gateway.log" 2>&1 &
+STARTED_PIDS+=($!)
+wait_for_port "$API_PORT" "the local gateway" "$RUN/gateway.log"
+python3 "$ROOT/infra/hostile.py" --base "http://127.0.0.1:$API_PORT" --schemathesis "$LOCAL/schemathesis/bin/schemathesis"

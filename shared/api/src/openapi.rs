@@ -15,6 +15,7 @@ use crate::handlers::leads_convert::{Conversion, Converted};
 use crate::handlers::presence_list::Presence;
 use crate::http::PageBody;
 use crate::integrations::{CreatedWebhook, GoogleView, SlackView, WebhookView};
+use crate::problem::PROBLEM_JSON;
 use crate::problem::Problem;
 use crate::sessions::{RefreshRequest, TokenPair};
 use crm_domain::activity::Activity;
@@ -29,7 +30,40 @@ use crm_domain::webhook::{NewWebhookEndpoint, WebhookLead};
 use crm_store::TagCount;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
+
+/// The problem answers every route can give, added to each operation here so the declarations below list
+/// only their own: 400 everywhere (a bad parameter or header), 401 where a bearer token is required, and
+/// 413, 415 and 422 where a JSON body is read.
+struct CommonProblems;
+
+impl Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let problem = |description: &str| {
+            let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+            RefOr::T(ResponseBuilder::new().description(description).content(PROBLEM_JSON, content).build())
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                let mut common =
+                    vec![("400", "The request cannot be read (malformed JSON, a bad header or parameter)")];
+                if operation.security.is_some() {
+                    common.push(("401", "No valid bearer token"));
+                }
+                if operation.request_body.is_some() {
+                    common.push(("413", "The body is larger than 64 KiB"));
+                    common.push(("415", "The body must be JSON (Content-Type: application/json)"));
+                    common.push(("422", "A field breaks the rules; `field` names it"));
+                }
+                for (status, description) in common {
+                    operation.responses.responses.entry(status.to_owned()).or_insert_with(|| problem(description));
+                }
+            }
+        }
+    }
+}
 
 struct BearerAuth;
 
@@ -51,7 +85,7 @@ impl Modify for BearerAuth {
     tag = "auth",
     summary = "Open an account; its first user is an Admin, signed in",
     request_body(content = SignUp, example = json!({"account_name": "Acme Inc", "name": "Ada Lovelace", "email": "ada@acme.example", "password": "correct horse battery staple"})),
-    responses((status = 201, description = "Success", body = SignedUp), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "Success", body = SignedUp), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json")),
 )]
 fn auth_sign_up() {}
 
@@ -61,7 +95,7 @@ fn auth_sign_up() {}
     tag = "auth",
     summary = "Sign in with email and password",
     request_body(content = SignIn, example = json!({"email": "ada@acme.example", "password": "correct horse battery staple"})),
-    responses((status = 200, description = "Success", body = SignedIn), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = SignedIn), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json")),
 )]
 fn auth_sign_in() {}
 
@@ -71,7 +105,7 @@ fn auth_sign_in() {}
     tag = "auth",
     summary = "Rotate a refresh token into a new token pair",
     request_body = RefreshRequest,
-    responses((status = 200, description = "Success", body = TokenPair), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = TokenPair), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json")),
 )]
 fn auth_refresh() {}
 
@@ -81,7 +115,7 @@ fn auth_refresh() {}
     tag = "auth",
     summary = "End the session of a refresh token",
     request_body = RefreshRequest,
-    responses((status = 204, description = "Done"), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Done"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json")),
 )]
 fn auth_sign_out() {}
 
@@ -90,7 +124,7 @@ fn auth_sign_out() {}
     path = "/api/v1/me",
     tag = "users",
     summary = "The signed-in user",
-    responses((status = 200, description = "Success", body = User), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = User)),
     security(("bearer" = [])),
 )]
 fn me() {}
@@ -101,7 +135,7 @@ fn me() {}
     tag = "users",
     summary = "Add a user with a role (Admin)",
     request_body = NewUser,
-    responses((status = 201, description = "Success", body = User), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "Success", body = User), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn users_create() {}
@@ -112,7 +146,7 @@ fn users_create() {}
     tag = "users",
     summary = "The account's users (Admin, Manager)",
     params(("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 25)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
-    responses((status = 200, description = "Success", body = PageBody<User>), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = PageBody<User>), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn users_list() {}
@@ -124,7 +158,7 @@ fn users_list() {}
     summary = "Rename, change the role of, or deactivate a user (Admin)",
     request_body = UserPatch,
     params(("id" = String, Path, description = "The record's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed; a stale one answers 412")),
-    responses((status = 200, description = "Success", body = User), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = User), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn users_update() {}
@@ -136,7 +170,7 @@ fn users_update() {}
     summary = "Create a lead",
     request_body(content = NewLead, example = json!({"name": "Jonathan Smith", "email": "jon@example.com", "company": "Acme Corporation", "tags": ["vip"], "estimated_value": {"amount_minor": 1250000, "currency": "EUR"}})),
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first result")),
-    responses((status = 201, description = "Success", body = Lead), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "Success", body = Lead), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn leads_create() {}
@@ -147,7 +181,7 @@ fn leads_create() {}
     tag = "leads",
     summary = "Leads, newest first, filtered and paged",
     params(("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 25)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"), ("owner_id" = Option<String>, Query, description = "Only records of this owner"), ("tag" = Option<String>, Query, description = "Only records carrying this tag"), ("status" = Option<LeadStatus>, Query, description = "Only leads in this status")),
-    responses((status = 200, description = "Success", body = PageBody<Lead>), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = PageBody<Lead>), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn leads_list() {}
@@ -158,7 +192,7 @@ fn leads_list() {}
     tag = "leads",
     summary = "One lead",
     params(("id" = String, Path, description = "The record's id")),
-    responses((status = 200, description = "Success", body = Lead), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = Lead), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn leads_get() {}
@@ -170,7 +204,7 @@ fn leads_get() {}
     summary = "Change a lead (null clears a field)",
     request_body(content = LeadPatch, example = json!({"status": "qualified", "phone": null})),
     params(("id" = String, Path, description = "The record's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed; a stale one answers 412")),
-    responses((status = 200, description = "Success", body = Lead), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = Lead), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn leads_update() {}
@@ -181,7 +215,7 @@ fn leads_update() {}
     tag = "leads",
     summary = "Delete a lead (Admin, Manager)",
     params(("id" = String, Path, description = "The record's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed; a stale one answers 412")),
-    responses((status = 204, description = "Done"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Done"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn leads_delete() {}
@@ -193,7 +227,7 @@ fn leads_delete() {}
     summary = "Convert a qualified lead into a customer (and a deal)",
     request_body = Conversion,
     params(("id" = String, Path, description = "The record's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed; a stale one answers 412"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first result")),
-    responses((status = 201, description = "Success", body = Converted), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "Success", body = Converted), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn leads_convert() {}
@@ -205,7 +239,7 @@ fn leads_convert() {}
     summary = "Create a customer",
     request_body = NewCustomer,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first result")),
-    responses((status = 201, description = "Success", body = Customer), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "Success", body = Customer), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn customers_create() {}
@@ -216,7 +250,7 @@ fn customers_create() {}
     tag = "customers",
     summary = "Customers, newest first, filtered and paged",
     params(("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 25)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"), ("owner_id" = Option<String>, Query, description = "Only records of this owner"), ("tag" = Option<String>, Query, description = "Only records carrying this tag")),
-    responses((status = 200, description = "Success", body = PageBody<Customer>), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = PageBody<Customer>), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn customers_list() {}
@@ -227,7 +261,7 @@ fn customers_list() {}
     tag = "customers",
     summary = "One customer",
     params(("id" = String, Path, description = "The record's id")),
-    responses((status = 200, description = "Success", body = Customer), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = Customer), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn customers_get() {}
@@ -239,7 +273,7 @@ fn customers_get() {}
     summary = "Change a customer (null clears a field)",
     request_body = CustomerPatch,
     params(("id" = String, Path, description = "The record's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed; a stale one answers 412")),
-    responses((status = 200, description = "Success", body = Customer), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = Customer), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn customers_update() {}
@@ -250,7 +284,7 @@ fn customers_update() {}
     tag = "customers",
     summary = "Delete a customer (Admin, Manager)",
     params(("id" = String, Path, description = "The record's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed; a stale one answers 412")),
-    responses((status = 204, description = "Done"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Done"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn customers_delete() {}
@@ -262,7 +296,7 @@ fn customers_delete() {}
     summary = "Create a deal",
     request_body(content = NewDeal, example = json!({"name": "Acme renewal", "customer_id": "01JDA5Y2ZK8Q3W4E5R6T7Y8V9K", "amount": {"amount_minor": 990000, "currency": "EUR"}, "expected_close_date": "2026-12-31"})),
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first result")),
-    responses((status = 201, description = "Success", body = Deal), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "Success", body = Deal), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn deals_create() {}
@@ -273,7 +307,7 @@ fn deals_create() {}
     tag = "deals",
     summary = "Deals, newest first, filtered and paged",
     params(("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 25)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"), ("owner_id" = Option<String>, Query, description = "Only records of this owner"), ("tag" = Option<String>, Query, description = "Only records carrying this tag"), ("stage" = Option<DealStage>, Query, description = "Only deals in this stage")),
-    responses((status = 200, description = "Success", body = PageBody<Deal>), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = PageBody<Deal>), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn deals_list() {}
@@ -284,7 +318,7 @@ fn deals_list() {}
     tag = "deals",
     summary = "One deal",
     params(("id" = String, Path, description = "The record's id")),
-    responses((status = 200, description = "Success", body = Deal), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = Deal), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn deals_get() {}
@@ -296,7 +330,7 @@ fn deals_get() {}
     summary = "Change a deal (null clears a field)",
     request_body = DealPatch,
     params(("id" = String, Path, description = "The record's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed; a stale one answers 412")),
-    responses((status = 200, description = "Success", body = Deal), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = Deal), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn deals_update() {}
@@ -307,7 +341,7 @@ fn deals_update() {}
     tag = "deals",
     summary = "Delete a deal (Admin, Manager)",
     params(("id" = String, Path, description = "The record's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed; a stale one answers 412")),
-    responses((status = 204, description = "Done"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Done"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn deals_delete() {}
@@ -318,7 +352,7 @@ fn deals_delete() {}
     tag = "notes",
     summary = "A record's notes, newest first",
     params(("kind" = String, Path, description = "leads, customers or deals"), ("id" = String, Path, description = "The record's id"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 25)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
-    responses((status = 200, description = "Success", body = PageBody<Note>), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = PageBody<Note>), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn notes_list() {}
@@ -330,7 +364,7 @@ fn notes_list() {}
     summary = "Add a note to a lead, customer or deal",
     request_body = NoteBody,
     params(("kind" = String, Path, description = "leads, customers or deals"), ("id" = String, Path, description = "The record's id"), ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first result")),
-    responses((status = 201, description = "Success", body = Note), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "Success", body = Note), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn notes_create() {}
@@ -342,7 +376,7 @@ fn notes_create() {}
     summary = "Edit a note (its author, Admin, Manager)",
     request_body = NoteBody,
     params(("kind" = String, Path, description = "leads, customers or deals"), ("id" = String, Path, description = "The record's id"), ("note_id" = String, Path, description = "The note's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed; a stale one answers 412")),
-    responses((status = 200, description = "Success", body = Note), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = Note), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn notes_update() {}
@@ -353,7 +387,7 @@ fn notes_update() {}
     tag = "notes",
     summary = "Delete a note (its author, Admin, Manager)",
     params(("kind" = String, Path, description = "leads, customers or deals"), ("id" = String, Path, description = "The record's id"), ("note_id" = String, Path, description = "The note's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version being changed; a stale one answers 412")),
-    responses((status = 204, description = "Done"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Done"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A conflict (taken email, concurrent change, already converted)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match names a stale version", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn notes_delete() {}
@@ -364,7 +398,7 @@ fn notes_delete() {}
     tag = "activity",
     summary = "A record's history, newest first",
     params(("kind" = String, Path, description = "leads, customers or deals"), ("id" = String, Path, description = "The record's id"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 25)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
-    responses((status = 200, description = "Success", body = PageBody<Activity>), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = PageBody<Activity>), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn record_timeline() {}
@@ -375,7 +409,7 @@ fn record_timeline() {}
     tag = "activity",
     summary = "The account's activity log (Sales: its own actions)",
     params(("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 25)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
-    responses((status = 200, description = "Success", body = PageBody<Activity>), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = PageBody<Activity>)),
     security(("bearer" = [])),
 )]
 fn activity_list() {}
@@ -386,7 +420,7 @@ fn activity_list() {}
     tag = "tags",
     summary = "Tags in use with counts per kind",
     params(("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 25)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
-    responses((status = 200, description = "Success", body = PageBody<TagCount>), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = PageBody<TagCount>)),
     security(("bearer" = [])),
 )]
 fn tags_list() {}
@@ -397,7 +431,7 @@ fn tags_list() {}
     tag = "dashboard",
     summary = "Lead and deal figures from pre-computed statistics",
     params(("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (default: 29 days before to)"), ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (default: today)")),
-    responses((status = 200, description = "Success", body = Dashboard), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = Dashboard)),
     security(("bearer" = [])),
 )]
 fn dashboard() {}
@@ -407,7 +441,7 @@ fn dashboard() {}
     path = "/api/v1/dashboard/rebuild",
     tag = "dashboard",
     summary = "Recompute the statistics from the records (Admin)",
-    responses((status = 200, description = "Success", body = Rebuilt), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = Rebuilt), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn dashboard_rebuild() {}
@@ -418,7 +452,7 @@ fn dashboard_rebuild() {}
     tag = "integrations",
     summary = "Store the Slack webhook and events (Admin)",
     request_body = SlackSetup,
-    responses((status = 200, description = "Success", body = SlackView), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = SlackView), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn integrations_slack_put() {}
@@ -428,7 +462,7 @@ fn integrations_slack_put() {}
     path = "/api/v1/integrations/slack",
     tag = "integrations",
     summary = "The Slack settings, URL masked (Admin)",
-    responses((status = 200, description = "Success", body = SlackView), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = SlackView), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn integrations_slack_get() {}
@@ -438,7 +472,7 @@ fn integrations_slack_get() {}
     path = "/api/v1/integrations/slack",
     tag = "integrations",
     summary = "Stop Slack notifications (Admin)",
-    responses((status = 204, description = "Done"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Done"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn integrations_slack_delete() {}
@@ -449,7 +483,7 @@ fn integrations_slack_delete() {}
     tag = "integrations",
     summary = "Create an inbound lead webhook endpoint; its secret is in this response only (Admin)",
     request_body = NewWebhookEndpoint,
-    responses((status = 201, description = "Created", body = CreatedWebhook), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 415, description = "The body must be JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "Created", body = CreatedWebhook), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn integrations_webhooks_create() {}
@@ -459,7 +493,7 @@ fn integrations_webhooks_create() {}
     path = "/api/v1/integrations/webhooks",
     tag = "integrations",
     summary = "The account's inbound lead webhook endpoints (Admin)",
-    responses((status = 200, description = "Success", body = PageBody<WebhookView>), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = PageBody<WebhookView>), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn integrations_webhooks_list() {}
@@ -470,7 +504,7 @@ fn integrations_webhooks_list() {}
     tag = "integrations",
     summary = "Revoke an inbound lead webhook endpoint (Admin)",
     params(("id" = String, Path, description = "The endpoint id")),
-    responses((status = 204, description = "Done"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Done"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn integrations_webhooks_delete() {}
@@ -482,7 +516,7 @@ fn integrations_webhooks_delete() {}
     summary = "Receive a lead in the documented shape (token of a generic endpoint as Bearer or X-Webhook-Token; Idempotency-Key honoured)",
     request_body = WebhookLead,
     params(("X-Webhook-Token" = Option<String>, Header, description = "The endpoint's token, unless sent as a bearer token"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried delivery answer the first result")),
-    responses((status = 201, description = "The lead created (a replay answers the first result)", body = Lead), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "The token or signature is missing or wrong; nothing was written", body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is larger than 64 KiB", body = Problem, content_type = "application/problem+json"), (status = 415, description = "The body must be JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "The lead created (a replay answers the first result)", body = Lead), (status = 401, description = "The token or signature is missing or wrong; nothing was written", body = Problem, content_type = "application/problem+json")),
 )]
 fn webhooks_leads() {}
 
@@ -493,7 +527,7 @@ fn webhooks_leads() {}
     summary = "Receive a lead from a Zap: a flat JSON object mapped by the endpoint's field map (token as Bearer or X-Webhook-Token)",
     request_body = serde_json::Value,
     params(("X-Webhook-Token" = Option<String>, Header, description = "The endpoint's token, unless sent as a bearer token"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried delivery answer the first result")),
-    responses((status = 201, description = "The lead created (a replay answers the first result)", body = Lead), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "The token or signature is missing or wrong; nothing was written", body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is larger than 64 KiB", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "The lead created (a replay answers the first result)", body = Lead), (status = 401, description = "The token or signature is missing or wrong; nothing was written", body = Problem, content_type = "application/problem+json")),
 )]
 fn webhooks_leads_zapier() {}
 
@@ -504,7 +538,7 @@ fn webhooks_leads_zapier() {}
     summary = "Receive a Typeform response (Typeform-Signature: sha256= base64 HMAC-SHA256 of the body); a redelivered response creates nothing new",
     request_body = serde_json::Value,
     params(("endpoint_id" = String, Path, description = "The endpoint id from its URL"), ("Typeform-Signature" = String, Header, description = "sha256=<base64 HMAC-SHA256 of the raw body under the endpoint secret>")),
-    responses((status = 201, description = "The lead created (a redelivery answers the first result)", body = Lead), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "The token or signature is missing or wrong; nothing was written", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is larger than 64 KiB", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "The lead created (a redelivery answers the first result)", body = Lead), (status = 401, description = "The token or signature is missing or wrong; nothing was written", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
 )]
 fn webhooks_leads_typeform() {}
 
@@ -513,7 +547,7 @@ fn webhooks_leads_typeform() {}
     path = "/api/v1/integrations/google/authorize",
     tag = "integrations",
     summary = "Start connecting the caller's Google account: the consent URL with a one-time state (10 minutes)",
-    responses((status = 200, description = "Success", body = Authorization), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflicts with the current state (e.g. not connected, or not configured)", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = Authorization), (status = 409, description = "Conflicts with the current state (e.g. not connected, or not configured)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn integrations_google_authorize() {}
@@ -524,7 +558,7 @@ fn integrations_google_authorize() {}
     tag = "integrations",
     summary = "Google's redirect after consent: the code is exchanged and the refresh token stored sealed",
     params(("code" = Option<String>, Query, description = "The authorization code"), ("state" = String, Query, description = "The state from authorize"), ("error" = Option<String>, Query, description = "Set when the user declined")),
-    responses((status = 200, description = "Connected", body = GoogleView), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflicts with the current state (e.g. not connected, or not configured)", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Connected", body = GoogleView), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflicts with the current state (e.g. not connected, or not configured)", body = Problem, content_type = "application/problem+json")),
 )]
 fn integrations_google_callback() {}
 
@@ -533,7 +567,7 @@ fn integrations_google_callback() {}
     path = "/api/v1/integrations/google",
     tag = "integrations",
     summary = "The caller's Google connection and how its syncs went",
-    responses((status = 200, description = "Success", body = GoogleView), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = GoogleView), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn integrations_google_get() {}
@@ -543,7 +577,7 @@ fn integrations_google_get() {}
     path = "/api/v1/integrations/google",
     tag = "integrations",
     summary = "Disconnect the caller's Google account",
-    responses((status = 204, description = "Done"), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Done"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn integrations_google_delete() {}
@@ -554,7 +588,7 @@ fn integrations_google_delete() {}
     tag = "integrations",
     summary = "Queue a two-way sync of the caller's Google contacts",
     request_body = Option<SyncRequest>,
-    responses((status = 202, description = "Queued", body = SyncQueued), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflicts with the current state (e.g. not connected, or not configured)", body = Problem, content_type = "application/problem+json"), (status = 415, description = "The body must be JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 202, description = "Queued", body = SyncQueued), (status = 409, description = "Conflicts with the current state (e.g. not connected, or not configured)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn integrations_google_sync() {}
@@ -565,7 +599,7 @@ fn integrations_google_sync() {}
     tag = "chat",
     summary = "The caller's channels with unread counts (scope=team: every team channel)",
     params(("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 25)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"), ("scope" = Option<String>, Query, description = "member (default) or team")),
-    responses((status = 200, description = "Success", body = PageBody<Membership>), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = PageBody<Membership>)),
     security(("bearer" = [])),
 )]
 fn channels_list() {}
@@ -576,7 +610,7 @@ fn channels_list() {}
     tag = "chat",
     summary = "Create a team channel or a direct conversation",
     request_body = NewChannel,
-    responses((status = 201, description = "Success", body = Channel), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "Success", body = Channel)),
     security(("bearer" = [])),
 )]
 fn channels_create() {}
@@ -588,7 +622,7 @@ fn channels_create() {}
     summary = "Add members to a team channel",
     request_body = AddMembers,
     params(("id" = String, Path, description = "The record's id")),
-    responses((status = 204, description = "Done"), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Done"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn channels_members_add() {}
@@ -599,7 +633,7 @@ fn channels_members_add() {}
     tag = "chat",
     summary = "A channel's history, newest first",
     params(("channel" = String, Query, description = "The channel's id"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 25)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
-    responses((status = 200, description = "Success", body = PageBody<Message>), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = PageBody<Message>), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn messages_list() {}
@@ -610,7 +644,7 @@ fn messages_list() {}
     tag = "chat",
     summary = "Send a message (as the WebSocket sendMessage)",
     request_body(content = SendMessage, example = json!({"channel_id": "01JDA5Y2ZK8Q3W4E5R6T7Y8V9C", "body": "Call Acme today?"})),
-    responses((status = 201, description = "Success", body = Message), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json"), (status = 422, description = "A field breaks the rules; `field` names it", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "Success", body = Message), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such record in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn messages_create() {}
@@ -620,7 +654,7 @@ fn messages_create() {}
     path = "/api/v1/presence",
     tag = "chat",
     summary = "Who in the account is online",
-    responses((status = 200, description = "Success", body = Presence), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = Presence)),
     security(("bearer" = [])),
 )]
 fn presence_list() {}
@@ -631,7 +665,7 @@ fn presence_list() {}
     tag = "search",
     summary = "Fuzzy search across leads, customers, deals and notes",
     params(("q" = String, Query, description = "What to look for; typos and prefixes match"), ("type" = Option<String>, Query, description = "lead, customer, deal or note"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 25)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
-    responses((status = 200, description = "Success", body = crm_search::SearchPage), (status = 400, description = "The request cannot be read (malformed JSON, a bad parameter)", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = crm_search::SearchPage)),
     security(("bearer" = [])),
 )]
 fn search() {}
@@ -641,7 +675,7 @@ fn search() {}
     path = "/api/v1/search/reindex",
     tag = "search",
     summary = "Rebuild the account's search documents from the table (Admin)",
-    responses((status = 200, description = "Success", body = crate::handlers::search_reindex::Reindexed), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Success", body = crate::handlers::search_reindex::Reindexed), (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])),
 )]
 fn search_reindex() {}
@@ -678,7 +712,7 @@ fn api_docs_file() {}
 #[openapi(
     info(title = "Serverless CRM API", version = "1", description = "Leads, customers, deals, notes, activity, dashboard, chat and integrations. Errors are RFC 9457 problem details (application/problem+json) naming the offending field. Another account's records answer 404."),
     paths(auth_sign_up, auth_sign_in, auth_refresh, auth_sign_out, me, users_create, users_list, users_update, leads_create, leads_list, leads_get, leads_update, leads_delete, leads_convert, customers_create, customers_list, customers_get, customers_update, customers_delete, deals_create, deals_list, deals_get, deals_update, deals_delete, notes_list, notes_create, notes_update, notes_delete, record_timeline, activity_list, tags_list, dashboard, dashboard_rebuild, integrations_slack_put, integrations_slack_get, integrations_slack_delete, integrations_webhooks_create, integrations_webhooks_list, integrations_webhooks_delete, webhooks_leads, webhooks_leads_zapier, webhooks_leads_typeform, integrations_google_authorize, integrations_google_callback, integrations_google_get, integrations_google_delete, integrations_google_sync, channels_list, channels_create, channels_members_add, messages_list, messages_create, presence_list, search, search_reindex, openapi_json, api_docs, api_docs_file),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonProblems),
     tags(
         (name = "auth", description = "Accounts, sign-in and tokens"),
         (name = "users", description = "Users and roles"),
