@@ -7,6 +7,7 @@ mod crm;
 mod dashboard;
 mod errors;
 mod integrations;
+mod isolation;
 mod leads;
 mod matrix;
 mod search;
