@@ -107,7 +107,9 @@ def run_schemathesis(args, token, ids):
         args.schemathesis, "--config-file", config.name, "run", f"{args.base}/api-docs/openapi.json",
         "-H", f"Authorization: Bearer {token}",
         "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
-        "--phases", "examples,coverage,fuzzing", "--workers", "2", "--max-failures", "50",
+        # One worker: hypothesis's source introspection is not thread-safe (an internal "AST constructor
+        # recursion depth mismatch" error appeared with two).
+        "--phases", "examples,coverage,fuzzing", "--workers", "1", "--max-failures", "50",
         # Signing out or deactivating the caller would make the rest of the run unauthenticated.
         "--exclude-path", "/api/v1/auth/sign_out",
     ]

@@ -174,26 +174,57 @@ impl App {
     /// The active user a bearer token names, as `authenticate` checks it, for tokens that do not come in
     /// an `Authorization` header (a WebSocket connect).
     pub async fn user_of_token(&self, token: &str) -> Result<(Actor, User), ApiError> {
-        let TokenSubject { tenant, user, .. } =
+        let claimed = self.claimed(token)?;
+        let stored = self.table.user(claimed.tenant, claimed.user).await?;
+        Self::confirmed(claimed, stored)
+    }
+
+    /// What a valid token claims, before the stored user confirms it.
+    fn claimed(&self, token: &str) -> Result<Actor, ApiError> {
+        let TokenSubject { tenant, user, role } =
             self.verifier.verify(token.trim()).ok_or(ApiError::Unauthorized("the token is invalid or expired"))?;
-        match self.table.user(tenant, user).await? {
-            Some(stored) if stored.user.is_active() => {
-                Ok((Actor { tenant, user, role: stored.user.role }, stored.user))
-            }
+        Ok(Actor { tenant, user, role })
+    }
+
+    /// The caller as the stored user has it now: the token's user must exist and be active, and the role
+    /// is the stored one, so a role change or deactivation applies to tokens already issued.
+    fn confirmed(claimed: Actor, stored: Option<crm_store::StoredUser>) -> Result<(Actor, User), ApiError> {
+        match stored {
+            Some(stored) if stored.user.is_active() => Ok((Actor { role: stored.user.role, ..claimed }, stored.user)),
             _ => Err(ApiError::Unauthorized("the token's user no longer has access")),
         }
     }
 
-    /// The caller of a request: a valid bearer token whose user still exists and is active. The role
-    /// comes from the stored user, so a role change or deactivation applies to tokens already issued.
-    pub async fn authenticate(&self, req: &Request) -> Result<(Actor, User), ApiError> {
+    fn bearer(req: &Request) -> Result<&str, ApiError> {
         let header =
             req.headers().get(header::AUTHORIZATION).ok_or(ApiError::Unauthorized("a bearer token is required"))?;
-        let token = header
+        header
             .to_str()
             .ok()
             .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-            .ok_or(ApiError::Unauthorized("the Authorization header must be `Bearer <token>`"))?;
-        self.user_of_token(token).await
+            .ok_or(ApiError::Unauthorized("the Authorization header must be `Bearer <token>`"))
+    }
+
+    /// Authenticates the request while `read` runs as the caller the token claims, so a read of one
+    /// record or one page takes one DynamoDB round trip, not two. The read's answer is used only once the
+    /// stored user confirms the caller; if the role changed since the token was issued, the read runs
+    /// again with the current role.
+    pub async fn authenticate_with<T, F>(
+        &self,
+        req: &Request,
+        read: impl Fn(Actor) -> F,
+    ) -> Result<(Actor, T), ApiError>
+    where
+        F: std::future::Future<Output = Result<T, ApiError>>,
+    {
+        let claimed = self.claimed(Self::bearer(req)?)?;
+        let (stored, answer) = tokio::join!(self.table.user(claimed.tenant, claimed.user), read(claimed));
+        let (actor, _) = Self::confirmed(claimed, stored?)?;
+        if actor.role == claimed.role { Ok((actor, answer?)) } else { Ok((actor, read(actor).await?)) }
+    }
+
+    /// The caller of a request: a valid bearer token whose user still exists and is active.
+    pub async fn authenticate(&self, req: &Request) -> Result<(Actor, User), ApiError> {
+        self.user_of_token(Self::bearer(req)?).await
     }
 }

@@ -139,9 +139,11 @@ pub async fn create_record<R: Record, N: NewRecord<R>>(
 
 /// `GET /api/v1/{kind}/{id}`.
 pub async fn get<R: Record>(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    only_query_params(&req, &[])?;
-    let record = visible::<R>(app, &actor, path_id(&req, "id", R::Id::parse)?).await?;
+    let read = async |actor: Actor| {
+        only_query_params(&req, &[])?;
+        visible::<R>(app, &actor, path_id(&req, "id", R::Id::parse)?).await
+    };
+    let (_, record) = app.authenticate_with(&req, read).await?;
     versioned(StatusCode::OK, &record, record.version())
 }
 
@@ -234,12 +236,13 @@ fn filter<R: Record>(req: &Request) -> Result<RecordFilter, ApiError> {
 
 /// `GET /api/v1/{kind}`: newest first, one Query per page; Sales sees only its own records.
 pub async fn list<R: Record>(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    let mut filter = filter::<R>(&req)?;
-    let page = page_request(&req)?;
-    filter.owner = policy::list_owner(&actor, filter.owner)?;
-    let page: PageBody<R> = app.table.records(actor.tenant, &filter, &page).await?.into();
-    json(StatusCode::OK, &page)
+    let read = async |actor: Actor| {
+        let requested = filter::<R>(&req)?;
+        let filter = RecordFilter { owner: policy::list_owner(&actor, requested.owner)?, ..requested };
+        Ok(app.table.records::<R>(actor.tenant, &filter, &page_request(&req)?).await?)
+    };
+    let (_, page) = app.authenticate_with(&req, read).await?;
+    json(StatusCode::OK, &PageBody::from(page))
 }
 
 /// Whether a request carries a body at all (some routes take an optional one).
