@@ -6,6 +6,8 @@ measure the time from process start until its first `GET /runtime/invocation/nex
 read its peak RSS (VmHWM) at that moment, then stop it. Prints a Markdown table.
 
     python3 infra/bench/init_time.py [--runs N] target/release/me [more binaries...]
+
+Every function: `bash infra/bench/init_all.sh` (release build, keys from .local/keys).
 """
 
 import argparse
@@ -86,6 +88,10 @@ def main():
         "TABLE_NAME": "bench",
         "JWT_PUBLIC_KEY": os.environ["JWT_PUBLIC_KEY"],
         "JWT_PRIVATE_KEY": os.environ.get("JWT_PRIVATE_KEY", ""),
+        # As deployed: the integration functions get the sealing key and Google's client.
+        "INTEGRATIONS_KEY": os.environ.get("INTEGRATIONS_KEY", ""),
+        "GOOGLE_CLIENT_ID": "bench-client",
+        "GOOGLE_CLIENT_SECRET": "bench-secret",
     }
     print("| binary | size (MB) | init p50 (ms) | init max (ms) | peak RSS (MB) |")
     print("|---|---|---|---|---|")

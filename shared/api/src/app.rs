@@ -88,7 +88,9 @@ pub struct App {
     pub issuer: Option<TokenIssuer>,
     pub refresh_token_seconds: i64,
     sealer: Option<crm_store::secrets::Sealer>,
-    google: Option<crm_google::GoogleClient>,
+    /// Built on first use, like search: only the Google routes need an HTTPS client.
+    google: std::sync::OnceLock<Option<crm_google::GoogleClient>>,
+    google_settings: Option<crm_google::GoogleSettings>,
 }
 
 impl App {
@@ -111,13 +113,7 @@ impl App {
             settings.opensearch_endpoint.clone().map(|e| (e, settings.search_index.clone(), aws.clone()));
         let chat = crm_chat::Chat::new(table.clone(), aws, settings.websocket_management_endpoint.clone());
         let sealer = settings.integrations_key.as_deref().map(crm_store::secrets::Sealer::from_base64).transpose()?;
-        let google = settings.google.clone().map(|google| {
-            let http = reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(10))
-                .build()
-                .unwrap_or_else(|_| reqwest::Client::new());
-            crm_google::GoogleClient::new(http, google)
-        });
+
         Ok(App {
             table,
             search: std::sync::OnceLock::new(),
@@ -127,7 +123,8 @@ impl App {
             issuer,
             refresh_token_seconds: settings.refresh_token_seconds,
             sealer,
-            google,
+            google: std::sync::OnceLock::new(),
+            google_settings: settings.google.clone(),
         })
     }
 
@@ -159,7 +156,14 @@ impl App {
 
     /// The Google client, when Google sync is configured for this deployment.
     pub fn google(&self) -> Result<&crm_google::GoogleClient, ApiError> {
-        self.google.as_ref().ok_or_else(|| ApiError::Conflict {
+        let google = self.google.get_or_init(|| {
+            let http = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .unwrap_or_else(|_| reqwest::Client::new());
+            Some(crm_google::GoogleClient::new(http, self.google_settings.clone()?))
+        });
+        google.as_ref().ok_or_else(|| ApiError::Conflict {
             detail: "Google sync is not configured on this deployment".into(),
             field: None,
         })
