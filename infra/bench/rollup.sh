@@ -1,13 +1,3 @@
 #!/usr/bin/env bash
 # Events per second through the stats-rollup worker against DynamoDB Local (started here, in memory).
-set -euo pipefail
-source "$(dirname "$0")/../stack.sh"
-install_all
-RUN="$(mktemp -d)"
-trap 'stop_started; rm -rf "$RUN"' EXIT
-DYNAMODB_PORT="$(free_port)"
-start_dynamodb "$DYNAMODB_PORT" memory "$RUN/dynamodb.log"
-export_environment "$DYNAMODB_PORT" 0 "bench-$$"
-export RUST_LOG=error
-cd "$ROOT"
-cargo bench -p crm-local-gateway --bench rollup
+exec bash "$(dirname "$0")/with-dynamodb.sh" rollup

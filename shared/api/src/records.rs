@@ -14,8 +14,8 @@ use crm_domain::customer::Customer;
 use crm_domain::deal::Deal;
 use crm_domain::lead::Lead;
 use crm_domain::record::{NewRecord, RecordPatch};
-use crm_domain::{Actor, Record, RecordId, RecordKind, UserId, policy, validation};
-use crm_store::{Changes, RecordFilter, StoreError};
+use crm_domain::{Actor, Record, RecordId, RecordKind, TenantId, UserId, policy, validation};
+use crm_store::{Changes, PageRequest, RecordFilter, StoreError};
 use http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -46,19 +46,32 @@ pub fn path_kind(req: &Request) -> Result<RecordKind, ApiError> {
     path_id(req, "kind", RecordKind::from_collection)
 }
 
-/// A list under one record (`/{kind}/{id}/notes`, `…/timeline`): the caller, the record's kind and id,
-/// once the caller is known to see the record, and the page asked for.
-pub async fn record_sublist(
+/// A page of a list under one record (`/{kind}/{id}/notes`, `…/timeline`), in one DynamoDB round trip:
+/// the caller's user, the record (does the caller see it?) and the page are read together, and the page is
+/// answered only once both checks pass.
+pub async fn record_sublist<T, F>(
     app: &App,
     req: &Request,
-) -> Result<(Actor, RecordKind, String, crm_store::PageRequest), ApiError> {
-    let (actor, _) = app.authenticate(req).await?;
-    let kind = path_kind(req)?;
-    let record_id = path_id(req, "id", |id| Some(id.to_owned()))?;
-    only_query_params(req, &["limit", "cursor"])?;
-    let page = page_request(req)?;
-    visible_owner(app, &actor, kind, &record_id).await?;
-    Ok((actor, kind, record_id, page))
+    read_page: impl Fn(TenantId, RecordKind, String, PageRequest) -> F,
+) -> Result<Response<Body>, ApiError>
+where
+    T: Serialize,
+    F: std::future::Future<Output = Result<crm_store::Page<T>, StoreError>>,
+{
+    let read = async |actor: Actor| {
+        let kind = path_kind(req)?;
+        let record_id = path_id(req, "id", |id| Some(id.to_owned()))?;
+        only_query_params(req, &["limit", "cursor"])?;
+        let page = page_request(req)?;
+        let (visible, items) = tokio::join!(
+            visible_owner(app, &actor, kind, &record_id),
+            read_page(actor.tenant, kind, record_id.clone(), page)
+        );
+        visible?;
+        Ok(PageBody::from(items?))
+    };
+    let (_, page) = app.authenticate_with(req, read).await?;
+    json(StatusCode::OK, &page)
 }
 
 /// Commits a creating change; with an idempotency key, the response is stored with the change, and a

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs one of the local gateway's bench binaries against DynamoDB Local (started here, in memory):
+#   bash infra/bench/with-dynamodb.sh <bench name>
+set -euo pipefail
+source "$(dirname "$0")/../stack.sh"
+BENCH="${1:?which bench: rollup or routes}"
+install_all
+RUN="$(mktemp -d)"
+trap 'stop_started; rm -rf "$RUN"' EXIT
+DYNAMODB_PORT="$(free_port)"
+start_dynamodb "$DYNAMODB_PORT" memory "$RUN/dynamodb.log"
+export_environment "$DYNAMODB_PORT" 0 "bench-$$"
+export RUST_LOG=error
+cd "$ROOT"
+cargo bench -p crm-local-gateway --bench "$BENCH"
