@@ -147,6 +147,29 @@ pub fn no_content() -> Response<Body> {
     response
 }
 
+/// A cursor-paged list route: the caller is authenticated while `read` fetches the page as the caller
+/// the token claims (one DynamoDB round trip; see `App::authenticate_with`), with the query parameters
+/// `limit`, `cursor` and `extra` checked first.
+pub async fn paged<T, F>(
+    app: &crate::app::App,
+    req: &Request,
+    extra: &[&str],
+    read: impl Fn(crm_domain::Actor, PageRequest) -> F,
+) -> Result<Response<Body>, ApiError>
+where
+    T: Serialize,
+    F: std::future::Future<Output = Result<crm_store::Page<T>, ApiError>>,
+{
+    let known: Vec<&str> = ["limit", "cursor"].iter().chain(extra).copied().collect();
+    let (_, page) = app
+        .authenticate_with(req, async |actor| {
+            only_query_params(req, &known)?;
+            read(actor, page_request(req)?).await
+        })
+        .await?;
+    json(StatusCode::OK, &PageBody::from(page))
+}
+
 /// A list page as every list route answers it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PageBody<T> {

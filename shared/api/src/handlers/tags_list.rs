@@ -2,16 +2,10 @@
 //! carry each.
 
 use crate::app::App;
-use crate::http::{PageBody, json, only_query_params, page_request};
+use crate::http::paged;
 use crate::problem::ApiError;
-use crm_store::TagCount;
-use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    only_query_params(&req, &["limit", "cursor"])?;
-    let page = page_request(&req)?;
-    let tags: PageBody<TagCount> = app.table.tags(actor.tenant, &page).await?.into();
-    json(StatusCode::OK, &tags)
+    paged(app, &req, &[], async |actor, page| Ok(app.table.tags(actor.tenant, &page).await?)).await
 }
