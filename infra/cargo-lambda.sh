@@ -2,8 +2,8 @@
 # Runs cargo-lambda (pinned, from PyPI, with its zig) from a project-local virtualenv, with the local
 # stack's environment, so one function can be run on its own:
 #   bash infra/cargo-lambda.sh watch                      # Lambda runtime emulator on 127.0.0.1:9000
-#   bash infra/cargo-lambda.sh invoke auth_sign_up --data-file events/auth_sign_up.json
-#   bash infra/cargo-lambda.sh build --release --arm64    # deployable bootstrap binaries
+#   bash infra/cargo-lambda.sh invoke api --data-file events/auth_sign_up.json
+#   bash infra/cargo-lambda.sh build --release --arm64    # the three deployable bootstrap binaries
 # The local engines must be running (bash infra/run-local.sh) for functions that reach DynamoDB.
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"

@@ -11,12 +11,15 @@ use aws_sdk_dynamodb::config::interceptors::{
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
+use axum::Router;
 use crm_api::{App, Settings};
 use crm_local_gateway::template::Template;
-use lambda_http::{Body, Request, RequestExt};
+use http_body_util::BodyExt;
+use lambda_http::{Body, Request, RequestExt, Service};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const RUNS: usize = 60;
@@ -205,7 +208,11 @@ fn request(method: &str, path: &str, token: &str, body: Option<Value>) -> Reques
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let mut builder = http::Request::builder()
         .method(method)
-        .uri(format!("https://bench.example{path}"))
+        .uri(if query.is_empty() {
+            format!("https://bench.example{path}")
+        } else {
+            format!("https://bench.example{path}?{query}")
+        })
         .header("authorization", format!("Bearer {token}"));
     if body.is_some() {
         builder = builder.header("content-type", "application/json");
@@ -221,18 +228,12 @@ fn with_params(req: Request, params: &[(&str, &str)]) -> Request {
     req.with_path_parameters(params)
 }
 
-async fn call(app: &App, binary: &str, req: Request) -> (u16, Value) {
-    let handler = crm_api::routes::by_name(binary).unwrap_or_else(|| panic!("no handler {binary}"));
-    let response = match handler(app, req).await {
-        Ok(response) => response,
-        Err(error) => return (error.status().as_u16(), json!(error.to_string())),
-    };
+/// Runs a request through the router every HTTP function serves (`_binary` names the route's function).
+async fn call(app: &Router, _binary: &str, req: Request) -> (u16, Value) {
+    let Ok(response) = Service::call(&mut app.clone(), req).await;
     let status = response.status().as_u16();
-    let body = match response.body() {
-        Body::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
-        _ => Value::Null,
-    };
-    (status, body)
+    let bytes = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
 fn id(value: &Value) -> String {
@@ -251,7 +252,7 @@ struct Row {
 }
 
 /// Runs one route `RUNS` times; `prepare` makes each request (unmeasured).
-async fn measure<F, Fut>(app: &App, route: &str, binary: &str, prepare: F) -> Row
+async fn measure<F, Fut>(app: &Router, route: &str, binary: &str, prepare: F) -> Row
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Request>,
@@ -308,7 +309,7 @@ async fn bench() {
     crm_local_gateway::table::ensure_table(&client, &table_name, &template.table).await.unwrap();
     let table = crm_store::Table::new(client, table_name);
     let settings = Settings::from_env().unwrap();
-    let app = App::new(table, &settings, aws).unwrap();
+    let app = crm_api::router::router(Arc::new(App::new(table, &settings, aws).unwrap()));
 
     // An account with a page and more of leads, a customer, a deal, notes, a channel with messages.
     let email = format!("bench-{}@example.com", std::process::id());

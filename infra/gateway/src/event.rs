@@ -110,6 +110,7 @@ mod tests {
             method: "GET".into(),
             path: "/api/v1/leads/{id}".into(),
             issues_tokens: false,
+            timeout_seconds: 10,
         };
         let matched = Matched { route: &route, path_parameters: [("id".to_owned(), "L1".to_owned())].into() };
         let mut headers = HeaderMap::new();

@@ -11,7 +11,6 @@ pub mod workers;
 
 use crate::routing::select;
 use crate::template::{HttpRoute, Template};
-use crm_api::routes::Handler;
 use crm_api::{App, Settings};
 use crm_store::Table;
 use http_body_util::{BodyExt, Full, Limited};
@@ -21,7 +20,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use lambda_http::request::LambdaRequest;
-use lambda_http::{Adapter, Context, LambdaEvent, Service, service_fn};
+use lambda_http::{Adapter, Context, LambdaEvent, Service};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,8 +44,8 @@ pub enum GatewayError {
     Table(String),
     #[error("{0}")]
     Workers(String),
-    #[error("template.yaml names binary `{0}`, but crm_api::routes has no handler of that name")]
-    UnknownBinary(String),
+    #[error("template.yaml routes {0} to binary `{1}`; every HTTP route runs the `api` binary")]
+    UnknownBinary(String, String),
     #[error("{addr} is already in use: is the local stack already running? Stop it (Ctrl-C) or choose another port")]
     AddressInUse { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source}")]
@@ -72,17 +71,19 @@ impl GatewayOptions {
     }
 }
 
-struct Route {
-    definition: HttpRoute,
-    handler: Handler,
-}
+/// The binary every HTTP route's function runs.
+pub const HTTP_BINARY: &str = "api";
+
+/// API Gateway's limit on an HTTP API integration: past it the client gets 503 whatever the function does.
+const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 struct State {
     routes: Vec<HttpRoute>,
     cors: Option<template::Cors>,
-    handlers: HashMap<String, Route>,
-    /// Token-issuing functions get the signing key; every other function only the verifying key.
-    issuing_app: Arc<App>,
+    /// The router as the token-issuing functions run it (with the signing key), and as every other
+    /// function runs it (with the verifying key only).
+    issuing: axum::Router,
+    verifying: axum::Router,
     verifying_app: Arc<App>,
     next_request: AtomicU64,
 }
@@ -143,11 +144,8 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
     let pollers =
         workers::start(&template, &queues, table.name(), &options.settings).await.map_err(GatewayError::Workers)?;
 
-    let mut handlers = HashMap::new();
-    for route in &template.routes {
-        let handler =
-            crm_api::routes::by_name(&route.binary).ok_or_else(|| GatewayError::UnknownBinary(route.binary.clone()))?;
-        handlers.insert(route.route_key(), Route { definition: route.clone(), handler });
+    if let Some(route) = template.routes.iter().find(|r| r.binary != HTTP_BINARY) {
+        return Err(GatewayError::UnknownBinary(route.route_key(), route.binary.clone()));
     }
     if let Some(endpoint) = &settings.opensearch_endpoint {
         // The local stack applies the search mapping at start, as the deploy does in AWS.
@@ -161,12 +159,13 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
     settings.websocket_management_endpoint = Some(format!("http://{ws_addr}/{}", websocket::STAGE));
     let aws = aws_config::load_from_env().await;
     let verifying = Settings { jwt_private_key: None, ..settings.clone() };
+    let verifying_app = Arc::new(App::new(table.clone(), &verifying, aws.clone())?);
     let state = Arc::new(State {
         routes: template.routes.clone(),
         cors: template.cors.clone(),
-        handlers,
-        issuing_app: Arc::new(App::new(table.clone(), &settings, aws.clone())?),
-        verifying_app: Arc::new(App::new(table, &verifying, aws)?),
+        issuing: crm_api::router::router(Arc::new(App::new(table, &settings, aws)?)),
+        verifying: crm_api::router::router(verifying_app.clone()),
+        verifying_app,
         next_request: AtomicU64::new(1),
     });
 
@@ -282,9 +281,6 @@ async fn route(state: Arc<State>, req: hyper::Request<Incoming>, remote: SocketA
         tracing::info!(%method, %path, status = 404, "no route");
         return gateway_message(404, "Not Found");
     };
-    let Some(route) = state.handlers.get(&matched.route.route_key()) else {
-        return gateway_message(500, "Internal Server Error");
-    };
     let request_id = format!("local-{:012}", state.next_request.fetch_add(1, Ordering::Relaxed));
     let incoming = event::Incoming {
         method: &method,
@@ -296,32 +292,50 @@ async fn route(state: Arc<State>, req: hyper::Request<Incoming>, remote: SocketA
         request_id: &request_id,
     };
     let event = event::http_api_event(&incoming, &matched);
-    let app = if route.definition.issues_tokens { state.issuing_app.clone() } else { state.verifying_app.clone() };
-    let handler = route.handler;
-    match tokio::spawn(invoke(app, handler, event, request_id)).await {
-        Ok(Ok(response)) => to_http(response),
-        Ok(Err(error)) => {
+    let router = if matched.route.issues_tokens { state.issuing.clone() } else { state.verifying.clone() };
+    let function_timeout = Duration::from_secs(matched.route.timeout_seconds);
+    let invocation = tokio::spawn(invoke(router, event, request_id));
+    let abort = invocation.abort_handle();
+    match tokio::time::timeout(function_timeout.min(INTEGRATION_TIMEOUT), invocation).await {
+        Ok(Ok(Ok(response))) => to_http(response),
+        Ok(Ok(Err(error))) => {
             tracing::error!(%method, %path, %error, "invocation failed");
             gateway_message(500, "Internal Server Error")
         }
         // A panicking handler: Lambda reports the invocation as failed and API Gateway answers 500.
-        Err(_) => gateway_message(500, "Internal Server Error"),
+        Ok(Err(_)) => gateway_message(500, "Internal Server Error"),
+        Err(_) => {
+            abort.abort();
+            timed_out(&method, &path, function_timeout)
+        }
+    }
+}
+
+/// What the client gets when an invocation runs too long: past the function's `Timeout` Lambda ends it
+/// and API Gateway answers 500; past API Gateway's 30-second integration limit, 503.
+fn timed_out(method: &str, path: &str, function_timeout: Duration) -> hyper::Response<Full<Bytes>> {
+    if function_timeout < INTEGRATION_TIMEOUT {
+        tracing::error!(%method, %path, timeout_s = function_timeout.as_secs(), "the function timed out");
+        gateway_message(500, "Internal Server Error")
+    } else {
+        tracing::error!(%method, %path, "the integration timed out (30 s)");
+        gateway_message(503, "Service Unavailable")
     }
 }
 
 /// What the Lambda runtime does with an event: deserialize it, run the adapter around the handler,
 /// serialize the response.
 async fn invoke(
-    app: Arc<App>,
-    handler: Handler,
+    router: axum::Router,
     event: serde_json::Value,
     request_id: String,
 ) -> Result<ApiGatewayV2httpResponse, String> {
     let payload: LambdaRequest = serde_json::from_value(event).map_err(|e| format!("event: {e}"))?;
     let mut context = Context::default();
     context.request_id = request_id;
-    let mut adapter = Adapter::from(service_fn(move |req| crm_api::lambda::respond(app.clone(), handler, req)));
-    let response = adapter.call(LambdaEvent::new(payload, context)).await.map_err(|e| e.to_string())?;
+    // The adapter is not `Send`; only its future crosses the await.
+    let call = Adapter::from(router).call(LambdaEvent::new(payload, context));
+    let response = call.await.map_err(|e| e.to_string())?;
     let json = serde_json::to_value(&response).map_err(|e| format!("response: {e}"))?;
     serde_json::from_value(json).map_err(|e| format!("response: {e}"))
 }

@@ -82,6 +82,7 @@ mod tests {
             method: method.into(),
             path: path.into(),
             issues_tokens: false,
+            timeout_seconds: 10,
         }
     }
 

@@ -21,6 +21,8 @@ pub enum TemplateError {
 pub struct HttpRoute {
     pub function: String,
     pub binary: String,
+    /// The function's `Timeout` (or the template's global one), in seconds.
+    pub timeout_seconds: u64,
     /// Upper case, or `ANY`.
     pub method: String,
     pub path: String,
@@ -57,6 +59,8 @@ pub enum Trigger {
 pub struct WorkerFunction {
     pub function: String,
     pub binary: String,
+    /// Which worker the shared binary runs: the function's `WORKER` variable.
+    pub worker: String,
     pub trigger: Trigger,
     pub report_batch_item_failures: bool,
     /// Environment variables whose value is `!Ref <queue>`: (variable, queue logical id).
@@ -230,6 +234,10 @@ impl Template {
         let mut cors = None;
         let mut queues = Vec::new();
         let mut workers = Vec::new();
+        let global_timeout = field(&root, "Globals")
+            .and_then(|g| field(g, "Function"))
+            .and_then(|f| number(field(f, "Timeout")))
+            .unwrap_or(3);
         let sorted: BTreeMap<String, &Value> =
             resources.iter().filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v))).collect();
         for (name, resource) in sorted {
@@ -272,6 +280,14 @@ impl Template {
                     )
                     .ok_or_else(|| TemplateError::Shape(format!("{name} has no Metadata.BuildProperties.Binary")))?;
                     let properties = field(resource, "Properties");
+                    let timeout = number(properties.and_then(|p| field(p, "Timeout"))).unwrap_or(global_timeout);
+                    let timeout_seconds = u64::try_from(timeout).unwrap_or(3);
+                    let worker = text(
+                        properties
+                            .and_then(|p| field(p, "Environment"))
+                            .and_then(|e| field(e, "Variables"))
+                            .and_then(|v| field(v, "WORKER")),
+                    );
                     let issues_tokens = properties
                         .and_then(|p| field(p, "Environment"))
                         .and_then(|e| field(e, "Variables"))
@@ -303,9 +319,13 @@ impl Template {
                             _ => None,
                         };
                         if let Some(trigger) = trigger {
+                            let worker = worker.clone().ok_or_else(|| {
+                                TemplateError::Shape(format!("{name}: a stream or queue function without WORKER"))
+                            })?;
                             workers.push(WorkerFunction {
                                 function: name.clone(),
                                 binary: binary.clone(),
+                                worker,
                                 trigger,
                                 report_batch_item_failures: reports_batch_item_failures(props),
                                 queue_refs: queue_refs.clone(),
@@ -324,6 +344,7 @@ impl Template {
                         routes.push(HttpRoute {
                             function: name.clone(),
                             binary: binary.clone(),
+                            timeout_seconds,
                             method,
                             path,
                             issues_tokens,
@@ -372,7 +393,8 @@ Resources:
     Type: AWS::Serverless::Function
     Metadata: { BuildMethod: rust-cargolambda, BuildProperties: { Binary: things_get } }
     Properties:
-      Environment: { Variables: { JWT_PRIVATE_KEY: !Sub "{{resolve:x}}" } }
+      Timeout: 7
+      Environment: { Variables: { JWT_PRIVATE_KEY: !Sub "{{resolve:x}}", WORKER: things } }
       Events:
         Route: { Type: HttpApi, Properties: { ApiId: !Ref Api, Method: get, Path: "/things/{id}" } }
         Queue: { Type: SQS, Properties: { Queue: !GetAtt Q.Arn } }
@@ -386,6 +408,7 @@ Resources:
             vec![HttpRoute {
                 function: "GetThing".into(),
                 binary: "things_get".into(),
+                timeout_seconds: 7,
                 method: "GET".into(),
                 path: "/things/{id}".into(),
                 issues_tokens: true,
@@ -412,7 +435,7 @@ Resources:
     Type: AWS::Serverless::Function
     Metadata: { BuildProperties: { Binary: jobs_work } }
     Properties:
-      Environment: { Variables: { JOBS_QUEUE_URL: !Ref Jobs, PLAIN: x } }
+      Environment: { Variables: { JOBS_QUEUE_URL: !Ref Jobs, PLAIN: x, WORKER: jobs } }
       Events:
         Queue: { Type: SQS, Properties: { Queue: !GetAtt Jobs.Arn, BatchSize: 5, FunctionResponseTypes: [ReportBatchItemFailures] } }
         Stream: { Type: DynamoDB, Properties: { Stream: !GetAtt Table.StreamArn, BatchSize: 50 } }
@@ -430,6 +453,7 @@ Resources:
         );
         assert!(workers[0].report_batch_item_failures && !workers[1].report_batch_item_failures);
         assert_eq!(workers[0].queue_refs, [("JOBS_QUEUE_URL".to_owned(), "Jobs".to_owned())]);
+        assert_eq!(workers[0].worker, "jobs");
     }
 
     #[test]
@@ -441,7 +465,7 @@ Resources:
         assert_eq!(template.table.global_secondary_indexes.len(), 3);
         let ws: Vec<(&str, &str)> =
             template.ws_routes.iter().map(|r| (r.route_key.as_str(), r.binary.as_str())).collect();
-        assert!(ws.contains(&("$connect", "ws_connect")) && ws.contains(&("sendMessage", "ws_send_message")), "{ws:?}");
+        assert!(ws.contains(&("$connect", "ws")) && ws.contains(&("sendMessage", "ws")), "{ws:?}");
         let cors = template.cors.expect("CORS configuration");
         assert_eq!(cors.allowed_origin("http://localhost:5173").as_deref(), Some("*"));
     }

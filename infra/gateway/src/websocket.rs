@@ -49,15 +49,7 @@ pub struct WsState {
 
 impl WsState {
     pub fn new(routes: &[WsRoute], app: Arc<App>, addr: SocketAddr) -> Result<Self, String> {
-        let routes = routes
-            .iter()
-            .map(|r| {
-                let handler = crm_api::ws::by_name(&r.binary).ok_or_else(|| {
-                    format!("template.yaml names WebSocket function `{}`, which crm_api::ws lacks", r.binary)
-                })?;
-                Ok((r.route_key.clone(), handler))
-            })
-            .collect::<Result<_, String>>()?;
+        let routes = routes.iter().map(|r| (r.route_key.clone(), crm_api::ws::for_route(&r.route_key))).collect();
         Ok(WsState { routes, app, connections: Mutex::default(), domain: addr.to_string(), next: AtomicU64::new(1) })
     }
 

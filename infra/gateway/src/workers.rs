@@ -91,8 +91,8 @@ pub async fn start(
     let sqs = aws_sdk_sqs::Client::new(&config);
     let mut tasks = Vec::new();
     for function in &template.workers {
-        let worker = crm_workers::functions::by_name(&function.binary).ok_or_else(|| {
-            format!("template.yaml names worker `{}`, but crm_workers has none of that name", function.binary)
+        let worker = crm_workers::functions::by_name(&function.worker).ok_or_else(|| {
+            format!("template.yaml names worker `{}`, but crm_workers has none of that name", function.worker)
         })?;
         // The function's environment: the process's, the gateway's settings, and its queue references.
         let mut environment = settings.clone();

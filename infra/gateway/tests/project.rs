@@ -24,18 +24,29 @@ fn files(dir: &Path, extension: &str) -> BTreeSet<String> {
         .collect()
 }
 
-#[test]
-fn every_binary_is_a_template_function_and_back() {
-    let binaries = files(&root().join("functions/src/bin"), "rs");
-    let declared: BTreeSet<String> = template().binaries.into_iter().collect();
-    assert_eq!(binaries, declared, "functions/src/bin and template.yaml disagree");
+/// A function's name as its sample event is named: `LeadsCreateFunction` → `leads_create`.
+fn function_name(logical_id: &str) -> String {
+    let stem = logical_id.strip_suffix("Function").unwrap_or(logical_id);
+    let mut name = String::new();
+    for (i, c) in stem.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            name.push('_');
+        }
+        name.push(c.to_ascii_lowercase());
+    }
+    name
 }
 
 #[test]
-fn every_http_route_has_a_handler_and_every_handler_a_route() {
-    let routed: BTreeSet<String> = template().routes.into_iter().map(|r| r.binary).collect();
-    let handlers: BTreeSet<String> = crm_api::routes::ALL.iter().map(|(name, _)| (*name).to_owned()).collect();
-    assert_eq!(routed, handlers, "template.yaml HttpApi routes and crm_api::routes disagree");
+fn the_three_binaries_are_the_templates_and_back() {
+    let binaries = files(&root().join("functions/src/bin"), "rs");
+    let declared: BTreeSet<String> = template().binaries.into_iter().collect();
+    assert_eq!(binaries, declared, "functions/src/bin and template.yaml disagree");
+    assert_eq!(declared, ["api", "worker", "ws"].map(String::from).into(), "one artifact per kind of function");
+    let template = template();
+    assert!(template.routes.iter().all(|r| r.binary == crm_local_gateway::HTTP_BINARY));
+    assert!(template.ws_routes.iter().all(|r| r.binary == "ws"));
+    assert!(template.workers.iter().all(|w| w.binary == "worker"));
 }
 
 #[test]
@@ -43,14 +54,15 @@ fn every_function_has_a_sample_event_for_its_route() {
     let template = template();
     let events = files(&root().join("events"), "json");
     for route in &template.routes {
-        assert!(events.contains(&route.binary), "events/{}.json is missing", route.binary);
-        let text = fs::read_to_string(root().join(format!("events/{}.json", route.binary))).unwrap();
+        let name = function_name(&route.function);
+        assert!(events.contains(&name), "events/{name}.json is missing");
+        let text = fs::read_to_string(root().join(format!("events/{name}.json"))).unwrap();
         let event: serde_json::Value = serde_json::from_str(&text).unwrap();
         let keys: Vec<String> =
-            template.routes.iter().filter(|r| r.binary == route.binary).map(|r| r.route_key()).collect();
-        assert!(keys.iter().any(|k| event["routeKey"] == k.as_str()), "events/{}.json", route.binary);
+            template.routes.iter().filter(|r| r.function == route.function).map(|r| r.route_key()).collect();
+        assert!(keys.iter().any(|k| event["routeKey"] == k.as_str()), "events/{name}.json");
         let parsed: lambda_http::request::LambdaRequest = serde_json::from_value(event).unwrap();
-        assert!(matches!(parsed, lambda_http::request::LambdaRequest::ApiGatewayV2(_)), "events/{}.json", route.binary);
+        assert!(matches!(parsed, lambda_http::request::LambdaRequest::ApiGatewayV2(_)), "events/{name}.json");
     }
 }
 
@@ -70,15 +82,28 @@ fn workflows_run_the_projects_own_commands() {
     assert!(deploy.contains("sam deploy --config-env"));
 }
 
-/// The OpenAPI document and template.yaml declare the same REST routes.
+/// template.yaml's routes, the router's and the OpenAPI document's are one set, path parameters included:
+/// the router's documented routes are the document's by construction (`crm_api::router::documented`).
 #[test]
-fn the_openapi_document_matches_the_template() {
+fn the_template_the_router_and_the_document_agree() {
     let template: BTreeSet<(String, String)> = template().routes.into_iter().map(|r| (r.method, r.path)).collect();
-    let documented: BTreeSet<(String, String)> = crm_api::openapi::routes().into_iter().collect();
-    let undocumented: Vec<_> = template.difference(&documented).collect();
-    let phantom: Vec<_> = documented.difference(&template).collect();
-    assert!(undocumented.is_empty(), "routes missing from the OpenAPI document: {undocumented:?}");
-    assert!(phantom.is_empty(), "the OpenAPI document names routes template.yaml lacks: {phantom:?}");
+    let mut served: BTreeSet<(String, String)> = crm_api::openapi::routes().into_iter().collect();
+    served.extend(crm_api::router::UNDOCUMENTED.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())));
+    let unserved: Vec<_> = template.difference(&served).collect();
+    let phantom: Vec<_> = served.difference(&template).collect();
+    assert!(unserved.is_empty(), "template.yaml routes the router does not serve: {unserved:?}");
+    assert!(phantom.is_empty(), "routes the router serves but template.yaml lacks: {phantom:?}");
+    let spec = crm_api::openapi::spec();
+    for (path, item) in &spec.paths.paths {
+        let in_path: BTreeSet<&str> = path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect();
+        for (method, operation) in crm_api::openapi::operations(item) {
+            let declared: BTreeSet<&str> = crm_api::openapi::parameters(operation)
+                .filter(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Path)
+                .map(|p| p.name.as_str())
+                .collect();
+            assert_eq!(in_path, declared, "{method} {path}: path parameters");
+        }
+    }
     let json: serde_json::Value = serde_json::from_str(crm_api::openapi::spec_json()).unwrap();
     assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
     assert_eq!(json["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
@@ -88,12 +113,13 @@ fn the_openapi_document_matches_the_template() {
 #[test]
 fn every_worker_has_a_function_and_a_sample_event() {
     let template = template();
-    let declared: BTreeSet<String> = template.workers.iter().map(|w| w.binary.clone()).collect();
+    let declared: BTreeSet<String> = template.workers.iter().map(|w| w.worker.clone()).collect();
     let registered: BTreeSet<String> = crm_workers::functions::ALL.iter().map(|(name, _)| (*name).to_owned()).collect();
     assert_eq!(declared, registered, "template.yaml workers and crm_workers::functions disagree");
     for worker in &template.workers {
-        let text = fs::read_to_string(root().join(format!("events/{}.json", worker.binary)))
-            .unwrap_or_else(|e| panic!("events/{}.json: {e}", worker.binary));
+        assert_eq!(function_name(&worker.function), worker.worker, "{}: WORKER names another worker", worker.function);
+        let text = fs::read_to_string(root().join(format!("events/{}.json", worker.worker)))
+            .unwrap_or_else(|e| panic!("events/{}.json: {e}", worker.worker));
         let parsed = match worker.trigger {
             crm_local_gateway::template::Trigger::TableStream { .. } => {
                 serde_json::from_str::<aws_lambda_events::dynamodb::Event>(&text).map(|e| e.records.len())
@@ -102,7 +128,7 @@ fn every_worker_has_a_function_and_a_sample_event() {
                 serde_json::from_str::<aws_lambda_events::sqs::SqsEvent>(&text).map(|e| e.records.len())
             }
         };
-        assert!(parsed.unwrap() > 0, "events/{}.json has no records", worker.binary);
+        assert!(parsed.unwrap() > 0, "events/{}.json has no records", worker.worker);
     }
 }
 

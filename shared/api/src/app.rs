@@ -5,8 +5,6 @@ use crate::tokens::{TokenIssuer, TokenSubject, TokenVerifier};
 use crm_domain::Actor;
 use crm_domain::user::User;
 use crm_store::Table;
-use http::header;
-use lambda_http::Request;
 
 pub const DEFAULT_ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
 pub const DEFAULT_REFRESH_TOKEN_SECONDS: i64 = 30 * 24 * 60 * 60;
@@ -184,7 +182,7 @@ impl App {
     }
 
     /// What a valid token claims, before the stored user confirms it.
-    fn claimed(&self, token: &str) -> Result<Actor, ApiError> {
+    pub fn claimed(&self, token: &str) -> Result<Actor, ApiError> {
         let TokenSubject { tenant, user, role } =
             self.verifier.verify(token.trim()).ok_or(ApiError::Unauthorized("the token is invalid or expired"))?;
         Ok(Actor { tenant, user, role })
@@ -199,36 +197,15 @@ impl App {
         }
     }
 
-    fn bearer(req: &Request) -> Result<&str, ApiError> {
-        let header =
-            req.headers().get(header::AUTHORIZATION).ok_or(ApiError::Unauthorized("a bearer token is required"))?;
-        header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-            .ok_or(ApiError::Unauthorized("the Authorization header must be `Bearer <token>`"))
-    }
-
-    /// Authenticates the request while `read` runs as the caller the token claims, so a read of one
-    /// record or one page takes one DynamoDB round trip, not two. The read's answer is used only once the
-    /// stored user confirms the caller; if the role changed since the token was issued, the read runs
-    /// again with the current role.
-    pub async fn authenticate_with<T, F>(
-        &self,
-        req: &Request,
-        read: impl Fn(Actor) -> F,
-    ) -> Result<(Actor, T), ApiError>
+    /// Confirms the claimed caller while `read` runs as them, so a read of one record or one page takes
+    /// one DynamoDB round trip, not two. The read's answer is used only once the stored user confirms the
+    /// caller; if the role changed since the token was issued, the read runs again with the current role.
+    pub async fn confirm_while<T, F>(&self, claimed: Actor, read: impl Fn(Actor) -> F) -> Result<(Actor, T), ApiError>
     where
         F: std::future::Future<Output = Result<T, ApiError>>,
     {
-        let claimed = self.claimed(Self::bearer(req)?)?;
         let (stored, answer) = tokio::join!(self.table.user(claimed.tenant, claimed.user), read(claimed));
         let (actor, _) = Self::confirmed(claimed, stored?)?;
         if actor.role == claimed.role { Ok((actor, answer?)) } else { Ok((actor, read(actor).await?)) }
-    }
-
-    /// The caller of a request: a valid bearer token whose user still exists and is active.
-    pub async fn authenticate(&self, req: &Request) -> Result<(Actor, User), ApiError> {
-        self.user_of_token(Self::bearer(req)?).await
     }
 }

@@ -2,16 +2,17 @@
 
 use crate::http::json_text;
 use crate::problem::ApiError;
+use axum::response::Response;
 use crm_domain::Actor;
 use crm_domain::clock::Timestamp;
 use crm_store::{IDEMPOTENCY_WINDOW_SECONDS, IdempotencyClaim, IdempotencyRecord};
+use http::HeaderMap;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub const HEADER: &str = "Idempotency-Key";
-const MAX_KEY: usize = 255;
+const MAX_KEY: usize = crate::extract::MAX_IDEMPOTENCY_KEY;
 
 #[derive(Debug, Clone)]
 pub struct IdempotentRequest {
@@ -25,17 +26,12 @@ pub const DELIVERY_WINDOW_SECONDS: i64 = 30 * 24 * 60 * 60;
 
 impl IdempotentRequest {
     /// The key and a hash of the body, when the client sent a key.
-    pub fn from_request(req: &Request) -> Result<Option<Self>, ApiError> {
-        let Some(value) = req.headers().get(HEADER) else { return Ok(None) };
-        let key =
-            value.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= MAX_KEY).ok_or_else(|| {
-                ApiError::bad_request(HEADER, format!("{HEADER} must be 1 to {MAX_KEY} visible ASCII characters"))
-            })?;
-        let body: &[u8] = match req.body() {
-            Body::Text(text) => text.as_bytes(),
-            Body::Binary(bytes) => bytes,
-            _ => b"",
-        };
+    pub fn from_parts(headers: &HeaderMap, body: &[u8]) -> Result<Option<Self>, ApiError> {
+        let Some(value) = headers.get(HEADER) else { return Ok(None) };
+        let visible = |k: &&str| (1..=MAX_KEY).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic());
+        let key = value.to_str().ok().filter(visible).ok_or_else(|| {
+            ApiError::bad_request(HEADER, format!("{HEADER} must be 1 to {MAX_KEY} visible ASCII characters"))
+        })?;
         let body_hash = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
         Ok(Some(Self { key: key.to_owned(), body_hash, window_seconds: IDEMPOTENCY_WINDOW_SECONDS }))
     }
@@ -54,7 +50,7 @@ impl IdempotentRequest {
         table: &crm_store::Table,
         actor: &Actor,
         operation: &str,
-    ) -> Result<Option<Response<Body>>, ApiError> {
+    ) -> Result<Option<Response>, ApiError> {
         let now = Timestamp::now().unix_seconds();
         let Some(stored) = table.idempotency_record(actor.tenant, actor.user, operation, &self.key, now).await? else {
             return Ok(None);
@@ -91,7 +87,7 @@ impl IdempotentRequest {
 
 /// The answer to a request whose key was used before: the first response if the body is the same,
 /// a 422 if the key is being reused for something else.
-pub fn replay(claim: Option<&IdempotencyClaim>, stored: &IdempotencyRecord) -> Result<Response<Body>, ApiError> {
+pub fn replay(claim: Option<&IdempotencyClaim>, stored: &IdempotencyRecord) -> Result<Response, ApiError> {
     let Some(claim) = claim else {
         return Err(ApiError::Internal("replay without an idempotency claim".into()));
     };
@@ -101,7 +97,7 @@ pub fn replay(claim: Option<&IdempotencyClaim>, stored: &IdempotencyRecord) -> R
     Ok(stored_response(stored))
 }
 
-fn stored_response(stored: &IdempotencyRecord) -> Response<Body> {
+fn stored_response(stored: &IdempotencyRecord) -> Response {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut response = json_text(status, stored.body.clone());
     response.headers_mut().insert("idempotent-replayed", http::HeaderValue::from_static("true"));

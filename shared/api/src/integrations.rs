@@ -38,8 +38,8 @@ impl From<&SlackSettings> for SlackView {
 
 /// The public base URL a request came in on (`X-Forwarded-Proto` and `Host`, as API Gateway sets
 /// them), for URLs handed to other services: a webhook's address, the OAuth callback.
-pub fn public_base(req: &lambda_http::Request) -> String {
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+pub fn public_base(headers: &http::HeaderMap) -> String {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let scheme = header("x-forwarded-proto").unwrap_or("https");
     let host = header("host").unwrap_or("localhost");
     format!("{scheme}://{host}")
@@ -100,8 +100,8 @@ impl From<crm_store::GoogleConnection> for GoogleView {
 pub const GOOGLE_CALLBACK_PATH: &str = "/api/v1/integrations/google/callback";
 
 /// The OAuth callback URL: configured (`GOOGLE_REDIRECT_URI`), else this API's own.
-pub fn google_redirect_uri(google: &crm_google::GoogleClient, req: &lambda_http::Request) -> String {
-    google.settings().redirect_uri.clone().unwrap_or_else(|| format!("{}{GOOGLE_CALLBACK_PATH}", public_base(req)))
+pub fn google_redirect_uri(google: &crm_google::GoogleClient, headers: &http::HeaderMap) -> String {
+    google.settings().redirect_uri.clone().unwrap_or_else(|| format!("{}{GOOGLE_CALLBACK_PATH}", public_base(headers)))
 }
 
 impl From<crm_google::GoogleError> for ApiError {

@@ -1,7 +1,9 @@
-//! HTTP plumbing shared by every route (auth, problem+json errors, JSON in and out, pagination) and the
-//! route handlers themselves, one file per route.
+//! The HTTP API: one typed router (`router`), the extractors every handler takes its inputs from
+//! (`extract`), problem+json errors, the handlers (one file per route, with their documentation) and the
+//! OpenAPI document generated from them; and the WebSocket routes (`ws`).
 
 pub mod app;
+pub mod extract;
 pub mod handlers;
 pub mod http;
 pub mod idempotency;
@@ -11,7 +13,7 @@ pub mod openapi;
 pub mod passwords;
 pub mod problem;
 pub mod records;
-pub mod routes;
+pub mod router;
 pub mod sessions;
 pub mod tokens;
 pub mod webhooks;

@@ -1,12 +1,14 @@
 //! RFC 9457 problem details. Every error a route returns is one of these, with a stable `type`, the
 //! status, and — where a field is at fault — the field's name.
 
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
 use crm_domain::policy::Denied;
 use crm_domain::validation::{FieldError, Invalid};
 use crm_store::StoreError;
 use http::{HeaderValue, StatusCode, header};
-use lambda_http::{Body, Response};
 use serde::Serialize;
+use std::sync::Arc;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -104,15 +106,30 @@ impl ApiError {
         }
     }
 
-    pub fn into_response(self, instance: &str) -> Response<Body> {
+    /// The problem response for a request to `instance` (its path).
+    pub fn render(&self, instance: &str) -> Response {
         let status = self.status();
         let body = serde_json::to_string(&self.to_problem(instance)).unwrap_or_default();
-        let mut response = Response::new(Body::Text(body));
+        let mut response = Response::new(Body::from(body));
         *response.status_mut() = status;
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        response
+    }
+}
+
+/// An error on its way out. Handlers and extractors answer errors without knowing the request; the
+/// router's outer layer (`crate::router`) renders the problem document for the request's path and logs
+/// server errors.
+#[derive(Clone, Debug)]
+pub struct Failure(pub Arc<ApiError>);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(Failure(Arc::new(self)));
         response
     }
 }
@@ -197,7 +214,7 @@ mod tests {
     fn internal_details_stay_private() {
         let problem = ApiError::Internal("secret table name".into()).to_problem("/x");
         assert!(!problem.detail.contains("secret"));
-        let response = ApiError::Unauthorized("no").into_response("/x");
+        let response = ApiError::Unauthorized("no").render("/x");
         assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
         assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
     }

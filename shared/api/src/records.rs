@@ -3,11 +3,11 @@
 //! activity entry in the same transaction as the change.
 
 use crate::app::App;
-use crate::http::{
-    PageBody, if_match, json, json_body, only_query_params, page_request, path_id, query_param, versioned,
-};
+use crate::extract::{IdempotencyKey, IfMatch};
+use crate::http::{PageBody, Versioned, json};
 use crate::idempotency::{IdempotentRequest, replay};
 use crate::problem::ApiError;
+use axum::response::{IntoResponse, Response};
 use crm_domain::activity::{Action, Activity};
 use crm_domain::clock::Timestamp;
 use crm_domain::customer::Customer;
@@ -17,9 +17,7 @@ use crm_domain::record::{NewRecord, RecordPatch};
 use crm_domain::{Actor, Record, RecordId, RecordKind, TenantId, UserId, policy, validation};
 use crm_store::{Changes, PageRequest, RecordFilter, StoreError};
 use http::{HeaderValue, StatusCode, header};
-use lambda_http::{Body, Request, Response};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A record of the caller's tenant that the caller may see; anything else is "not found".
 pub async fn visible<R: Record>(app: &App, actor: &Actor, id: R::Id) -> Result<R, ApiError> {
@@ -41,9 +39,75 @@ pub async fn visible_owner(app: &App, actor: &Actor, kind: RecordKind, id: &str)
     }
 }
 
-/// The `{kind}` path parameter of the routes shared by all record kinds (`leads`, `customers`, `deals`).
-pub fn path_kind(req: &Request) -> Result<RecordKind, ApiError> {
-    path_id(req, "kind", RecordKind::from_collection)
+/// A record's collection as its URLs name it: `leads`, `customers` or `deals`.
+#[derive(Clone, Copy, Debug, utoipa::ToSchema)]
+#[schema(value_type = String, pattern = "^(leads|customers|deals)$", example = "leads")]
+pub struct Collection(pub RecordKind);
+
+impl<'de> Deserialize<'de> for Collection {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        RecordKind::from_collection(&text).map(Collection).ok_or_else(|| serde::de::Error::custom("no such collection"))
+    }
+}
+
+/// `/api/v1/{kind}/{id}`: a record of any kind, as the routes under a record name it.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RecordPath {
+    /// `leads`, `customers` or `deals`
+    #[param(value_type = String, pattern = "^(leads|customers|deals)$")]
+    pub kind: Collection,
+    /// The record's id
+    #[param(value_type = String, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    pub id: String,
+}
+
+/// `{id}` of a record's URL, as the document states it (the handler reads it as the kind's id type).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct IdPath {
+    /// The record's id
+    #[param(value_type = String, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    pub id: String,
+}
+
+/// `/api/v1/{kind}/{id}/notes/{note_id}`: one note of a record.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct NotePath {
+    /// `leads`, `customers` or `deals`
+    #[param(value_type = String, pattern = "^(leads|customers|deals)$")]
+    pub kind: Collection,
+    /// The record's id
+    #[param(value_type = String, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    pub id: String,
+    /// The note's id
+    #[param(value_type = String, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    pub note_id: crm_domain::NoteId,
+}
+
+impl NotePath {
+    /// The note, when the caller sees its record and may edit it (its author, an Admin or a Manager), at
+    /// the version the client expects.
+    pub async fn editable_note(
+        &self,
+        app: &App,
+        actor: &Actor,
+        expected: IfMatch,
+    ) -> Result<crm_domain::note::Note, ApiError> {
+        let owner = visible_owner(app, actor, self.kind.0, &self.id).await?;
+        let note =
+            app.table.note(actor.tenant, self.kind.0, &self.id, self.note_id).await?.ok_or(ApiError::NotFound)?;
+        policy::edit_note(actor, owner, note.author_id)?;
+        expected.check(note.version)?;
+        Ok(note)
+    }
+}
+
+/// A list route's query filters, checked into the store's filter.
+pub trait IntoFilter {
+    fn into_filter(self) -> Result<RecordFilter, ApiError>;
 }
 
 /// A page of a list under one record (`/{kind}/{id}/notes`, `…/timeline`), in one DynamoDB round trip:
@@ -51,27 +115,25 @@ pub fn path_kind(req: &Request) -> Result<RecordKind, ApiError> {
 /// answered only once both checks pass.
 pub async fn record_sublist<T, F>(
     app: &App,
-    req: &Request,
+    claimed: Actor,
+    path: &RecordPath,
+    page: &PageRequest,
     read_page: impl Fn(TenantId, RecordKind, String, PageRequest) -> F,
-) -> Result<Response<Body>, ApiError>
+) -> Result<PageBody<T>, ApiError>
 where
-    T: Serialize,
     F: std::future::Future<Output = Result<crm_store::Page<T>, StoreError>>,
 {
+    let kind = path.kind.0;
     let read = async |actor: Actor| {
-        let kind = path_kind(req)?;
-        let record_id = path_id(req, "id", |id| Some(id.to_owned()))?;
-        only_query_params(req, &["limit", "cursor"])?;
-        let page = page_request(req)?;
         let (visible, items) = tokio::join!(
-            visible_owner(app, &actor, kind, &record_id),
-            read_page(actor.tenant, kind, record_id.clone(), page)
+            visible_owner(app, &actor, kind, &path.id),
+            read_page(actor.tenant, kind, path.id.clone(), page.clone())
         );
         visible?;
         Ok(PageBody::from(items?))
     };
-    let (_, page) = app.authenticate_with(req, read).await?;
-    json(StatusCode::OK, &page)
+    let (_, page) = app.confirm_while(claimed, read).await?;
+    Ok(page)
 }
 
 /// Commits a creating change; with an idempotency key, the response is stored with the change, and a
@@ -84,10 +146,10 @@ pub async fn commit_created<T: Serialize>(
     body: &T,
     location: Option<String>,
     version: Option<u64>,
-) -> Result<Response<Body>, ApiError> {
+) -> Result<Response, ApiError> {
     let now = Timestamp::now();
     let mut response = match version {
-        Some(version) => versioned(StatusCode::CREATED, body, version)?,
+        Some(version) => Versioned::created(body, version).into_response(),
         None => json(StatusCode::CREATED, body)?,
     };
     if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
@@ -106,16 +168,15 @@ pub async fn commit_created<T: Serialize>(
 }
 
 /// `POST /api/v1/{kind}`.
-pub async fn create<R: Record, N: NewRecord<R> + DeserializeOwned>(
+pub async fn create<R: Record, N: NewRecord<R>>(
     app: &App,
-    req: Request,
-) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    let idempotent = IdempotentRequest::from_request(&req)?;
-    let input: N = json_body(&req)?;
+    actor: &Actor,
+    key: IdempotencyKey,
+    input: N,
+) -> Result<Response, ApiError> {
     let changes = app.table.changes(actor.tenant);
     let operation = format!("POST /api/v1/{}", R::KIND.collection());
-    create_record(app, &actor, input, changes, idempotent, &operation).await
+    create_record(app, actor, input, changes, key.0, &operation).await
 }
 
 /// Creates a record as `actor` — every way a record comes into being (the API, inbound webhooks)
@@ -128,7 +189,7 @@ pub async fn create_record<R: Record, N: NewRecord<R>>(
     mut changes: Changes<'_>,
     idempotent: Option<IdempotentRequest>,
     operation: &str,
-) -> Result<Response<Body>, ApiError> {
+) -> Result<Response, ApiError> {
     let owner = policy::owner_for_new_record(actor, input.requested_owner())?;
     let references = input.references();
     let now = Timestamp::now();
@@ -151,120 +212,79 @@ pub async fn create_record<R: Record, N: NewRecord<R>>(
 }
 
 /// `GET /api/v1/{kind}/{id}`.
-pub async fn get<R: Record>(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let read = async |actor: Actor| {
-        only_query_params(&req, &[])?;
-        visible::<R>(app, &actor, path_id(&req, "id", R::Id::parse)?).await
-    };
-    let (_, record) = app.authenticate_with(&req, read).await?;
-    versioned(StatusCode::OK, &record, record.version())
+pub async fn get<R: Record>(app: &App, claimed: Actor, id: R::Id) -> Result<Versioned<R>, ApiError> {
+    let (_, record) = app.confirm_while(claimed, async |actor: Actor| visible::<R>(app, &actor, id).await).await?;
+    let version = record.version();
+    Ok(Versioned::ok(record, version))
 }
 
 /// `PATCH /api/v1/{kind}/{id}`: a partial update; `If-Match` with a stale version answers 412, a change
 /// that raced another answers 409.
-pub async fn update<R: Record, P: RecordPatch<R> + DeserializeOwned>(
+pub async fn update<R: Record, P: RecordPatch<R>>(
     app: &App,
-    req: Request,
-) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    let id = path_id(&req, "id", R::Id::parse)?;
-    let expected = if_match(&req)?;
-    let patch: P = json_body(&req)?;
-    let before = visible::<R>(app, &actor, id).await?;
-    policy::edit_record(&actor, before.owner())?;
-    if expected.is_some_and(|v| v != before.version()) {
-        return Err(ApiError::PreconditionFailed);
-    }
+    actor: &Actor,
+    id: R::Id,
+    expected: IfMatch,
+    patch: P,
+) -> Result<Versioned<R>, ApiError> {
+    let before = visible::<R>(app, actor, id).await?;
+    policy::edit_record(actor, before.owner())?;
+    expected.check(before.version())?;
     let now = Timestamp::now();
     let update = patch.apply(&before, now)?;
     if update.changes.is_empty() {
-        return versioned(StatusCode::OK, &before, before.version());
+        let version = before.version();
+        return Ok(Versioned::ok(before, version));
     }
     let mut changes = app.table.changes(actor.tenant);
     changes.replace(&before, &update.record)?;
     if update.changed("owner_id") {
-        policy::reassign_record(&actor)?;
+        policy::reassign_record(actor)?;
         changes.require_active_user(update.record.owner())?;
     }
     let action = Action::for_changes(&update.changes);
     changes.log(&Activity::record(R::KIND.entity(), id, action, actor.user, &now.rfc3339(), update.changes))?;
-    match changes.commit().await {
-        Ok(()) => versioned(StatusCode::OK, &update.record, update.record.version()),
-        Err(StoreError::VersionConflict) if expected.is_some() => Err(ApiError::PreconditionFailed),
-        Err(other) => Err(other.into()),
-    }
+    changes.commit().await.map_err(|e| expected.lost_race(e))?;
+    let version = update.record.version();
+    Ok(Versioned::ok(update.record, version))
 }
 
 /// `DELETE /api/v1/{kind}/{id}` (Admin and Manager).
-pub async fn delete<R: Record>(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    only_query_params(&req, &[])?;
-    let id = path_id(&req, "id", R::Id::parse)?;
-    let expected = if_match(&req)?;
-    let record = visible::<R>(app, &actor, id).await?;
-    policy::delete_record(&actor, record.owner())?;
-    if expected.is_some_and(|v| v != record.version()) {
-        return Err(ApiError::PreconditionFailed);
-    }
+pub async fn delete<R: Record>(app: &App, actor: &Actor, id: R::Id, expected: IfMatch) -> Result<StatusCode, ApiError> {
+    let record = visible::<R>(app, actor, id).await?;
+    policy::delete_record(actor, record.owner())?;
+    expected.check(record.version())?;
     let mut changes = app.table.changes(actor.tenant);
     changes.remove(&record)?;
-    changes.log(&Activity::record(
-        R::KIND.entity(),
-        id,
-        Action::Deleted,
-        actor.user,
-        &Timestamp::now().rfc3339(),
-        Vec::new(),
-    ))?;
-    match changes.commit().await {
-        Ok(()) => Ok(crate::http::no_content()),
-        Err(StoreError::VersionConflict) if expected.is_some() => Err(ApiError::PreconditionFailed),
-        Err(other) => Err(other.into()),
-    }
+    let at = Timestamp::now().rfc3339();
+    changes.log(&Activity::record(R::KIND.entity(), id, Action::Deleted, actor.user, &at, Vec::new()))?;
+    changes.commit().await.map_err(|e| expected.lost_race(e))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-/// The filters of a list route: the kind's state (`status` or `stage`), `owner_id` and `tag`.
-fn filter<R: Record>(req: &Request) -> Result<RecordFilter, ApiError> {
-    let mut known = vec!["owner_id", "tag", "limit", "cursor"];
-    known.extend(R::KIND.state_field());
-    only_query_params(req, &known)?;
-    let state = match R::KIND.state_field() {
-        Some(field) => query_param(req, field)?
-            .map(|s| {
-                R::parse_state(&s).ok_or_else(|| {
-                    ApiError::bad_request(field, format!("`{field}` must be one of {}", R::state_names().join(", ")))
-                })
-            })
-            .transpose()?,
-        None => None,
-    };
-    let owner = query_param(req, "owner_id")?
-        .map(|o| UserId::parse(&o).ok_or_else(|| ApiError::bad_request("owner_id", "`owner_id` must be a user id")))
-        .transpose()?;
-    let tag = query_param(req, "tag")?
+/// The filters a list route was given, checked: the kind's state (`status` or `stage`), `owner_id`, `tag`.
+pub fn record_filter(
+    state: Option<&'static str>,
+    owner: Option<UserId>,
+    tag: Option<String>,
+) -> Result<RecordFilter, ApiError> {
+    let tag = tag
         .map(|t| validation::tag("tag", &t).map_err(|e| ApiError::bad_request("tag", format!("`tag` {}", e.message))))
         .transpose()?;
     Ok(RecordFilter { state, owner, tag })
 }
 
 /// `GET /api/v1/{kind}`: newest first, one Query per page; Sales sees only its own records.
-pub async fn list<R: Record>(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
+pub async fn list<R: Record>(
+    app: &App,
+    claimed: Actor,
+    requested: RecordFilter,
+    page: &PageRequest,
+) -> Result<PageBody<R>, ApiError> {
     let read = async |actor: Actor| {
-        let requested = filter::<R>(&req)?;
-        let filter = RecordFilter { owner: policy::list_owner(&actor, requested.owner)?, ..requested };
-        Ok(app.table.records::<R>(actor.tenant, &filter, &page_request(&req)?).await?)
+        let filter = RecordFilter { owner: policy::list_owner(&actor, requested.owner)?, ..requested.clone() };
+        Ok(app.table.records::<R>(actor.tenant, &filter, page).await?)
     };
-    let (_, page) = app.authenticate_with(&req, read).await?;
-    json(StatusCode::OK, &PageBody::from(page))
-}
-
-/// Whether a request carries a body at all (some routes take an optional one).
-pub fn has_body(req: &Request) -> bool {
-    let empty = match req.body() {
-        Body::Empty => true,
-        Body::Text(text) => text.trim().is_empty(),
-        Body::Binary(bytes) => bytes.is_empty(),
-        _ => true,
-    };
-    !empty
+    let (_, page) = app.confirm_while(claimed, read).await?;
+    Ok(page.into())
 }

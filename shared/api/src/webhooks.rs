@@ -4,17 +4,16 @@
 //! endpoint that authenticated the call.
 
 use crate::app::App;
-use crate::http::{MAX_BODY_BYTES, header_text};
 use crate::idempotency::IdempotentRequest;
 use crate::problem::ApiError;
 use crate::records::create_record;
+use axum::response::Response;
 use crm_domain::lead::{Lead, NewLead};
 use crm_domain::webhook::{WebhookEndpoint, WebhookSource};
 use crm_domain::{Actor, Role, WebhookId};
 use crm_store::StoredWebhook;
 use crm_store::secrets::{constant_time_eq, random_token, sha256_hex};
-use http::header;
-use lambda_http::{Body, Request, Response};
+use http::HeaderMap;
 use serde_json::Value;
 
 pub const TOKEN_HEADER: &str = "X-Webhook-Token";
@@ -54,19 +53,6 @@ pub fn new_secret(app: &App, endpoint: &WebhookEndpoint) -> Result<NewSecret, Ap
     })
 }
 
-/// The raw body, refused over the size limit before anything else reads it.
-pub fn raw_body(req: &Request) -> Result<&[u8], ApiError> {
-    let bytes: &[u8] = match req.body() {
-        Body::Text(text) => text.as_bytes(),
-        Body::Binary(bytes) => bytes,
-        _ => b"",
-    };
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
-    }
-    Ok(bytes)
-}
-
 /// The body as JSON (malformed JSON is a 400; the shape is each source's to judge).
 pub fn json_value(bytes: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(bytes)
@@ -76,10 +62,13 @@ pub fn json_value(bytes: &[u8]) -> Result<Value, ApiError> {
 const UNKNOWN_TOKEN: &str = "the webhook token is missing, unknown or revoked";
 
 /// The endpoint of a token-authenticated source (`Authorization: Bearer` or `X-Webhook-Token`).
-pub async fn endpoint_of_token(app: &App, req: &Request, source: WebhookSource) -> Result<StoredWebhook, ApiError> {
-    let bearer = header_text(req, header::AUTHORIZATION.as_str())
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")));
-    let token = bearer.or_else(|| header_text(req, TOKEN_HEADER)).map(str::trim).unwrap_or_default();
+pub async fn endpoint_of_token(
+    app: &App,
+    headers: &HeaderMap,
+    source: WebhookSource,
+) -> Result<StoredWebhook, ApiError> {
+    let bearer = crate::extract::bearer(headers).ok();
+    let token = bearer.or_else(|| header_text(headers, TOKEN_HEADER)).map(str::trim).unwrap_or_default();
     let id = token
         .strip_prefix(TOKEN_PREFIX)
         .and_then(|rest| rest.split_once('_'))
@@ -97,8 +86,12 @@ const BAD_SIGNATURE: &str = "the Typeform-Signature header is missing or does no
 
 /// A Typeform endpoint named in the path, once `Typeform-Signature` (`sha256=` + base64 HMAC-SHA256 of
 /// the raw body under the endpoint's secret) is proven; nothing is read from the body before that.
-pub async fn endpoint_of_signature(app: &App, req: &Request, body: &[u8]) -> Result<StoredWebhook, ApiError> {
-    let id = crate::http::path_id(req, "endpoint_id", WebhookId::parse).map_err(|_| ApiError::NotFound)?;
+pub async fn endpoint_of_signature(
+    app: &App,
+    id: WebhookId,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<StoredWebhook, ApiError> {
     let stored = app.table.webhook(id).await?.ok_or(ApiError::NotFound)?;
     let sealed = stored.sealed_secret.as_deref().filter(|_| stored.endpoint.source == WebhookSource::Typeform);
     let sealed = sealed.ok_or(ApiError::NotFound)?;
@@ -106,7 +99,7 @@ pub async fn endpoint_of_signature(app: &App, req: &Request, body: &[u8]) -> Res
         .sealer()?
         .open(sealed, &secret_place(id))
         .map_err(|e| ApiError::Internal(format!("webhook secret: {e}")))?;
-    let signature = header_text(req, TYPEFORM_SIGNATURE).ok_or(ApiError::Unauthorized(BAD_SIGNATURE))?;
+    let signature = header_text(headers, TYPEFORM_SIGNATURE).ok_or(ApiError::Unauthorized(BAD_SIGNATURE))?;
     if !typeform_signature_matches(secret.as_bytes(), body, signature) {
         return Err(ApiError::Unauthorized(BAD_SIGNATURE));
     }
@@ -122,6 +115,38 @@ pub fn typeform_signature_matches(secret: &[u8], body: &[u8], header: &str) -> b
     aws_lc_rs::hmac::verify(&key, body, &given).is_ok()
 }
 
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `X-Webhook-Token`, as the document states it (a token-authenticated source may send it instead of a
+/// bearer token).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct WebhookToken {
+    /// The endpoint's token, unless sent as `Authorization: Bearer`
+    #[param(rename = "X-Webhook-Token")]
+    pub token: Option<String>,
+}
+
+/// `{endpoint_id}` of a Typeform endpoint's URL.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TypeformEndpoint {
+    /// The endpoint id from its URL
+    #[param(value_type = String, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    pub endpoint_id: WebhookId,
+}
+
+/// `Typeform-Signature`, as the document states it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct TypeformSignature {
+    /// `sha256=` and the base64 HMAC-SHA256 of the raw body under the endpoint's secret
+    #[param(rename = "Typeform-Signature")]
+    pub signature: String,
+}
+
 /// Creates the delivered lead as the endpoint's owner (who must still be an active user), with the
 /// endpoint's tags; `delivery` (a source's own submission id) makes redeliveries answer the first result.
 pub async fn deliver(
@@ -129,7 +154,7 @@ pub async fn deliver(
     stored: &StoredWebhook,
     lead: NewLead,
     delivery: Option<IdempotentRequest>,
-) -> Result<Response<Body>, ApiError> {
+) -> Result<Response, ApiError> {
     let endpoint = &stored.endpoint;
     let actor = Actor { tenant: stored.tenant, user: endpoint.owner_id, role: Role::Sales };
     let mut changes = app.table.changes(stored.tenant);

@@ -1,14 +1,15 @@
 //! `POST /api/v1/auth/refresh`: a refresh token for a new token pair. Refresh tokens rotate: each works
 //! once, and presenting a used one revokes its whole session.
 
-use crate::app::App;
-use crate::http::{json, json_body};
-use crate::problem::ApiError;
-use crate::sessions::{self, RefreshRequest};
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use crate::extract::{AppState, Json};
+use crate::problem::{ApiError, Problem};
+use crate::sessions::{self, RefreshRequest, TokenPair};
+use axum::extract::State;
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let input: RefreshRequest = json_body(&req)?;
-    json(StatusCode::OK, &sessions::refresh(app, &input.refresh_token).await?)
+/// Rotate a refresh token into a new token pair
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, description = "A new token pair", body = TokenPair), (status = 401, description = "The refresh token is invalid, expired, used or revoked", body = Problem, content_type = "application/problem+json")),
+    security(()))]
+pub async fn handle(State(app): AppState, Json(input): Json<RefreshRequest>) -> Result<Json<TokenPair>, ApiError> {
+    Ok(Json(sessions::refresh(&app, &input.refresh_token).await?))
 }

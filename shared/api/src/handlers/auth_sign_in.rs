@@ -1,14 +1,13 @@
 //! `POST /api/v1/auth/sign_in`: email and password for an access token and a refresh token.
 
 use crate::app::App;
-use crate::http::{json, json_body};
+use crate::extract::{AppState, Json};
 use crate::passwords;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Problem};
 use crate::sessions::{self, TokenPair};
+use axum::extract::State;
 use crm_domain::user::User;
 use crm_domain::validation::{MAX_EMAIL, MAX_PASSWORD};
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -45,6 +44,11 @@ pub async fn sign_in(app: &App, input: SignIn) -> Result<SignedIn, ApiError> {
     }
 }
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    json(StatusCode::OK, &sign_in(app, json_body(&req)?).await?)
+/// Sign in with email and password
+#[utoipa::path(post, path = "/api/v1/auth/sign_in", tag = "auth",
+    request_body(content = SignIn, example = json!({"email": "ada@acme.example", "password": "correct horse battery staple"})),
+    responses((status = 200, description = "The user and their tokens", body = SignedIn), (status = 401, description = "The email or password is not correct", body = Problem, content_type = "application/problem+json")),
+    security(()))]
+pub async fn handle(State(app): AppState, Json(input): Json<SignIn>) -> Result<Json<SignedIn>, ApiError> {
+    Ok(Json(sign_in(&app, input).await?))
 }

@@ -1,14 +1,17 @@
 //! `POST /api/v1/auth/sign_out`: ends the session of a refresh token; its access tokens expire on their own
 //! within minutes.
 
-use crate::app::App;
-use crate::http::{json_body, no_content};
-use crate::problem::ApiError;
+use crate::extract::{AppState, Json};
+use crate::problem::{ApiError, Problem};
 use crate::sessions::{self, RefreshRequest};
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use http::StatusCode;
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let input: RefreshRequest = json_body(&req)?;
-    sessions::end(app, &input.refresh_token).await?;
-    Ok(no_content())
+/// End the session of a refresh token
+#[utoipa::path(post, path = "/api/v1/auth/sign_out", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204, description = "Signed out"), (status = 401, description = "The refresh token is invalid, expired, used or revoked", body = Problem, content_type = "application/problem+json")),
+    security(()))]
+pub async fn handle(State(app): AppState, Json(input): Json<RefreshRequest>) -> Result<StatusCode, ApiError> {
+    sessions::end(&app, &input.refresh_token).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

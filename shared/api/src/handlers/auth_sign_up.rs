@@ -1,15 +1,16 @@
 //! `POST /api/v1/auth/sign_up`: opens an account with its first user, an Admin, and signs them in.
 
 use crate::app::App;
-use crate::http::{json, json_body};
+use crate::extract::{AppState, Json};
+use crate::http::WithStatus;
 use crate::passwords;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Problem};
 use crate::sessions::{self, TokenPair};
+use axum::extract::State;
 use crm_domain::activity::{Action, Activity};
 use crm_domain::clock::Timestamp;
 use crm_domain::user::{SignUp, Tenant, User};
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -31,6 +32,11 @@ pub async fn sign_up(app: &App, input: SignUp) -> Result<SignedUp, ApiError> {
     Ok(SignedUp { account: tenant, user, tokens })
 }
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    json(StatusCode::CREATED, &sign_up(app, json_body(&req)?).await?)
+/// Open an account; its first user is an Admin, signed in
+#[utoipa::path(post, path = "/api/v1/auth/sign_up", tag = "auth",
+    request_body(content = SignUp, example = json!({"account_name": "Acme Inc", "name": "Ada Lovelace", "email": "ada@acme.example", "password": "correct horse battery staple"})),
+    responses((status = 201, description = "The account, its Admin and their tokens", body = SignedUp), (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json")),
+    security(()))]
+pub async fn handle(State(app): AppState, Json(input): Json<SignUp>) -> Result<WithStatus<SignedUp>, ApiError> {
+    Ok(WithStatus(StatusCode::CREATED, sign_up(&app, input).await?))
 }

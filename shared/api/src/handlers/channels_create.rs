@@ -2,19 +2,26 @@
 //! member, or a direct conversation with another user (`{"kind": "direct", "user_id": …}`), which exists
 //! once per pair: asking again answers the existing one.
 
-use crate::app::App;
-use crate::http::{json, json_body};
+use crate::extract::{AppState, Caller, Json};
+use crate::http::WithStatus;
 use crate::problem::ApiError;
+use axum::extract::State;
+use crm_domain::chat::Channel;
 use crm_domain::chat::NewChannel;
 use crm_domain::clock::Timestamp;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    let input: NewChannel = json_body(&req)?;
-    let (channel, members) = input.validate(&actor, Timestamp::now())?;
-    let stored = app.table.create_channel(actor.tenant, &channel, &members).await?;
+/// Create a team channel or a direct conversation
+#[utoipa::path(post, path = "/api/v1/channels", tag = "chat", request_body = NewChannel,
+    responses((status = 201, description = "The new channel", body = Channel), (status = 200, description = "The direct conversation that already exists", body = Channel)),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    Json(input): Json<NewChannel>,
+) -> Result<WithStatus<Channel>, ApiError> {
+    let (channel, members) = input.validate(&caller.actor, Timestamp::now())?;
+    let stored = app.table.create_channel(caller.actor.tenant, &channel, &members).await?;
     let status = if stored.id == channel.id { StatusCode::CREATED } else { StatusCode::OK };
-    json(status, &stored)
+    Ok(WithStatus(status, stored))
 }

@@ -1,12 +1,12 @@
 //! `POST /api/v1/channels/{id}/members`: `{"user_ids": […]}` joins users to a team channel; members add
 //! others, anyone may add themselves.
 
-use crate::app::App;
-use crate::http::{json_body, no_content, path_id};
+use crate::extract::{AppState, Caller, Json, Path};
 use crate::problem::ApiError;
+use axum::extract::State;
 use crm_domain::clock::Timestamp;
 use crm_domain::{ChannelId, UserId};
-use lambda_http::{Body, Request, Response};
+use http::StatusCode;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -17,10 +17,18 @@ pub struct AddMembers {
 
 const MAX_AT_ONCE: usize = 50;
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    let id = path_id(&req, "id", ChannelId::parse)?;
-    let input: AddMembers = json_body(&req)?;
+/// Add members to a team channel
+#[utoipa::path(post, path = "/api/v1/channels/{id}/members", tag = "chat", request_body = AddMembers,
+    params(crate::records::IdPath),
+    responses((status = 204, description = "Added")),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    Path(id): Path<ChannelId>,
+    Json(input): Json<AddMembers>,
+) -> Result<StatusCode, ApiError> {
+    let actor = caller.actor;
     if input.user_ids.is_empty() || input.user_ids.len() > MAX_AT_ONCE {
         return Err(ApiError::invalid("user_ids", format!("must list 1 to {MAX_AT_ONCE} users")));
     }
@@ -28,5 +36,5 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError>
     let is_member = app.table.membership(actor.tenant, id, actor.user).await?.is_some();
     channel.may_add(&actor, is_member, &input.user_ids)?;
     app.table.add_members(actor.tenant, &channel, &input.user_ids, &Timestamp::now().rfc3339()).await?;
-    Ok(no_content())
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -3,12 +3,11 @@
 //! Admin and Manager the tenant's, and each owner's.
 
 use crate::app::App;
-use crate::http::{json, only_query_params, query_param};
+use crate::extract::{AppState, Caller, Json, Query};
 use crate::problem::ApiError;
+use axum::extract::State;
 use crm_domain::stats::{Figures, Scope};
 use crm_domain::{Actor, UserId};
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use time::{Date, Duration, OffsetDateTime};
 
@@ -33,27 +32,40 @@ pub struct OwnerFigures {
     pub figures: Figures,
 }
 
-fn date(req: &Request, name: &str) -> Result<Option<Date>, ApiError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    query_param(req, name)?
-        .map(|text| {
-            Date::parse(&text, &format)
-                .map_err(|_| ApiError::bad_request(name, format!("`{name}` must be a date like 2026-11-30")))
-        })
-        .transpose()
+/// The inclusive date range asked for: by default the last 30 days.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DashboardRange {
+    /// First day, `YYYY-MM-DD` (default: 29 days before `to`)
+    #[param(format = Date)]
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD` (default: today)
+    #[param(format = Date)]
+    pub to: Option<String>,
 }
 
-/// The inclusive date range asked for: by default the last 30 days.
-pub fn range(req: &Request) -> Result<(Date, Date), ApiError> {
-    let to = date(req, "to")?.unwrap_or_else(|| OffsetDateTime::now_utc().date());
-    let from = date(req, "from")?.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
-    if from > to {
-        return Err(ApiError::bad_request("from", "`from` must not be after `to`"));
+fn date(text: Option<&str>, name: &str) -> Result<Option<Date>, ApiError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    text.map(|text| {
+        Date::parse(text, &format)
+            .map_err(|_| ApiError::bad_request(name, format!("`{name}` must be a date like 2026-11-30")))
+    })
+    .transpose()
+}
+
+impl DashboardRange {
+    pub fn dates(&self) -> Result<(Date, Date), ApiError> {
+        let to = date(self.to.as_deref(), "to")?.unwrap_or_else(|| OffsetDateTime::now_utc().date());
+        let from = date(self.from.as_deref(), "from")?.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
+        if from > to {
+            return Err(ApiError::bad_request("from", "`from` must not be after `to`"));
+        }
+        if (to - from).whole_days() >= MAX_DAYS {
+            return Err(ApiError::bad_request("from", format!("the range may span at most {MAX_DAYS} days")));
+        }
+        Ok((from, to))
     }
-    if (to - from).whole_days() >= MAX_DAYS {
-        return Err(ApiError::bad_request("from", format!("the range may span at most {MAX_DAYS} days")));
-    }
-    Ok((from, to))
 }
 
 pub async fn dashboard(app: &App, actor: &Actor, from: Date, to: Date) -> Result<Dashboard, ApiError> {
@@ -79,9 +91,15 @@ pub async fn dashboard(app: &App, actor: &Actor, from: Date, to: Date) -> Result
     })
 }
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    only_query_params(&req, &["from", "to"])?;
-    let (from, to) = range(&req)?;
-    json(StatusCode::OK, &dashboard(app, &actor, from, to).await?)
+/// Lead and deal figures from pre-computed statistics
+#[utoipa::path(get, path = "/api/v1/dashboard", tag = "dashboard", params(DashboardRange),
+    responses((status = 200, description = "The figures of the range", body = Dashboard)),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    Query(range): Query<DashboardRange>,
+) -> Result<Json<Dashboard>, ApiError> {
+    let (from, to) = range.dates()?;
+    Ok(Json(dashboard(&app, &caller.actor, from, to).await?))
 }

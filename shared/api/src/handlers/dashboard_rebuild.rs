@@ -2,16 +2,15 @@
 //! drift can always be repaired, and checked: the rebuilt figures must equal the incremental ones.
 
 use crate::app::App;
-use crate::http::{json, only_query_params};
+use crate::extract::{AppState, Caller, Json};
 use crate::problem::ApiError;
+use axum::extract::State;
 use crm_domain::customer::Customer;
 use crm_domain::deal::Deal;
 use crm_domain::events::Snapshot;
 use crm_domain::lead::Lead;
 use crm_domain::{Actor, Record, Role, stats};
 use crm_store::{PageRequest, RecordFilter};
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -51,8 +50,10 @@ pub async fn rebuild(app: &App, actor: &Actor) -> Result<Rebuilt, ApiError> {
     Ok(Rebuilt { records: records.len(), stats_items: figures.len() })
 }
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    only_query_params(&req, &[])?;
-    json(StatusCode::OK, &rebuild(app, &actor).await?)
+/// Recompute the statistics from the records (Admin)
+#[utoipa::path(post, path = "/api/v1/dashboard/rebuild", tag = "dashboard",
+    responses((status = 200, description = "What was recomputed", body = Rebuilt)),
+    security(("bearer" = [])))]
+pub async fn handle(State(app): AppState, caller: Caller) -> Result<Json<Rebuilt>, ApiError> {
+    Ok(Json(rebuild(&app, &caller.actor).await?))
 }

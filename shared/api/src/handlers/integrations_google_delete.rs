@@ -1,14 +1,16 @@
 //! `DELETE /api/v1/integrations/google`: disconnects the caller's Google account (its refresh token is
 //! deleted; records already synced stay).
 
-use crate::app::App;
-use crate::http::{no_content, only_query_params};
-use crate::problem::ApiError;
-use lambda_http::{Body, Request, Response};
+use crate::extract::{AppState, Caller};
+use crate::problem::{ApiError, Problem};
+use axum::extract::State;
+use http::StatusCode;
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    only_query_params(&req, &[])?;
-    app.table.delete_google_connection(actor.tenant, actor.user).await?;
-    Ok(no_content())
+/// Disconnect the caller's Google account
+#[utoipa::path(delete, path = "/api/v1/integrations/google", tag = "integrations",
+    responses((status = 204, description = "Disconnected"), (status = 404, description = "Not connected", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn handle(State(app): AppState, caller: Caller) -> Result<StatusCode, ApiError> {
+    app.table.delete_google_connection(caller.actor.tenant, caller.actor.user).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,15 +1,16 @@
 //! `GET /api/v1/integrations/google`: the caller's Google connection and how its syncs went.
 
-use crate::app::App;
-use crate::http::{json, only_query_params};
+use crate::extract::{AppState, Caller, Json};
 use crate::integrations::GoogleView;
-use crate::problem::ApiError;
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use crate::problem::{ApiError, Problem};
+use axum::extract::State;
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    only_query_params(&req, &[])?;
+/// The caller's Google connection and how its syncs went
+#[utoipa::path(get, path = "/api/v1/integrations/google", tag = "integrations",
+    responses((status = 200, description = "The connection", body = GoogleView), (status = 404, description = "Not connected", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn handle(State(app): AppState, caller: Caller) -> Result<Json<GoogleView>, ApiError> {
+    let actor = caller.actor;
     let connection = app.table.google_connection(actor.tenant, actor.user).await?.ok_or(ApiError::NotFound)?;
-    json(StatusCode::OK, &GoogleView::from(connection))
+    Ok(Json(GoogleView::from(connection)))
 }

@@ -1,14 +1,13 @@
 //! `POST /api/v1/integrations/google/sync`: queues a sync of the caller's Google contacts (through the
 //! table's stream to the contacts-sync worker); answers 202 at once.
 
-use crate::app::App;
-use crate::http::{json, json_body, only_query_params};
-use crate::problem::ApiError;
-use crate::records::has_body;
+use crate::extract::{AppState, Caller, Json};
+use crate::http::WithStatus;
+use crate::problem::{ApiError, Problem};
+use axum::extract::State;
 use crm_domain::RecordKind;
 use crm_domain::clock::Timestamp;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -25,10 +24,17 @@ pub struct SyncQueued {
     pub import_as: &'static str,
 }
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    only_query_params(&req, &[])?;
-    let request: SyncRequest = if has_body(&req) { json_body(&req)? } else { SyncRequest::default() };
+/// Queue a two-way sync of the caller's Google contacts
+#[utoipa::path(post, path = "/api/v1/integrations/google/sync", tag = "integrations", request_body = Option<SyncRequest>,
+    responses((status = 202, description = "Queued", body = SyncQueued), (status = 409, description = "Not connected, or Google sync is not configured", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    request: Option<Json<SyncRequest>>,
+) -> Result<WithStatus<SyncQueued>, ApiError> {
+    let actor = caller.actor;
+    let request = request.map(|Json(r)| r).unwrap_or_default();
     let import_as = match request.import_as.as_deref() {
         None | Some("customer") => RecordKind::Customer,
         Some("lead") => RecordKind::Lead,
@@ -41,5 +47,5 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError>
         });
     }
     app.table.request_google_sync(actor.tenant, actor.user, import_as, Timestamp::now()).await?;
-    json(StatusCode::ACCEPTED, &SyncQueued { status: "queued", import_as: import_as.entity() })
+    Ok(WithStatus(StatusCode::ACCEPTED, SyncQueued { status: "queued", import_as: import_as.entity() }))
 }

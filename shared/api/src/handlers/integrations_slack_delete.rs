@@ -1,15 +1,17 @@
 //! `DELETE /api/v1/integrations/slack` (Admin): stops Slack notifications.
 
-use crate::app::App;
-use crate::http::{no_content, only_query_params};
+use crate::extract::{AppState, Caller};
 use crate::integrations::admin_only;
-use crate::problem::ApiError;
-use lambda_http::{Body, Request, Response};
+use crate::problem::{ApiError, Problem};
+use axum::extract::State;
+use http::StatusCode;
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    admin_only(&actor)?;
-    only_query_params(&req, &[])?;
-    app.table.delete_slack_settings(actor.tenant).await?;
-    Ok(no_content())
+/// Stop Slack notifications (Admin)
+#[utoipa::path(delete, path = "/api/v1/integrations/slack", tag = "integrations",
+    responses((status = 204, description = "Stopped"), (status = 404, description = "Slack is not set up", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn handle(State(app): AppState, caller: Caller) -> Result<StatusCode, ApiError> {
+    admin_only(&caller.actor)?;
+    app.table.delete_slack_settings(caller.actor.tenant).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,20 +1,24 @@
 //! `POST /api/v1/integrations/slack` (Admin): stores the account's Slack incoming-webhook URL (https, on
 //! Slack's host) and which events to notify on; replaces earlier settings.
 
-use crate::app::App;
-use crate::http::{json, json_body};
+use crate::extract::{AppState, Caller, Json};
 use crate::integrations::{SlackView, admin_only};
 use crate::problem::ApiError;
+use axum::extract::State;
 use crm_domain::clock::Timestamp;
 use crm_domain::slack::SlackSetup;
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    admin_only(&actor)?;
-    let setup: SlackSetup = json_body(&req)?;
+/// Store the Slack webhook and events (Admin)
+#[utoipa::path(post, path = "/api/v1/integrations/slack", tag = "integrations", request_body = SlackSetup,
+    responses((status = 200, description = "The stored settings, URL masked", body = SlackView)),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    Json(setup): Json<SlackSetup>,
+) -> Result<Json<SlackView>, ApiError> {
+    admin_only(&caller.actor)?;
     let settings = setup.validate(&Timestamp::now().rfc3339())?;
-    app.table.put_slack_settings(actor.tenant, &settings).await?;
-    json(StatusCode::OK, &SlackView::from(&settings))
+    app.table.put_slack_settings(caller.actor.tenant, &settings).await?;
+    Ok(Json(SlackView::from(&settings)))
 }

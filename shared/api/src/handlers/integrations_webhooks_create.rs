@@ -1,21 +1,29 @@
 //! `POST /api/v1/integrations/webhooks` (Admin): a new inbound lead endpoint for Typeform, Zapier or the
 //! generic shape. Its secret is in this response only.
 
-use crate::app::App;
-use crate::http::{json, json_body};
+use crate::extract::{AppState, Caller, Json};
+use crate::http::WithStatus;
 use crate::integrations::{CreatedWebhook, WebhookView, admin_only, public_base};
 use crate::problem::ApiError;
 use crate::webhooks::new_secret;
+use axum::extract::State;
 use crm_domain::clock::Timestamp;
 use crm_domain::webhook::NewWebhookEndpoint;
 use crm_store::StoredWebhook;
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use http::{HeaderMap, StatusCode};
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
+/// Create an inbound lead webhook endpoint; its secret is in this response only (Admin)
+#[utoipa::path(post, path = "/api/v1/integrations/webhooks", tag = "integrations", request_body = NewWebhookEndpoint,
+    responses((status = 201, description = "The endpoint, its URL and its secret", body = CreatedWebhook)),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    headers: HeaderMap,
+    Json(input): Json<NewWebhookEndpoint>,
+) -> Result<WithStatus<CreatedWebhook>, ApiError> {
+    let actor = caller.actor;
     admin_only(&actor)?;
-    let input: NewWebhookEndpoint = json_body(&req)?;
     let endpoint = input.validate(actor.user, Timestamp::now())?;
     if endpoint.owner_id != actor.user {
         let owner = app.table.user(actor.tenant, endpoint.owner_id).await?;
@@ -23,7 +31,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError>
             return Err(ApiError::invalid("owner_id", "names no active user of this account"));
         }
     }
-    let secret = new_secret(app, &endpoint)?;
+    let secret = new_secret(&app, &endpoint)?;
     let stored = StoredWebhook {
         tenant: actor.tenant,
         endpoint,
@@ -31,6 +39,6 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError>
         sealed_secret: secret.sealed_secret,
     };
     app.table.put_webhook(&stored).await?;
-    let view = WebhookView::new(stored.endpoint, &public_base(&req));
-    json(StatusCode::CREATED, &CreatedWebhook { view, secret: secret.shown })
+    let view = WebhookView::new(stored.endpoint, &public_base(&headers));
+    Ok(WithStatus(StatusCode::CREATED, CreatedWebhook { view, secret: secret.shown }))
 }

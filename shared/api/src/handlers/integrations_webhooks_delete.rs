@@ -1,18 +1,20 @@
 //! `DELETE /api/v1/integrations/webhooks/{id}` (Admin): revokes an endpoint; later deliveries to it
 //! are refused.
 
-use crate::app::App;
-use crate::http::{no_content, only_query_params, path_id};
+use crate::extract::{AppState, Caller, Path};
 use crate::integrations::admin_only;
 use crate::problem::ApiError;
+use axum::extract::State;
 use crm_domain::WebhookId;
-use lambda_http::{Body, Request, Response};
+use http::StatusCode;
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    admin_only(&actor)?;
-    only_query_params(&req, &[])?;
-    let id = path_id(&req, "id", WebhookId::parse)?;
-    app.table.delete_webhook(actor.tenant, id).await?;
-    Ok(no_content())
+/// Revoke an inbound lead webhook endpoint (Admin)
+#[utoipa::path(delete, path = "/api/v1/integrations/webhooks/{id}", tag = "integrations",
+    params(crate::records::IdPath),
+    responses((status = 204, description = "Revoked")),
+    security(("bearer" = [])))]
+pub async fn handle(State(app): AppState, caller: Caller, Path(id): Path<WebhookId>) -> Result<StatusCode, ApiError> {
+    admin_only(&caller.actor)?;
+    app.table.delete_webhook(caller.actor.tenant, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

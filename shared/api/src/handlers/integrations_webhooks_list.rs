@@ -1,17 +1,24 @@
 //! `GET /api/v1/integrations/webhooks` (Admin): the account's inbound lead endpoints, oldest first.
 
-use crate::app::App;
-use crate::http::{PageBody, json, only_query_params};
+use crate::extract::{AppState, Caller};
+use crate::http::PageBody;
 use crate::integrations::{WebhookView, admin_only, public_base};
 use crate::problem::ApiError;
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use http::HeaderMap;
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    admin_only(&actor)?;
-    only_query_params(&req, &[])?;
-    let base = public_base(&req);
-    let items = app.table.webhooks(actor.tenant).await?.into_iter().map(|s| WebhookView::new(s.endpoint, &base));
-    json(StatusCode::OK, &PageBody { items: items.collect(), next_cursor: None })
+/// The account's inbound lead webhook endpoints (Admin)
+#[utoipa::path(get, path = "/api/v1/integrations/webhooks", tag = "integrations",
+    responses((status = 200, description = "Every endpoint, oldest first", body = PageBody<WebhookView>)),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<PageBody<WebhookView>, ApiError> {
+    admin_only(&caller.actor)?;
+    let base = public_base(&headers);
+    let stored = app.table.webhooks(caller.actor.tenant).await?;
+    let items = stored.into_iter().map(|s| WebhookView::new(s.endpoint, &base)).collect();
+    Ok(PageBody { items, next_cursor: None })
 }

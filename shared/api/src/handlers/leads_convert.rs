@@ -3,10 +3,12 @@
 //! again answers 409. Takes `If-Match` and `Idempotency-Key`.
 
 use crate::app::App;
-use crate::http::{if_match, json_body, path_id};
-use crate::idempotency::IdempotentRequest;
+use crate::extract::{AppState, Caller, IdempotencyKey, IfMatch, Json, Path};
 use crate::problem::ApiError;
-use crate::records::{commit_created, has_body, visible};
+use crate::records::{commit_created, visible};
+use axum::extract::State;
+use axum::response::Response;
+use crm_domain::Actor;
 use crm_domain::activity::{Action, Activity};
 use crm_domain::clock::Timestamp;
 use crm_domain::customer::Customer;
@@ -15,7 +17,6 @@ use crm_domain::lead::{Lead, Money};
 use crm_domain::record::NewRecord;
 use crm_domain::validation::Invalid;
 use crm_domain::{LeadId, policy};
-use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 
 /// The optional body: a deal to open with the new customer.
@@ -46,24 +47,43 @@ pub struct Converted {
     pub deal: Option<Deal>,
 }
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    let id = path_id(&req, "id", LeadId::parse)?;
-    let expected = if_match(&req)?;
-    let idempotent = IdempotentRequest::from_request(&req)?;
-    let input: Conversion = if has_body(&req) { json_body(&req)? } else { Conversion::default() };
+/// Convert a qualified lead into a customer (and a deal)
+#[utoipa::path(post, path = "/api/v1/leads/{id}/convert", tag = "leads", request_body = Option<Conversion>,
+    params(crate::records::IdPath, IfMatch, IdempotencyKey),
+    responses((status = 201, description = "The converted lead, the new customer and deal", body = Converted)),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    Path(id): Path<LeadId>,
+    expected: IfMatch,
+    key: IdempotencyKey,
+    input: Option<Json<Conversion>>,
+) -> Result<Response, ApiError> {
+    let input = input.map(|Json(input)| input).unwrap_or_default();
+    convert(&app, &caller.actor, id, expected, key, input).await
+}
 
+/// Converts a lead as `actor`: the lead, the new customer, the optional deal and their activity in one
+/// transaction.
+pub async fn convert(
+    app: &App,
+    actor: &Actor,
+    id: LeadId,
+    expected: IfMatch,
+    key: IdempotencyKey,
+    input: Conversion,
+) -> Result<Response, ApiError> {
+    let idempotent = key.0;
     let operation = format!("POST /api/v1/leads/{id}/convert");
     if let Some(idempotent) = &idempotent
-        && let Some(first) = idempotent.earlier_response(&app.table, &actor, &operation).await?
+        && let Some(first) = idempotent.earlier_response(&app.table, actor, &operation).await?
     {
         return Ok(first);
     }
-    let lead = visible::<Lead>(app, &actor, id).await?;
-    policy::edit_record(&actor, lead.owner_id)?;
-    if expected.is_some_and(|v| v != lead.version) {
-        return Err(ApiError::PreconditionFailed);
-    }
+    let lead = visible::<Lead>(app, actor, id).await?;
+    policy::edit_record(actor, lead.owner_id)?;
+    expected.check(lead.version)?;
     let now = Timestamp::now();
     let customer = Customer::from_lead(&lead, now);
     let converted = lead
@@ -112,10 +132,10 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError>
     changes.log(&conversion)?;
     let body = Converted { lead: converted.record, customer, deal };
     let location = format!("/api/v1/customers/{}", body.customer.id);
-    match commit_created(changes, &actor, idempotent, &operation, &body, Some(location), None).await {
+    match commit_created(changes, actor, idempotent, &operation, &body, Some(location), None).await {
         // The lead changed since it was read: with If-Match that is a stale precondition, otherwise
         // most likely a concurrent conversion.
-        Err(ApiError::Conflict { .. }) if expected.is_some() => Err(ApiError::PreconditionFailed),
+        Err(ApiError::Conflict { .. }) if expected.0.is_some() => Err(ApiError::PreconditionFailed),
         other => other,
     }
 }

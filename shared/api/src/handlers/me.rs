@@ -1,13 +1,14 @@
 //! `GET /api/v1/me`: the signed-in user.
 
-use crate::app::App;
-use crate::http::{only_query_params, versioned};
-use crate::problem::ApiError;
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use crate::extract::Caller;
+use crate::http::Versioned;
+use crm_domain::user::User;
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (_, user) = app.authenticate(&req).await?;
-    only_query_params(&req, &[])?;
-    versioned(StatusCode::OK, &user, user.version)
+/// The signed-in user
+#[utoipa::path(get, path = "/api/v1/me", tag = "users",
+    responses((status = 200, description = "The caller", body = User)),
+    security(("bearer" = [])))]
+pub async fn handle(caller: Caller) -> Versioned<User> {
+    let version = caller.user.version;
+    Versioned::ok(caller.user, version)
 }

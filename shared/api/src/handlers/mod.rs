@@ -1,5 +1,8 @@
-//! One file per route that has a handler of its own. Leads, customers and deals share their create,
-//! read, list, change and delete handlers (`crate::records`), instantiated per kind in `crate::routes`.
+//! One file per route, each handler with its documentation. Leads, customers and deals declare their
+//! create, list, read, change and delete routes once (`record_routes!`) over `crate::records`.
+
+#[macro_use]
+mod record_routes;
 
 pub mod activity_list;
 pub mod api_docs;
@@ -10,8 +13,10 @@ pub mod auth_sign_up;
 pub mod channels_create;
 pub mod channels_list;
 pub mod channels_members_add;
+pub mod customers;
 pub mod dashboard;
 pub mod dashboard_rebuild;
+pub mod deals;
 pub mod integrations_google_authorize;
 pub mod integrations_google_callback;
 pub mod integrations_google_delete;
@@ -23,6 +28,7 @@ pub mod integrations_slack_put;
 pub mod integrations_webhooks_create;
 pub mod integrations_webhooks_delete;
 pub mod integrations_webhooks_list;
+pub mod leads;
 pub mod leads_convert;
 pub mod me;
 pub mod messages_create;

@@ -1,23 +1,29 @@
 //! `POST /api/v1/{leads|customers|deals}/{id}/notes`: anyone who may see a record may note on it. Takes an
 //! `Idempotency-Key`.
 
-use crate::app::App;
-use crate::http::{json_body, path_id};
-use crate::idempotency::IdempotentRequest;
+use crate::extract::{AppState, Caller, IdempotencyKey, Json, Path};
 use crate::problem::ApiError;
-use crate::records::{commit_created, path_kind, visible_owner};
+use crate::records::{RecordPath, commit_created, visible_owner};
+use axum::extract::State;
+use axum::response::Response;
 use crm_domain::activity::{Action, Activity, Change};
 use crm_domain::clock::Timestamp;
-use crm_domain::note::NoteBody;
-use lambda_http::{Body, Request, Response};
+use crm_domain::note::{Note, NoteBody};
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    let kind = path_kind(&req)?;
-    let record_id = path_id(&req, "id", |id| Some(id.to_owned()))?;
-    let idempotent = IdempotentRequest::from_request(&req)?;
-    let input: NoteBody = json_body(&req)?;
-    visible_owner(app, &actor, kind, &record_id).await?;
+/// Add a note to a lead, customer or deal
+#[utoipa::path(post, path = "/api/v1/{kind}/{id}/notes", tag = "notes", request_body = NoteBody,
+    params(RecordPath, IdempotencyKey),
+    responses((status = 201, description = "The note", body = Note)),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    Path(RecordPath { kind, id: record_id }): Path<RecordPath>,
+    key: IdempotencyKey,
+    Json(input): Json<NoteBody>,
+) -> Result<Response, ApiError> {
+    let (actor, kind) = (caller.actor, kind.0);
+    visible_owner(&app, &actor, kind, &record_id).await?;
     let now = Timestamp::now();
     let note = input.create(kind, record_id.clone(), actor.user, now)?;
     let added = Change { field: "note".into(), old: serde_json::Value::Null, new: note.body.clone().into() };
@@ -29,5 +35,5 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError>
     let collection = kind.collection();
     let location = format!("/api/v1/{collection}/{record_id}/notes/{}", note.id);
     let operation = format!("POST /api/v1/{collection}/{record_id}/notes");
-    commit_created(changes, &actor, idempotent, &operation, &note, Some(location), Some(note.version)).await
+    commit_created(changes, &actor, key.0, &operation, &note, Some(location), Some(note.version)).await
 }

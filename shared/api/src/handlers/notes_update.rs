@@ -1,44 +1,41 @@
 //! `PATCH /api/v1/{leads|customers|deals}/{id}/notes/{note_id}`: its author, an Admin or a Manager edits a
 //! note. Takes `If-Match`.
 
-use crate::app::App;
-use crate::http::{if_match, json_body, path_id, versioned};
+use crate::extract::{AppState, Caller, IfMatch, Json, Path};
+use crate::http::Versioned;
 use crate::problem::ApiError;
-use crate::records::{path_kind, visible_owner};
+use crate::records::NotePath;
+use axum::extract::State;
 use crm_domain::activity::{Action, Activity, Change};
 use crm_domain::clock::Timestamp;
-use crm_domain::note::NoteBody;
-use crm_domain::{NoteId, policy};
-use crm_store::StoreError;
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use crm_domain::note::{Note, NoteBody};
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    let kind = path_kind(&req)?;
-    let record_id = path_id(&req, "id", |id| Some(id.to_owned()))?;
-    let note_id = path_id(&req, "note_id", NoteId::parse)?;
-    let expected = if_match(&req)?;
-    let input: NoteBody = json_body(&req)?;
-    let owner = visible_owner(app, &actor, kind, &record_id).await?;
-    let note = app.table.note(actor.tenant, kind, &record_id, note_id).await?.ok_or(ApiError::NotFound)?;
-    policy::edit_note(&actor, owner, note.author_id)?;
-    if expected.is_some_and(|v| v != note.version) {
-        return Err(ApiError::PreconditionFailed);
-    }
+/// Edit a note (its author, Admin, Manager)
+#[utoipa::path(patch, path = "/api/v1/{kind}/{id}/notes/{note_id}", tag = "notes", request_body = NoteBody,
+    params(NotePath, IfMatch),
+    responses((status = 200, description = "The edited note", body = Note)),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    Path(path): Path<NotePath>,
+    expected: IfMatch,
+    Json(input): Json<NoteBody>,
+) -> Result<Versioned<Note>, ApiError> {
+    let actor = caller.actor;
+    let note = path.editable_note(&app, &actor, expected).await?;
     let now = Timestamp::now();
     let Some(edited) = input.edit(&note, now)? else {
-        return versioned(StatusCode::OK, &note, note.version);
+        let version = note.version;
+        return Ok(Versioned::ok(note, version));
     };
     let change = Change { field: "note".into(), old: note.body.clone().into(), new: edited.body.clone().into() };
     let activity =
-        Activity::record(kind.entity(), &record_id, Action::NoteEdited, actor.user, &now.rfc3339(), vec![change])
+        Activity::record(path.kind.0.entity(), &path.id, Action::NoteEdited, actor.user, &now.rfc3339(), vec![change])
             .with("note_id", note.id);
     let mut changes = app.table.changes(actor.tenant);
     changes.replace_note(&note, &edited)?.log(&activity)?;
-    match changes.commit().await {
-        Ok(()) => versioned(StatusCode::OK, &edited, edited.version),
-        Err(StoreError::VersionConflict) if expected.is_some() => Err(ApiError::PreconditionFailed),
-        Err(other) => Err(other.into()),
-    }
+    changes.commit().await.map_err(|e| expected.lost_race(e))?;
+    let version = edited.version;
+    Ok(Versioned::ok(edited, version))
 }

@@ -1,12 +1,10 @@
 //! `GET /api/v1/presence`: who in the account is online (has a live connection), with how many.
 
-use crate::app::App;
-use crate::http::{json, only_query_params};
+use crate::extract::{AppState, Caller, Json};
 use crate::problem::ApiError;
+use axum::extract::State;
 use crm_domain::UserId;
 use crm_domain::clock::Timestamp;
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -22,10 +20,12 @@ pub struct Presence {
     pub online: Vec<Online>,
 }
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    only_query_params(&req, &[])?;
-    let connections = app.table.live_connections(actor.tenant, None, Timestamp::now().unix_seconds()).await?;
+/// Who is online, with connection counts
+#[utoipa::path(get, path = "/api/v1/presence", tag = "chat",
+    responses((status = 200, description = "The online users", body = Presence)),
+    security(("bearer" = [])))]
+pub async fn handle(State(app): AppState, caller: Caller) -> Result<Json<Presence>, ApiError> {
+    let connections = app.table.live_connections(caller.actor.tenant, None, Timestamp::now().unix_seconds()).await?;
     let mut by_user: BTreeMap<UserId, Online> = BTreeMap::new();
     for connection in connections {
         let entry = by_user.entry(connection.user_id).or_insert_with(|| Online {
@@ -36,5 +36,5 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError>
         entry.connections += 1;
         entry.since = entry.since.clone().min(connection.connected_at);
     }
-    json(StatusCode::OK, &Presence { online: by_user.into_values().collect() })
+    Ok(Json(Presence { online: by_user.into_values().collect() }))
 }

@@ -1,42 +1,75 @@
 //! `GET /api/v1/search?q=&type=&limit=&cursor=`: fuzzy, typo-tolerant search across leads, customers, deals
 //! and notes, ranked and highlighted, always within the caller's account (and, for Sales, its own records).
 
-use crate::app::App;
-use crate::http::{json, only_query_params, page_request, query_param};
+use crate::extract::{AppState, Caller, Json, Listed};
 use crate::problem::ApiError;
-use crm_search::{QueryError, SearchRequest};
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use crm_search::{QueryError, SearchPage, SearchRequest};
 
 const MAX_QUERY: usize = 200;
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    only_query_params(&req, &["q", "type", "limit", "cursor"])?;
-    let text = query_param(&req, "q")?.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
-    let text = text.ok_or_else(|| ApiError::bad_request("q", "`q` is required"))?;
+/// What a search looks for.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// The words to find (typos and prefixes match)
+    #[param(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub q: String,
+    /// Only this kind of result
+    #[serde(rename = "type")]
+    pub kind: Option<SearchKind>,
+}
+
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchKind {
+    Lead,
+    Customer,
+    Deal,
+    Note,
+}
+
+impl SearchKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SearchKind::Lead => "lead",
+            SearchKind::Customer => "customer",
+            SearchKind::Deal => "deal",
+            SearchKind::Note => "note",
+        }
+    }
+}
+
+/// Fuzzy search across leads, customers, deals and notes
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(Listed<SearchQuery>),
+    responses((status = 200, description = "A page of hits, best first, highlighted", body = SearchPage)),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    query: Listed<SearchQuery>,
+) -> Result<Json<SearchPage>, ApiError> {
+    let actor = caller.actor;
+    let text = query.filters.q.trim().to_owned();
+    if text.is_empty() {
+        return Err(ApiError::bad_request("q", "`q` is required"));
+    }
     if text.chars().count() > MAX_QUERY {
         return Err(ApiError::bad_request("q", format!("`q` may be at most {MAX_QUERY} characters")));
     }
-    let kind = query_param(&req, "type")?;
-    if let Some(kind) = &kind
-        && !["lead", "customer", "deal", "note"].contains(&kind.as_str())
-    {
-        return Err(ApiError::bad_request("type", "`type` must be lead, customer, deal or note"));
-    }
-    let page = page_request(&req)?;
     let search =
         app.search().ok_or_else(|| ApiError::Internal("search is not configured (OPENSEARCH_ENDPOINT)".into()))?;
     let request = SearchRequest {
         tenant: actor.tenant.to_string(),
         text,
-        kind,
+        kind: query.filters.kind.map(|k| k.as_str().to_owned()),
         owner: (!actor.role.sees_whole_tenant()).then(|| actor.user.to_string()),
-        limit: page.limit,
-        cursor: page.cursor,
+        limit: query.page.limit,
+        cursor: query.page.cursor,
     };
     match search.search(&request).await {
-        Ok(found) => json(StatusCode::OK, &found),
+        Ok(found) => Ok(Json(found)),
         Err(QueryError::BadCursor) => Err(ApiError::bad_request("cursor", "the cursor is not valid for this search")),
         Err(QueryError::Search(error)) => Err(ApiError::Internal(error.to_string())),
     }

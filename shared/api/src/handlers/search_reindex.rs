@@ -2,8 +2,9 @@
 //! lead, customer and deal, and their notes.
 
 use crate::app::App;
-use crate::http::{json, only_query_params};
+use crate::extract::{AppState, Caller, Json};
 use crate::problem::ApiError;
+use axum::extract::State;
 use crm_domain::customer::Customer;
 use crm_domain::deal::Deal;
 use crm_domain::events::Snapshot;
@@ -11,8 +12,6 @@ use crm_domain::lead::Lead;
 use crm_domain::{Actor, Record, Role};
 use crm_search::SearchDoc;
 use crm_store::{PageRequest, RecordFilter};
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -53,21 +52,24 @@ async fn kind<R: Record>(
     }
 }
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    only_query_params(&req, &[])?;
+/// Rebuild the account's search documents from the table (Admin)
+#[utoipa::path(post, path = "/api/v1/search/reindex", tag = "search",
+    responses((status = 200, description = "How many documents were written", body = Reindexed)),
+    security(("bearer" = [])))]
+pub async fn handle(State(app): AppState, caller: Caller) -> Result<Json<Reindexed>, ApiError> {
+    let actor = caller.actor;
     if actor.role != Role::Admin {
         return Err(ApiError::Forbidden("only an admin can reindex".into()));
     }
     let search =
         app.search().ok_or_else(|| ApiError::Internal("search is not configured (OPENSEARCH_ENDPOINT)".into()))?;
     let mut docs = Vec::new();
-    kind::<Lead>(app, &actor, Snapshot::Lead, &mut docs).await?;
-    kind::<Customer>(app, &actor, Snapshot::Customer, &mut docs).await?;
-    kind::<Deal>(app, &actor, Snapshot::Deal, &mut docs).await?;
+    kind::<Lead>(&app, &actor, Snapshot::Lead, &mut docs).await?;
+    kind::<Customer>(&app, &actor, Snapshot::Customer, &mut docs).await?;
+    kind::<Deal>(&app, &actor, Snapshot::Deal, &mut docs).await?;
     search.ensure_index().await.map_err(|e| ApiError::Internal(e.to_string()))?;
     for chunk in docs.chunks(BULK) {
         search.bulk(chunk).await.map_err(|e| ApiError::Internal(e.to_string()))?;
     }
-    json(StatusCode::OK, &Reindexed { documents: docs.len() })
+    Ok(Json(Reindexed { documents: docs.len() }))
 }

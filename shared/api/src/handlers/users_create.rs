@@ -1,15 +1,15 @@
 //! `POST /api/v1/users`: an Admin adds a user to their account with a role and an initial password.
 
 use crate::app::App;
-use crate::http::{json_body, versioned};
+use crate::extract::{AppState, Caller, Json};
+use crate::http::Versioned;
 use crate::passwords;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Problem};
+use axum::extract::State;
 use crm_domain::activity::{Action, Activity};
 use crm_domain::clock::Timestamp;
 use crm_domain::user::{NewUser, User};
 use crm_domain::{Actor, policy};
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 
 pub async fn create_user(app: &App, actor: &Actor, input: NewUser) -> Result<User, ApiError> {
     policy::create_user(actor)?;
@@ -21,8 +21,16 @@ pub async fn create_user(app: &App, actor: &Actor, input: NewUser) -> Result<Use
     Ok(draft.user)
 }
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    let user = create_user(app, &actor, json_body(&req)?).await?;
-    versioned(StatusCode::CREATED, &user, user.version)
+/// Add a user with a role (Admin)
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
+    responses((status = 201, description = "The new user", body = User), (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    Json(input): Json<NewUser>,
+) -> Result<Versioned<User>, ApiError> {
+    let user = create_user(&app, &caller.actor, input).await?;
+    let version = user.version;
+    Ok(Versioned::created(user, version))
 }

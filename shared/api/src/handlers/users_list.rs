@@ -1,15 +1,25 @@
 //! `GET /api/v1/users`: the account's users, a page at a time (Admin and Manager).
 
-use crate::app::App;
-use crate::http::paged;
+use crate::extract::{AppState, Claimed, Listed};
+use crate::http::PageBody;
 use crate::problem::ApiError;
+use axum::extract::State;
 use crm_domain::policy;
-use lambda_http::{Body, Request, Response};
+use crm_domain::user::User;
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    paged(app, &req, &[], async |actor, page| {
+/// The account's users (Admin, Manager)
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(Listed),
+    responses((status = 200, description = "A page of users", body = PageBody<User>)),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    Claimed(claimed): Claimed,
+    query: Listed,
+) -> Result<PageBody<User>, ApiError> {
+    let read = async |actor: crm_domain::Actor| {
         policy::list_users(&actor)?;
-        Ok(app.table.users(actor.tenant, &page).await?)
-    })
-    .await
+        Ok(app.table.users(actor.tenant, &query.page).await?)
+    };
+    let (_, page) = app.confirm_while(claimed, read).await?;
+    Ok(page.into())
 }

@@ -2,27 +2,25 @@
 //! stops every token they hold at once).
 
 use crate::app::App;
-use crate::http::{if_match, json_body, path_id, versioned};
+use crate::extract::{AppState, Caller, IfMatch, Json, Path};
+use crate::http::Versioned;
 use crate::problem::ApiError;
+use axum::extract::State;
 use crm_domain::activity::{Action, Activity, Change};
 use crm_domain::clock::Timestamp;
 use crm_domain::user::{User, UserPatch};
 use crm_domain::{Actor, UserId, policy};
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 
 pub async fn update_user(
     app: &App,
     actor: &Actor,
     id: UserId,
-    expected: Option<u64>,
+    expected: IfMatch,
     patch: UserPatch,
 ) -> Result<User, ApiError> {
     policy::update_user(actor, id)?;
     let before = app.table.user(actor.tenant, id).await?.ok_or(ApiError::NotFound)?.user;
-    if expected.is_some_and(|v| v != before.version) {
-        return Err(ApiError::PreconditionFailed);
-    }
+    expected.check(before.version)?;
     let now = Timestamp::now();
     let after = patch.apply(&before, now)?;
     let changes = Change::between(&before, &after);
@@ -34,9 +32,19 @@ pub async fn update_user(
     Ok(after)
 }
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    let (actor, _) = app.authenticate(&req).await?;
-    let id = path_id(&req, "id", UserId::parse)?;
-    let user = update_user(app, &actor, id, if_match(&req)?, json_body(&req)?).await?;
-    versioned(StatusCode::OK, &user, user.version)
+/// Rename, change the role of, or deactivate a user (Admin)
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserPatch,
+    params(crate::records::IdPath, IfMatch),
+    responses((status = 200, description = "The changed user", body = User)),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    Path(id): Path<UserId>,
+    expected: IfMatch,
+    Json(patch): Json<UserPatch>,
+) -> Result<Versioned<User>, ApiError> {
+    let user = update_user(&app, &caller.actor, id, expected, patch).await?;
+    let version = user.version;
+    Ok(Versioned::ok(user, version))
 }

@@ -1,18 +1,26 @@
 //! `POST /api/v1/webhooks/leads`: a lead in the documented shape from any tool, authenticated by a
 //! generic endpoint's token; `Idempotency-Key` makes retries safe.
 
-use crate::app::App;
-use crate::http::json_body;
-use crate::idempotency::IdempotentRequest;
+use crate::extract::{AppState, IdempotencyKey, Json};
 use crate::problem::ApiError;
-use crate::webhooks::{deliver, endpoint_of_token, raw_body};
+use crate::webhooks::{WebhookToken, deliver, endpoint_of_token};
+use axum::extract::State;
+use axum::response::Response;
+use crm_domain::lead::Lead;
 use crm_domain::webhook::{WebhookLead, WebhookSource};
-use lambda_http::{Body, Request, Response};
+use http::HeaderMap;
 
-pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, ApiError> {
-    raw_body(&req)?;
-    let stored = endpoint_of_token(app, &req, WebhookSource::Generic).await?;
-    let lead: WebhookLead = json_body(&req)?;
-    let idempotent = IdempotentRequest::from_request(&req)?;
-    deliver(app, &stored, lead.into_new_lead(&stored.endpoint.tags), idempotent).await
+/// Receive a lead in the documented shape (a generic endpoint's token as Bearer or X-Webhook-Token)
+#[utoipa::path(post, path = "/api/v1/webhooks/leads", tag = "webhooks", request_body = WebhookLead,
+    params(WebhookToken, IdempotencyKey),
+    responses((status = 201, description = "The lead created (a replay answers the first result)", body = Lead)),
+    security(("webhook_token" = []), ("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    headers: HeaderMap,
+    key: IdempotencyKey,
+    Json(lead): Json<WebhookLead>,
+) -> Result<Response, ApiError> {
+    let stored = endpoint_of_token(&app, &headers, WebhookSource::Generic).await?;
+    deliver(&app, &stored, lead.into_new_lead(&stored.endpoint.tags), key.0).await
 }

@@ -48,14 +48,17 @@ ws_routes!(
     ws_connect => connect::handle,
     ws_disconnect => disconnect::handle,
     ws_send_message => action::handle,
-    ws_typing => action::handle,
-    ws_heartbeat => action::handle,
-    ws_mark_read => action::handle,
     ws_default => default::handle,
 );
 
-pub fn by_name(name: &str) -> Option<WsHandler> {
-    ALL.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
+/// The handler of a route key: `$connect`, `$disconnect`, `$default`, or one of the actions.
+pub fn for_route(route_key: &str) -> WsHandler {
+    match route_key {
+        "$connect" => ws_connect,
+        "$disconnect" => ws_disconnect,
+        "$default" => ws_default,
+        _ => ws_send_message,
+    }
 }
 
 /// A response whose body API Gateway sends back to the client as one frame.
@@ -78,13 +81,14 @@ pub fn event_endpoint(event: &ApiGatewayWebsocketProxyRequest) -> Option<String>
     Some(format!("https://{}/{}", context.domain_name.as_deref()?, context.stage.as_deref()?))
 }
 
-/// `main` of every WebSocket function: build the clients once, then handle events.
-pub async fn run(handler: WsHandler) -> Result<(), Error> {
+/// `main` of every WebSocket function: build the clients once, then handle each event by its route key.
+pub async fn run() -> Result<(), Error> {
     crate::lambda::init_tracing();
     let app = Arc::new(App::from_env().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let app = app.clone();
-        async move { handler(&app, event.payload).await }
+        let route_key = event.payload["requestContext"]["routeKey"].as_str().unwrap_or("$default").to_owned();
+        async move { for_route(&route_key)(&app, event.payload).await }
     }))
     .await
 }

@@ -1,6 +1,0 @@
-//! `POST /api/v1/auth/sign_out`
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    crm_api::lambda::run(crm_api::routes::auth_sign_out).await
-}

@@ -1,6 +1,0 @@
-//! `POST /api/v1/integrations/slack`
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    crm_api::lambda::run(crm_api::routes::integrations_slack_put).await
-}

@@ -1,6 +1,0 @@
-//! `DELETE /api/v1/integrations/webhooks/{id}`
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    crm_api::lambda::run(crm_api::routes::integrations_webhooks_delete).await
-}

@@ -1,6 +1,0 @@
-//! `GET /api/v1/leads`
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    crm_api::lambda::run(crm_api::routes::leads_list).await
-}

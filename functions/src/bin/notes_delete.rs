@@ -1,6 +1,0 @@
-//! `DELETE /api/v1/{kind}/{id}/notes/{note_id}`
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    crm_api::lambda::run(crm_api::routes::notes_delete).await
-}

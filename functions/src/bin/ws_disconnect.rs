@@ -1,6 +1,0 @@
-//! WebSocket route `$disconnect`
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    crm_api::ws::run(crm_api::ws::ws_disconnect).await
-}
