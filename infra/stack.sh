@@ -72,6 +72,21 @@ install_schemathesis() {
   install_venv "$LOCAL/schemathesis" "$ROOT/infra/requirements-schemathesis.lock" "schemathesis"
 }
 
+# A second, independent OpenAPI linter (its recommended rules), from npm, pinned.
+REDOCLY_VERSION="2.77.0"
+REDOCLY="$LOCAL/redocly/node_modules/.bin/redocly"
+install_redocly() {
+  local dir="$LOCAL/redocly"
+  if [ -x "$REDOCLY" ] && grep -q "\"version\": \"$REDOCLY_VERSION\"" "$dir/node_modules/@redocly/cli/package.json" 2>/dev/null; then
+    return
+  fi
+  say "installing Redocly CLI $REDOCLY_VERSION from npm into .local/redocly"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  (cd "$dir" && npm install --silent --no-audit --no-fund --save-exact "@redocly/cli@$REDOCLY_VERSION" >/dev/null) \
+    || die "npm install @redocly/cli@$REDOCLY_VERSION failed"
+}
+
 install_sam() {
   install_venv "$SAM_VENV" "$ROOT/infra/requirements-sam.lock" "the AWS SAM CLI"
 }

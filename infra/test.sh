@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy, cfn-lint, unit tests, the end-to-end tests over the
 # local stack (DynamoDB Local in memory, moto and osmem, on free ports, stopped afterwards), and hostile
-# input (schemathesis and hand-made cases) against the local gateway. Installs what it needs on first run.
+# input (schemathesis and hand-made cases) against the local gateway, and Redocly's lint of the served
+# OpenAPI document. Installs what it needs on first run.
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 
@@ -44,3 +45,10 @@ TABLE_NAME="crm-hostile-$$" SEARCH_INDEX="crm-hostile-$$-records" "$ROOT/target/
 STARTED_PIDS+=($!)
 wait_for_port "$API_PORT" "the local gateway" "$RUN/gateway.log"
 python3 "$ROOT/infra/hostile.py" --base "http://127.0.0.1:$API_PORT" --schemathesis "$LOCAL/schemathesis/bin/schemathesis"
+
+say "redocly lint: the served document under Redocly's recommended rules"
+install_redocly
+python3 -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())' \
+  "http://127.0.0.1:$API_PORT/api-docs/openapi.json" > "$RUN/openapi.json"
+REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+  "$REDOCLY" lint "$RUN/openapi.json" --config "$ROOT/infra/redocly.yaml" --format stylish

@@ -86,6 +86,8 @@ def main():
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_EC2_METADATA_DISABLED": "true",
         "TABLE_NAME": "bench",
+        # The worker binary runs the worker this names.
+        "WORKER": os.environ.get("WORKER", "stats_rollup"),
         "JWT_PUBLIC_KEY": os.environ["JWT_PUBLIC_KEY"],
         "JWT_PRIVATE_KEY": os.environ.get("JWT_PRIVATE_KEY", ""),
         # As deployed: the integration functions get the sealing key and Google's client.

@@ -83,7 +83,8 @@ fn workflows_run_the_projects_own_commands() {
 }
 
 /// template.yaml's routes, the router's and the OpenAPI document's are one set, path parameters included:
-/// the router's documented routes are the document's by construction (`crm_api::router::documented`).
+/// the router's documented routes are the document's by construction (`crm_api::router::documented`), and
+/// each operation's id is the name of the function that serves it (and of its sample event).
 #[test]
 fn the_template_the_router_and_the_document_agree() {
     let template: BTreeSet<(String, String)> = template().routes.into_iter().map(|r| (r.method, r.path)).collect();
@@ -102,6 +103,17 @@ fn the_template_the_router_and_the_document_agree() {
                 .map(|p| p.name.as_str())
                 .collect();
             assert_eq!(in_path, declared, "{method} {path}: path parameters");
+        }
+    }
+    let functions: std::collections::BTreeMap<(String, String), String> = self::template()
+        .routes
+        .into_iter()
+        .map(|r| ((r.method.clone(), r.path.clone()), function_name(&r.function)))
+        .collect();
+    for (path, item) in &spec.paths.paths {
+        for (method, operation) in crm_api::openapi::operations(item) {
+            let function = &functions[&(method.to_owned(), path.clone())];
+            assert_eq!(operation.operation_id.as_ref(), Some(function), "{method} {path}: operationId");
         }
     }
     let json: serde_json::Value = serde_json::from_str(crm_api::openapi::spec_json()).unwrap();

@@ -75,6 +75,13 @@ pub struct PageBody<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> PageBody<T> {
+    /// The same page with each item turned into another type.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> PageBody<U> {
+        PageBody { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
+}
+
 impl<T> From<crm_store::Page<T>> for PageBody<T> {
     fn from(page: crm_store::Page<T>) -> Self {
         PageBody { items: page.items, next_cursor: page.next_cursor }

@@ -3,6 +3,7 @@
 
 use crate::problem::PROBLEM_JSON;
 use std::sync::OnceLock;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, Parameter, PathItem};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
@@ -67,6 +68,67 @@ impl Modify for CommonProblems {
     }
 }
 
+/// OpenAPI links from each creating operation to the operations that take the created id: from
+/// `POST /api/v1/leads` to `GET|PATCH|DELETE /api/v1/leads/{id}`, its convert, notes and timeline; from a note's
+/// creation to its edit and deletion. A link fills the new path parameter from the created body's `id`, the
+/// parameters the two paths share from the creating request's own, and `{kind}` with the collection.
+struct CreatedLinks;
+
+impl CreatedLinks {
+    /// How `path` continues `created` (a creating operation's path) with one new parameter: the path
+    /// parameters of `path` and the value each takes, or `None` when it does not continue it.
+    fn continuation(created: &str, path: &str) -> Option<Vec<(String, serde_json::Value)>> {
+        let (created, path): (Vec<&str>, Vec<&str>) = (created.split('/').collect(), path.split('/').collect());
+        if path.len() <= created.len() {
+            return None;
+        }
+        let mut values = Vec::new();
+        for (i, segment) in path.iter().enumerate() {
+            let name = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
+            match (created.get(i), name) {
+                (Some(theirs), None) if theirs == segment => {}
+                (Some(theirs), Some(name)) if *theirs == *segment => {
+                    values.push((name.to_owned(), format!("$request.path.{name}").into()));
+                }
+                (Some(theirs), Some("kind")) if crm_domain::RecordKind::from_collection(theirs).is_some() => {
+                    values.push(("kind".to_owned(), (*theirs).into()));
+                }
+                (None, Some(name)) if i == created.len() => {
+                    values.push((name.to_owned(), "$response.body#/id".into()));
+                }
+                (None, None) if i > created.len() => {}
+                _ => return None,
+            }
+        }
+        values.iter().any(|(_, v)| v == "$response.body#/id").then_some(values)
+    }
+}
+
+impl Modify for CreatedLinks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let targets: Vec<(String, String)> = openapi
+            .paths
+            .paths
+            .iter()
+            .flat_map(|(path, item)| {
+                operations(item).filter_map(move |(_, o)| Some((path.clone(), o.operation_id.clone()?)))
+            })
+            .collect();
+        for (created, item) in openapi.paths.paths.iter_mut() {
+            let Some(post) = item.post.as_mut() else { continue };
+            let Some(RefOr::T(response)) = post.responses.responses.get_mut("201") else { continue };
+            for (path, operation_id) in &targets {
+                let Some(parameters) = Self::continuation(created, path) else { continue };
+                let mut link = LinkBuilder::new().operation_id(operation_id);
+                for (name, value) in parameters {
+                    link = link.parameter(name, value);
+                }
+                response.links.insert(operation_id.clone(), RefOr::T(link.build()));
+            }
+        }
+    }
+}
+
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -90,15 +152,25 @@ impl Modify for SecuritySchemes {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Serverless CRM API", version = "1", description = "Leads, customers, deals, notes, activity, dashboard, chat and integrations. Errors are RFC 9457 problem details (application/problem+json) naming the offending field. Another account's records answer 404."),
+    info(
+        title = "Serverless CRM API",
+        version = "1",
+        description = "Leads, customers, deals, notes, activity, dashboard, chat and integrations. Errors are RFC 9457 problem details (application/problem+json) naming the offending field. Another account's records answer 404. A method no route declares is answered 404 by API Gateway itself.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    servers((url = "/", description = "This API: the stack's ApiUrl in AWS, the local gateway locally")),
     components(schemas(crate::problem::Problem)),
     tags(
         (name = "auth", description = "Accounts, sign-in and tokens"),
         (name = "users", description = "Users and roles"),
-        (name = "leads"), (name = "customers"), (name = "deals"),
+        (name = "leads", description = "Leads: people or companies who may buy"),
+        (name = "customers", description = "Customers: who bought, or a converted lead"),
+        (name = "deals", description = "Deals and their pipeline stages"),
         (name = "notes", description = "Notes on leads, customers and deals"),
         (name = "activity", description = "Timelines and the activity log"),
-        (name = "tags"), (name = "dashboard"), (name = "integrations"),
+        (name = "tags", description = "Tags in use"),
+        (name = "dashboard", description = "Pre-computed lead and deal figures"),
+        (name = "integrations", description = "Slack, inbound lead webhooks and Google Contacts"),
         (name = "webhooks", description = "Leads pushed in by Typeform, Zapier and other tools"),
         (name = "chat", description = "Channels, messages and presence (live over the WebSocket API)"),
         (name = "search", description = "Fuzzy search over OpenSearch"),
@@ -114,6 +186,7 @@ pub fn spec() -> &'static utoipa::openapi::OpenApi {
         spec.merge(crate::router::documented().into_openapi());
         SecuritySchemes.modify(&mut spec);
         CommonProblems.modify(&mut spec);
+        CreatedLinks.modify(&mut spec);
         spec
     })
 }
@@ -132,4 +205,45 @@ pub fn routes() -> Vec<(String, String)> {
         .iter()
         .flat_map(|(path, item)| operations(item).map(move |(method, _)| (method.to_owned(), path.clone())))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links_of(operation_id: &str) -> Vec<String> {
+        let spec = spec();
+        let (_, operation) = spec
+            .paths
+            .paths
+            .values()
+            .flat_map(operations)
+            .find(|(_, o)| o.operation_id.as_deref() == Some(operation_id))
+            .unwrap();
+        match &operation.responses.responses["201"] {
+            RefOr::T(response) => response.links.keys().cloned().collect(),
+            RefOr::Ref(_) => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn creations_link_to_what_takes_their_id() {
+        let from_lead = links_of("leads_create");
+        for target in ["leads_get", "leads_update", "leads_delete", "leads_convert", "notes_create", "record_timeline"]
+        {
+            assert!(from_lead.contains(&target.to_owned()), "{target}: {from_lead:?}");
+        }
+        assert!(!from_lead.iter().any(|l| l.starts_with("customers_")), "{from_lead:?}");
+        let from_note = links_of("notes_create");
+        assert!(from_note.contains(&"notes_update".to_owned()) && from_note.contains(&"notes_delete".to_owned()));
+        assert_eq!(
+            CreatedLinks::continuation("/api/v1/{kind}/{id}/notes", "/api/v1/{kind}/{id}/notes/{note_id}"),
+            Some(vec![
+                ("kind".to_owned(), "$request.path.kind".into()),
+                ("id".to_owned(), "$request.path.id".into()),
+                ("note_id".to_owned(), "$response.body#/id".into()),
+            ])
+        );
+        assert_eq!(CreatedLinks::continuation("/api/v1/leads", "/api/v1/leads"), None);
+    }
 }

@@ -8,68 +8,122 @@ use crate::handlers::{self, *};
 use crate::problem::{ApiError, Failure};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::Request;
+use axum::handler::Handler;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use http_body_util::BodyExt;
 use lambda_http::RequestExt;
 use lambda_http::request::RequestContext;
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, LazyLock};
+use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
+use utoipa::openapi::path::ParameterIn;
+use utoipa_axum::PathItemExt;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Every documented route, each with its handler. Adding a route is one line here.
-pub fn documented() -> OpenApiRouter<Arc<App>> {
-    OpenApiRouter::new()
-        .routes(routes!(auth_sign_up::handle))
-        .routes(routes!(auth_sign_in::handle))
-        .routes(routes!(auth_refresh::handle))
-        .routes(routes!(auth_sign_out::handle))
-        .routes(routes!(me::handle))
-        .routes(routes!(users_create::handle))
-        .routes(routes!(users_list::handle))
-        .routes(routes!(users_update::handle))
-        .routes(routes!(leads::create, leads::list))
-        .routes(routes!(leads::get, leads::update, leads::delete))
-        .routes(routes!(leads_convert::handle))
-        .routes(routes!(customers::create, customers::list))
-        .routes(routes!(customers::get, customers::update, customers::delete))
-        .routes(routes!(deals::create, deals::list))
-        .routes(routes!(deals::get, deals::update, deals::delete))
-        .routes(routes!(notes_list::handle))
-        .routes(routes!(notes_create::handle))
-        .routes(routes!(notes_update::handle))
-        .routes(routes!(notes_delete::handle))
-        .routes(routes!(record_timeline::handle))
-        .routes(routes!(activity_list::handle))
-        .routes(routes!(tags_list::handle))
-        .routes(routes!(dashboard::handle))
-        .routes(routes!(dashboard_rebuild::handle))
-        .routes(routes!(integrations_slack_put::handle))
-        .routes(routes!(integrations_slack_get::handle))
-        .routes(routes!(integrations_slack_delete::handle))
-        .routes(routes!(integrations_webhooks_create::handle))
-        .routes(routes!(integrations_webhooks_list::handle))
-        .routes(routes!(integrations_webhooks_delete::handle))
-        .routes(routes!(webhooks_leads::handle))
-        .routes(routes!(webhooks_leads_zapier::handle))
-        .routes(routes!(webhooks_leads_typeform::handle))
-        .routes(routes!(integrations_google_authorize::handle))
-        .routes(routes!(integrations_google_callback::handle))
-        .routes(routes!(integrations_google_get::handle))
-        .routes(routes!(integrations_google_delete::handle))
-        .routes(routes!(integrations_google_sync::handle))
-        .routes(routes!(channels_list::handle))
-        .routes(routes!(channels_create::handle))
-        .routes(routes!(channels_members_add::handle))
-        .routes(routes!(messages_list::handle))
-        .routes(routes!(messages_create::handle))
-        .routes(routes!(presence_list::handle))
-        .routes(routes!(search::handle))
-        .routes(routes!(search_reindex::handle))
+/// Declares the documented routes once: `documented` collects them with their documentation for the
+/// OpenAPI document; `served` registers the same handlers at the same paths and methods for serving, and
+/// builds no documentation, so a function's init stays small.
+macro_rules! api_routes {
+    ($($module:ident :: $handler:ident),* $(,)?) => {
+        /// Every documented route with its documentation.
+        pub fn documented() -> OpenApiRouter<Arc<App>> {
+            OpenApiRouter::new()$(.routes(routes!($module::$handler)))*
+        }
+
+        fn served() -> Router<Arc<App>> {
+            let router = Router::new();
+            $(let router = utoipa_axum::paste! { serve::<$module::[<__path_ $handler>], _, _>(router, $module::$handler) };)*
+            router
+        }
+    };
+}
+
+// Every documented route. Adding a route is one line here.
+api_routes!(
+    auth_sign_up::handle,
+    auth_sign_in::handle,
+    auth_refresh::handle,
+    auth_sign_out::handle,
+    me::handle,
+    users_create::handle,
+    users_list::handle,
+    users_update::handle,
+    leads::create,
+    leads::list,
+    leads::get,
+    leads::update,
+    leads::delete,
+    leads_convert::handle,
+    customers::create,
+    customers::list,
+    customers::get,
+    customers::update,
+    customers::delete,
+    deals::create,
+    deals::list,
+    deals::get,
+    deals::update,
+    deals::delete,
+    notes_list::handle,
+    notes_create::handle,
+    notes_update::handle,
+    notes_delete::handle,
+    record_timeline::handle,
+    activity_list::handle,
+    tags_list::handle,
+    dashboard::handle,
+    dashboard_rebuild::handle,
+    integrations_slack_put::handle,
+    integrations_slack_get::handle,
+    integrations_slack_delete::handle,
+    integrations_webhooks_create::handle,
+    integrations_webhooks_list::handle,
+    integrations_webhooks_delete::handle,
+    webhooks_leads::handle,
+    webhooks_leads_zapier::handle,
+    webhooks_leads_typeform::handle,
+    integrations_google_authorize::handle,
+    integrations_google_callback::handle,
+    integrations_google_get::handle,
+    integrations_google_delete::handle,
+    integrations_google_sync::handle,
+    channels_list::handle,
+    channels_create::handle,
+    channels_members_add::handle,
+    messages_list::handle,
+    messages_create::handle,
+    presence_list::handle,
+    search::handle,
+    search_reindex::handle,
+);
+
+/// Adds a handler at its documented path and methods. A query parameter its documentation does not
+/// declare is refused; the declared ones are read from the documentation on the route's first request.
+fn serve<D, H, T>(router: Router<Arc<App>>, handler: H) -> Router<Arc<App>>
+where
+    D: utoipa::Path,
+    H: Handler<T, Arc<App>>,
+    T: 'static,
+{
+    let declared: Arc<OnceLock<BTreeSet<String>>> = Arc::default();
+    let check = move |req: Request, next: Next| {
+        let declared = declared.clone();
+        async move { refuse_undeclared_query(declared.get_or_init(declared_query::<D>), req, next).await }
+    };
+    let methods = D::methods()
+        .into_iter()
+        .fold(MethodRouter::new(), |methods, method| methods.on(method.to_method_filter(), handler.clone()));
+    router.route(&D::path(), methods.route_layer(middleware::from_fn(check)))
+}
+
+fn declared_query<D: utoipa::Path>() -> BTreeSet<String> {
+    let operation = D::operation();
+    let query = crate::openapi::parameters(&operation).filter(|p| p.parameter_in == ParameterIn::Query);
+    query.map(|p| p.name.clone()).collect()
 }
 
 /// The routes that serve the documentation itself, not operations of the API.
@@ -78,13 +132,10 @@ pub const UNDOCUMENTED: [(&str, &str); 3] =
 
 /// The whole HTTP API over `app`: what every HTTP function's `main` and the local gateway serve.
 pub fn router(app: Arc<App>) -> Router {
-    let (routes, _) = documented()
+    served()
         .route(UNDOCUMENTED[0].1, get(handlers::openapi_json::handle))
         .route(UNDOCUMENTED[1].1, get(handlers::api_docs::index))
         .route(UNDOCUMENTED[2].1, get(handlers::api_docs::file))
-        .route_layer(middleware::from_fn(refuse_undeclared_query))
-        .split_for_parts();
-    routes
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .with_state(app)
@@ -96,31 +147,14 @@ async fn not_found() -> ApiError {
     ApiError::NotFound
 }
 
-/// The query parameters each operation declares, by method and route, from the generated document.
-static DECLARED_QUERIES: LazyLock<HashMap<(String, String), BTreeSet<String>>> = LazyLock::new(|| {
-    let spec = crate::openapi::spec();
-    let mut declared = HashMap::new();
-    for (path, item) in &spec.paths.paths {
-        for (method, operation) in crate::openapi::operations(item) {
-            let params = crate::openapi::parameters(operation);
-            let query = params.filter(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Query);
-            declared.insert((method.to_owned(), path.clone()), query.map(|p| p.name.clone()).collect());
-        }
-    }
-    declared
-});
-
 /// A query parameter the operation does not declare is refused, so a typo in a filter is never silently
 /// ignored and the document stays the exact list of what the server accepts.
-async fn refuse_undeclared_query(path: MatchedPath, req: Request, next: Next) -> Response {
+async fn refuse_undeclared_query(declared: &BTreeSet<String>, req: Request, next: Next) -> Response {
     if let Some(query) = req.uri().query() {
-        let key = (req.method().as_str().to_owned(), path.as_str().to_owned());
-        let declared = DECLARED_QUERIES.get(&key);
-        let undeclared = form_urlencoded::parse(query.as_bytes())
-            .map(|(name, _)| name.into_owned())
-            .find(|name| declared.is_some_and(|d| !d.contains(name)));
+        let undeclared =
+            form_urlencoded::parse(query.as_bytes()).map(|(name, _)| name.into_owned()).find(|n| !declared.contains(n));
         if let Some(name) = undeclared {
-            let known = declared.map(|d| d.iter().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default();
+            let known = declared.iter().cloned().collect::<Vec<_>>().join(", ");
             let takes = if known.is_empty() { "no query parameters".to_owned() } else { known };
             let detail = format!("unknown query parameter `{name}`; this route takes {takes}");
             return ApiError::bad_request(&name, detail).into_response();

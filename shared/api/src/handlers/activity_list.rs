@@ -9,7 +9,7 @@ use crm_domain::activity::Activity;
 use crm_domain::policy;
 
 /// The account's activity log (Sales: its own actions)
-#[utoipa::path(get, path = "/api/v1/activity", tag = "activity", params(Listed),
+#[utoipa::path(get, operation_id = "activity_list", path = "/api/v1/activity", tag = "activity", params(Listed),
     responses((status = 200, description = "A page of the log, newest first", body = PageBody<Activity>)),
     security(("bearer" = [])))]
 pub async fn handle(

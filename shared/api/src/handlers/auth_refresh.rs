@@ -7,7 +7,7 @@ use crate::sessions::{self, RefreshRequest, TokenPair};
 use axum::extract::State;
 
 /// Rotate a refresh token into a new token pair
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(post, operation_id = "auth_refresh", path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, description = "A new token pair", body = TokenPair), (status = 401, description = "The refresh token is invalid, expired, used or revoked", body = Problem, content_type = "application/problem+json")),
     security(()))]
 pub async fn handle(State(app): AppState, Json(input): Json<RefreshRequest>) -> Result<Json<TokenPair>, ApiError> {

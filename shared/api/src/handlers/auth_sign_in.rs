@@ -45,7 +45,7 @@ pub async fn sign_in(app: &App, input: SignIn) -> Result<SignedIn, ApiError> {
 }
 
 /// Sign in with email and password
-#[utoipa::path(post, path = "/api/v1/auth/sign_in", tag = "auth",
+#[utoipa::path(post, operation_id = "auth_sign_in", path = "/api/v1/auth/sign_in", tag = "auth",
     request_body(content = SignIn, example = json!({"email": "ada@acme.example", "password": "correct horse battery staple"})),
     responses((status = 200, description = "The user and their tokens", body = SignedIn), (status = 401, description = "The email or password is not correct", body = Problem, content_type = "application/problem+json")),
     security(()))]

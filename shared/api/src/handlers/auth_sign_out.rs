@@ -8,7 +8,7 @@ use axum::extract::State;
 use http::StatusCode;
 
 /// End the session of a refresh token
-#[utoipa::path(post, path = "/api/v1/auth/sign_out", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(post, operation_id = "auth_sign_out", path = "/api/v1/auth/sign_out", tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "Signed out"), (status = 401, description = "The refresh token is invalid, expired, used or revoked", body = Problem, content_type = "application/problem+json")),
     security(()))]
 pub async fn handle(State(app): AppState, Json(input): Json<RefreshRequest>) -> Result<StatusCode, ApiError> {

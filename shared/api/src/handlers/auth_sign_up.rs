@@ -33,7 +33,7 @@ pub async fn sign_up(app: &App, input: SignUp) -> Result<SignedUp, ApiError> {
 }
 
 /// Open an account; its first user is an Admin, signed in
-#[utoipa::path(post, path = "/api/v1/auth/sign_up", tag = "auth",
+#[utoipa::path(post, operation_id = "auth_sign_up", path = "/api/v1/auth/sign_up", tag = "auth",
     request_body(content = SignUp, example = json!({"account_name": "Acme Inc", "name": "Ada Lovelace", "email": "ada@acme.example", "password": "correct horse battery staple"})),
     responses((status = 201, description = "The account, its Admin and their tokens", body = SignedUp), (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json")),
     security(()))]

@@ -12,7 +12,7 @@ use crm_domain::clock::Timestamp;
 use http::StatusCode;
 
 /// Create a team channel or a direct conversation
-#[utoipa::path(post, path = "/api/v1/channels", tag = "chat", request_body = NewChannel,
+#[utoipa::path(post, operation_id = "channels_create", path = "/api/v1/channels", tag = "chat", request_body = NewChannel,
     responses((status = 201, description = "The new channel", body = Channel), (status = 200, description = "The direct conversation that already exists", body = Channel)),
     security(("bearer" = [])))]
 pub async fn handle(

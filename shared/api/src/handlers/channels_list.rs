@@ -2,12 +2,10 @@
 //! `scope=team`, every team channel of the account (to find ones to join).
 
 use crate::extract::{AppState, Caller, Listed};
-use crate::http::{PageBody, json};
+use crate::http::PageBody;
 use crate::problem::ApiError;
 use axum::extract::State;
-use axum::response::Response;
 use crm_domain::chat::{Channel, Membership};
-use http::StatusCode;
 
 /// Whose channels.
 #[derive(Debug, Default, Clone, Copy, serde::Deserialize, utoipa::ToSchema)]
@@ -20,30 +18,40 @@ pub enum Scope {
     Team,
 }
 
+/// One entry of the list: the caller's membership (scope `member`), or a team channel (scope `team`).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ChannelEntry {
+    Membership(Membership),
+    Channel(Channel),
+}
+
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ChannelScope {
     /// `member` (default): the caller's channels; `team`: every team channel
+    #[param(inline)]
     pub scope: Option<Scope>,
 }
 
 /// The caller's channels with unread counts (scope=team: every team channel)
-#[utoipa::path(get, path = "/api/v1/channels", tag = "chat", params(Listed<ChannelScope>),
-    responses((status = 200, description = "A page of the caller's channels (or, with scope=team, of team channels)",
-        body = PageBody<Membership>)),
+#[utoipa::path(get, operation_id = "channels_list", path = "/api/v1/channels", tag = "chat", params(Listed<ChannelScope>),
+    responses((status = 200, description = "A page of the caller's memberships (or, with scope=team, of team channels)",
+        body = PageBody<ChannelEntry>)),
     security(("bearer" = [])))]
-pub async fn handle(State(app): AppState, caller: Caller, query: Listed<ChannelScope>) -> Result<Response, ApiError> {
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    query: Listed<ChannelScope>,
+) -> Result<PageBody<ChannelEntry>, ApiError> {
     let actor = caller.actor;
-    match query.filters.scope.unwrap_or_default() {
-        Scope::Member => {
-            let channels: PageBody<Membership> =
-                app.table.user_channels(actor.tenant, actor.user, &query.page).await?.into();
-            json(StatusCode::OK, &channels)
-        }
+    let page = match query.filters.scope.unwrap_or_default() {
+        Scope::Member => PageBody::from(app.table.user_channels(actor.tenant, actor.user, &query.page).await?)
+            .map(ChannelEntry::Membership),
         Scope::Team => {
-            let channels: PageBody<Channel> = app.table.team_channels(actor.tenant, &query.page).await?.into();
-            json(StatusCode::OK, &channels)
+            PageBody::from(app.table.team_channels(actor.tenant, &query.page).await?).map(ChannelEntry::Channel)
         }
-    }
+    };
+    Ok(page)
 }

@@ -18,7 +18,7 @@ pub struct AddMembers {
 const MAX_AT_ONCE: usize = 50;
 
 /// Add members to a team channel
-#[utoipa::path(post, path = "/api/v1/channels/{id}/members", tag = "chat", request_body = AddMembers,
+#[utoipa::path(post, operation_id = "channels_members_add", path = "/api/v1/channels/{id}/members", tag = "chat", request_body = AddMembers,
     params(crate::records::IdPath),
     responses((status = 204, description = "Added")),
     security(("bearer" = [])))]

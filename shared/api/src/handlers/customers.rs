@@ -39,4 +39,5 @@ record_routes! {
         "Change a customer (null clears a field)",
         "Delete a customer (Admin, Manager)"
     ],
+    operation_ids: ["customers_create", "customers_list", "customers_get", "customers_update", "customers_delete"],
 }

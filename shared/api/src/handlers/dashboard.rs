@@ -92,7 +92,7 @@ pub async fn dashboard(app: &App, actor: &Actor, from: Date, to: Date) -> Result
 }
 
 /// Lead and deal figures from pre-computed statistics
-#[utoipa::path(get, path = "/api/v1/dashboard", tag = "dashboard", params(DashboardRange),
+#[utoipa::path(get, operation_id = "dashboard", path = "/api/v1/dashboard", tag = "dashboard", params(DashboardRange),
     responses((status = 200, description = "The figures of the range", body = Dashboard)),
     security(("bearer" = [])))]
 pub async fn handle(

@@ -51,7 +51,7 @@ pub async fn rebuild(app: &App, actor: &Actor) -> Result<Rebuilt, ApiError> {
 }
 
 /// Recompute the statistics from the records (Admin)
-#[utoipa::path(post, path = "/api/v1/dashboard/rebuild", tag = "dashboard",
+#[utoipa::path(post, operation_id = "dashboard_rebuild", path = "/api/v1/dashboard/rebuild", tag = "dashboard",
     responses((status = 200, description = "What was recomputed", body = Rebuilt)),
     security(("bearer" = [])))]
 pub async fn handle(State(app): AppState, caller: Caller) -> Result<Json<Rebuilt>, ApiError> {

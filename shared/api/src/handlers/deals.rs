@@ -41,4 +41,5 @@ record_routes! {
         "Change a deal (null clears a field)",
         "Delete a deal (Admin, Manager)"
     ],
+    operation_ids: ["deals_create", "deals_list", "deals_get", "deals_update", "deals_delete"],
 }

@@ -20,7 +20,7 @@ pub struct Authorization {
 }
 
 /// Start connecting the caller's Google account: the consent URL with a one-time state (10 minutes)
-#[utoipa::path(get, path = "/api/v1/integrations/google/authorize", tag = "integrations",
+#[utoipa::path(get, operation_id = "integrations_google_authorize", path = "/api/v1/integrations/google/authorize", tag = "integrations",
     responses((status = 200, description = "Where to send the user", body = Authorization), (status = 409, description = "Google sync is not configured", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn handle(State(app): AppState, caller: Caller, headers: HeaderMap) -> Result<Json<Authorization>, ApiError> {

@@ -34,7 +34,7 @@ pub struct Callback {
 }
 
 /// Google's redirect after consent: the code is exchanged and the refresh token stored sealed
-#[utoipa::path(get, path = "/api/v1/integrations/google/callback", tag = "integrations", params(Callback),
+#[utoipa::path(get, operation_id = "integrations_google_callback", path = "/api/v1/integrations/google/callback", tag = "integrations", params(Callback),
     responses((status = 200, description = "Connected", body = GoogleView), (status = 401, description = "The user who started the connection no longer has access", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Google sync is not configured", body = Problem, content_type = "application/problem+json")),
     security(()))]
 pub async fn handle(

@@ -6,7 +6,7 @@ use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 
 /// The caller's Google connection and how its syncs went
-#[utoipa::path(get, path = "/api/v1/integrations/google", tag = "integrations",
+#[utoipa::path(get, operation_id = "integrations_google_get", path = "/api/v1/integrations/google", tag = "integrations",
     responses((status = 200, description = "The connection", body = GoogleView), (status = 404, description = "Not connected", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn handle(State(app): AppState, caller: Caller) -> Result<Json<GoogleView>, ApiError> {

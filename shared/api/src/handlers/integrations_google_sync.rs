@@ -25,7 +25,7 @@ pub struct SyncQueued {
 }
 
 /// Queue a two-way sync of the caller's Google contacts
-#[utoipa::path(post, path = "/api/v1/integrations/google/sync", tag = "integrations", request_body = Option<SyncRequest>,
+#[utoipa::path(post, operation_id = "integrations_google_sync", path = "/api/v1/integrations/google/sync", tag = "integrations", request_body = Option<SyncRequest>,
     responses((status = 202, description = "Queued", body = SyncQueued), (status = 409, description = "Not connected, or Google sync is not configured", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn handle(

@@ -7,7 +7,7 @@ use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 
 /// The Slack settings, URL masked (Admin)
-#[utoipa::path(get, path = "/api/v1/integrations/slack", tag = "integrations",
+#[utoipa::path(get, operation_id = "integrations_slack_get", path = "/api/v1/integrations/slack", tag = "integrations",
     responses((status = 200, description = "The settings", body = SlackView), (status = 404, description = "Slack is not set up", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn handle(State(app): AppState, caller: Caller) -> Result<Json<SlackView>, ApiError> {

@@ -9,7 +9,7 @@ use crm_domain::clock::Timestamp;
 use crm_domain::slack::SlackSetup;
 
 /// Store the Slack webhook and events (Admin)
-#[utoipa::path(post, path = "/api/v1/integrations/slack", tag = "integrations", request_body = SlackSetup,
+#[utoipa::path(post, operation_id = "integrations_slack_put", path = "/api/v1/integrations/slack", tag = "integrations", request_body = SlackSetup,
     responses((status = 200, description = "The stored settings, URL masked", body = SlackView)),
     security(("bearer" = [])))]
 pub async fn handle(

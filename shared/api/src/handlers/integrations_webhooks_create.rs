@@ -13,7 +13,7 @@ use crm_store::StoredWebhook;
 use http::{HeaderMap, StatusCode};
 
 /// Create an inbound lead webhook endpoint; its secret is in this response only (Admin)
-#[utoipa::path(post, path = "/api/v1/integrations/webhooks", tag = "integrations", request_body = NewWebhookEndpoint,
+#[utoipa::path(post, operation_id = "integrations_webhooks_create", path = "/api/v1/integrations/webhooks", tag = "integrations", request_body = NewWebhookEndpoint,
     responses((status = 201, description = "The endpoint, its URL and its secret", body = CreatedWebhook)),
     security(("bearer" = [])))]
 pub async fn handle(

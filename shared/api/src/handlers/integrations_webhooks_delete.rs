@@ -9,7 +9,7 @@ use crm_domain::WebhookId;
 use http::StatusCode;
 
 /// Revoke an inbound lead webhook endpoint (Admin)
-#[utoipa::path(delete, path = "/api/v1/integrations/webhooks/{id}", tag = "integrations",
+#[utoipa::path(delete, operation_id = "integrations_webhooks_delete", path = "/api/v1/integrations/webhooks/{id}", tag = "integrations",
     params(crate::records::IdPath),
     responses((status = 204, description = "Revoked")),
     security(("bearer" = [])))]

@@ -8,7 +8,7 @@ use axum::extract::State;
 use http::HeaderMap;
 
 /// The account's inbound lead webhook endpoints (Admin)
-#[utoipa::path(get, path = "/api/v1/integrations/webhooks", tag = "integrations",
+#[utoipa::path(get, operation_id = "integrations_webhooks_list", path = "/api/v1/integrations/webhooks", tag = "integrations",
     responses((status = 200, description = "Every endpoint, oldest first", body = PageBody<WebhookView>)),
     security(("bearer" = [])))]
 pub async fn handle(

@@ -41,4 +41,5 @@ record_routes! {
         "Change a lead (null clears a field)",
         "Delete a lead (Admin, Manager)"
     ],
+    operation_ids: ["leads_create", "leads_list", "leads_get", "leads_update", "leads_delete"],
 }

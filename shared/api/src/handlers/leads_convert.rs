@@ -48,7 +48,7 @@ pub struct Converted {
 }
 
 /// Convert a qualified lead into a customer (and a deal)
-#[utoipa::path(post, path = "/api/v1/leads/{id}/convert", tag = "leads", request_body = Option<Conversion>,
+#[utoipa::path(post, operation_id = "leads_convert", path = "/api/v1/leads/{id}/convert", tag = "leads", request_body = Option<Conversion>,
     params(crate::records::IdPath, IfMatch, IdempotencyKey),
     responses((status = 201, description = "The converted lead, the new customer and deal", body = Converted)),
     security(("bearer" = [])))]

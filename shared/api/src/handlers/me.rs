@@ -5,7 +5,7 @@ use crate::http::Versioned;
 use crm_domain::user::User;
 
 /// The signed-in user
-#[utoipa::path(get, path = "/api/v1/me", tag = "users",
+#[utoipa::path(get, operation_id = "me", path = "/api/v1/me", tag = "users",
     responses((status = 200, description = "The caller", body = User)),
     security(("bearer" = [])))]
 pub async fn handle(caller: Caller) -> Versioned<User> {

@@ -11,7 +11,7 @@ use crm_domain::chat::SendMessage;
 use http::StatusCode;
 
 /// Send a message (as the WebSocket sendMessage)
-#[utoipa::path(post, path = "/api/v1/messages", tag = "chat",
+#[utoipa::path(post, operation_id = "messages_create", path = "/api/v1/messages", tag = "chat",
     request_body(content = SendMessage, example = json!({"channel_id": "01JDA5Y2ZK8Q3W4E5R6T7Y8V9C", "body": "Call Acme today?"})),
     responses((status = 201, description = "The stored message", body = Message), (status = 404, description = "No such channel in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]

@@ -18,7 +18,7 @@ pub struct History {
 }
 
 /// A channel's history, newest first
-#[utoipa::path(get, path = "/api/v1/messages", tag = "chat", params(Listed<History>),
+#[utoipa::path(get, operation_id = "messages_list", path = "/api/v1/messages", tag = "chat", params(Listed<History>),
     responses((status = 200, description = "A page of messages", body = PageBody<Message>), (status = 404, description = "No such channel in the caller's account", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn handle(

@@ -11,7 +11,7 @@ use crm_domain::clock::Timestamp;
 use crm_domain::note::{Note, NoteBody};
 
 /// Add a note to a lead, customer or deal
-#[utoipa::path(post, path = "/api/v1/{kind}/{id}/notes", tag = "notes", request_body = NoteBody,
+#[utoipa::path(post, operation_id = "notes_create", path = "/api/v1/{kind}/{id}/notes", tag = "notes", request_body = NoteBody,
     params(RecordPath, IdempotencyKey),
     responses((status = 201, description = "The note", body = Note)),
     security(("bearer" = [])))]

@@ -10,7 +10,7 @@ use crm_domain::clock::Timestamp;
 use http::StatusCode;
 
 /// Delete a note (its author, Admin, Manager)
-#[utoipa::path(delete, path = "/api/v1/{kind}/{id}/notes/{note_id}", tag = "notes",
+#[utoipa::path(delete, operation_id = "notes_delete", path = "/api/v1/{kind}/{id}/notes/{note_id}", tag = "notes",
     params(NotePath, IfMatch),
     responses((status = 204, description = "Deleted")),
     security(("bearer" = [])))]

@@ -9,7 +9,7 @@ use axum::extract::State;
 use crm_domain::note::Note;
 
 /// A record's notes, newest first
-#[utoipa::path(get, path = "/api/v1/{kind}/{id}/notes", tag = "notes", params(RecordPath, Listed),
+#[utoipa::path(get, operation_id = "notes_list", path = "/api/v1/{kind}/{id}/notes", tag = "notes", params(RecordPath, Listed),
     responses((status = 200, description = "A page of notes", body = PageBody<Note>)),
     security(("bearer" = [])))]
 pub async fn handle(

@@ -11,7 +11,7 @@ use crm_domain::clock::Timestamp;
 use crm_domain::note::{Note, NoteBody};
 
 /// Edit a note (its author, Admin, Manager)
-#[utoipa::path(patch, path = "/api/v1/{kind}/{id}/notes/{note_id}", tag = "notes", request_body = NoteBody,
+#[utoipa::path(patch, operation_id = "notes_update", path = "/api/v1/{kind}/{id}/notes/{note_id}", tag = "notes", request_body = NoteBody,
     params(NotePath, IfMatch),
     responses((status = 200, description = "The edited note", body = Note)),
     security(("bearer" = [])))]

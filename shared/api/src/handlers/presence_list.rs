@@ -21,7 +21,7 @@ pub struct Presence {
 }
 
 /// Who is online, with connection counts
-#[utoipa::path(get, path = "/api/v1/presence", tag = "chat",
+#[utoipa::path(get, operation_id = "presence_list", path = "/api/v1/presence", tag = "chat",
     responses((status = 200, description = "The online users", body = Presence)),
     security(("bearer" = [])))]
 pub async fn handle(State(app): AppState, caller: Caller) -> Result<Json<Presence>, ApiError> {

@@ -3,7 +3,7 @@
 
 /// Declares `create`, `list`, `get`, `update` and `delete` for one record kind in the calling module.
 /// The kind's module gives its types, its list filters (a query struct turned into a `RecordFilter`),
-/// its URLs and the operations' summaries.
+/// its URLs, the operations' summaries and their ids (as the functions serving them are named).
 #[rustfmt::skip] // rustfmt does not settle on attributes inside macro bodies
 macro_rules! record_routes {
     (
@@ -16,6 +16,7 @@ macro_rules! record_routes {
         collection: $collection:tt,
         item: $item:tt,
         summaries: [$create:tt, $list:tt, $get:tt, $update:tt, $delete:tt],
+        operation_ids: [$create_id:tt, $list_id:tt, $get_id:tt, $update_id:tt, $delete_id:tt],
     ) => {
         use crate::extract::{AppState, Caller, Claimed, IdempotencyKey, IfMatch, Json, Listed, Path};
         use crate::http::{PageBody, Versioned};
@@ -30,6 +31,7 @@ macro_rules! record_routes {
             path = $collection,
             tag = $tag,
             summary = $create,
+            operation_id = $create_id,
             request_body = $new,
             params(IdempotencyKey),
             responses((status = 201, description = "Created", body = $record)),
@@ -49,6 +51,7 @@ macro_rules! record_routes {
             path = $collection,
             tag = $tag,
             summary = $list,
+            operation_id = $list_id,
             params(Listed<$filters>),
             responses((status = 200, description = "A page, newest first", body = PageBody<$record>)),
             security(("bearer" = [])),
@@ -67,6 +70,7 @@ macro_rules! record_routes {
             path = $item,
             tag = $tag,
             summary = $get,
+            operation_id = $get_id,
             params(crate::records::IdPath),
             responses((status = 200, description = "The record, its version as ETag", body = $record)),
             security(("bearer" = [])),
@@ -84,6 +88,7 @@ macro_rules! record_routes {
             path = $item,
             tag = $tag,
             summary = $update,
+            operation_id = $update_id,
             request_body = $patch,
             params(crate::records::IdPath, IfMatch),
             responses((status = 200, description = "The changed record", body = $record)),
@@ -104,6 +109,7 @@ macro_rules! record_routes {
             path = $item,
             tag = $tag,
             summary = $delete,
+            operation_id = $delete_id,
             params(crate::records::IdPath, IfMatch),
             responses((status = 204, description = "Deleted")),
             security(("bearer" = [])),

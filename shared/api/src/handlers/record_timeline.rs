@@ -10,7 +10,7 @@ use axum::extract::State;
 use crm_domain::activity::Activity;
 
 /// A record's history, newest first
-#[utoipa::path(get, path = "/api/v1/{kind}/{id}/timeline", tag = "activity", params(RecordPath, Listed),
+#[utoipa::path(get, operation_id = "record_timeline", path = "/api/v1/{kind}/{id}/timeline", tag = "activity", params(RecordPath, Listed),
     responses((status = 200, description = "A page of the record's changes", body = PageBody<Activity>)),
     security(("bearer" = [])))]
 pub async fn handle(

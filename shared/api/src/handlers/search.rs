@@ -18,6 +18,7 @@ pub struct SearchQuery {
     pub q: String,
     /// Only this kind of result
     #[serde(rename = "type")]
+    #[param(inline)]
     pub kind: Option<SearchKind>,
 }
 
@@ -42,7 +43,7 @@ impl SearchKind {
 }
 
 /// Fuzzy search across leads, customers, deals and notes
-#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(Listed<SearchQuery>),
+#[utoipa::path(get, operation_id = "search", path = "/api/v1/search", tag = "search", params(Listed<SearchQuery>),
     responses((status = 200, description = "A page of hits, best first, highlighted", body = SearchPage)),
     security(("bearer" = [])))]
 pub async fn handle(

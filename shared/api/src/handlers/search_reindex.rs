@@ -53,7 +53,7 @@ async fn kind<R: Record>(
 }
 
 /// Rebuild the account's search documents from the table (Admin)
-#[utoipa::path(post, path = "/api/v1/search/reindex", tag = "search",
+#[utoipa::path(post, operation_id = "search_reindex", path = "/api/v1/search/reindex", tag = "search",
     responses((status = 200, description = "How many documents were written", body = Reindexed)),
     security(("bearer" = [])))]
 pub async fn handle(State(app): AppState, caller: Caller) -> Result<Json<Reindexed>, ApiError> {

@@ -8,7 +8,7 @@ use axum::extract::State;
 use crm_store::TagCount;
 
 /// Tags in use with counts per kind
-#[utoipa::path(get, path = "/api/v1/tags", tag = "tags", params(Listed),
+#[utoipa::path(get, operation_id = "tags_list", path = "/api/v1/tags", tag = "tags", params(Listed),
     responses((status = 200, description = "A page of tags, alphabetically", body = PageBody<TagCount>)),
     security(("bearer" = [])))]
 pub async fn handle(

@@ -22,7 +22,7 @@ pub async fn create_user(app: &App, actor: &Actor, input: NewUser) -> Result<Use
 }
 
 /// Add a user with a role (Admin)
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
+#[utoipa::path(post, operation_id = "users_create", path = "/api/v1/users", tag = "users", request_body = NewUser,
     responses((status = 201, description = "The new user", body = User), (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn handle(

@@ -8,7 +8,7 @@ use crm_domain::policy;
 use crm_domain::user::User;
 
 /// The account's users (Admin, Manager)
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(Listed),
+#[utoipa::path(get, operation_id = "users_list", path = "/api/v1/users", tag = "users", params(Listed),
     responses((status = 200, description = "A page of users", body = PageBody<User>)),
     security(("bearer" = [])))]
 pub async fn handle(

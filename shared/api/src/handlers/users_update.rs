@@ -33,7 +33,7 @@ pub async fn update_user(
 }
 
 /// Rename, change the role of, or deactivate a user (Admin)
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserPatch,
+#[utoipa::path(patch, operation_id = "users_update", path = "/api/v1/users/{id}", tag = "users", request_body = UserPatch,
     params(crate::records::IdPath, IfMatch),
     responses((status = 200, description = "The changed user", body = User)),
     security(("bearer" = [])))]

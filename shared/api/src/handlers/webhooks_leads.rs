@@ -11,7 +11,7 @@ use crm_domain::webhook::{WebhookLead, WebhookSource};
 use http::HeaderMap;
 
 /// Receive a lead in the documented shape (a generic endpoint's token as Bearer or X-Webhook-Token)
-#[utoipa::path(post, path = "/api/v1/webhooks/leads", tag = "webhooks", request_body = WebhookLead,
+#[utoipa::path(post, operation_id = "webhooks_leads", path = "/api/v1/webhooks/leads", tag = "webhooks", request_body = WebhookLead,
     params(WebhookToken, IdempotencyKey),
     responses((status = 201, description = "The lead created (a replay answers the first result)", body = Lead)),
     security(("webhook_token" = []), ("bearer" = [])))]

@@ -13,7 +13,7 @@ use crm_domain::webhook::typeform_lead;
 use http::HeaderMap;
 
 /// Receive a Typeform response, signed with the endpoint's secret; a redelivery creates nothing new
-#[utoipa::path(post, path = "/api/v1/webhooks/leads/typeform/{endpoint_id}", tag = "webhooks",
+#[utoipa::path(post, operation_id = "webhooks_leads_typeform", path = "/api/v1/webhooks/leads/typeform/{endpoint_id}", tag = "webhooks",
     request_body = serde_json::Value, params(TypeformEndpoint, TypeformSignature),
     responses((status = 201, description = "The lead created (a redelivery answers the first result)", body = Lead)),
     security(("typeform_signature" = [])))]

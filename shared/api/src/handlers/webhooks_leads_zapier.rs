@@ -11,7 +11,7 @@ use crm_domain::webhook::{WebhookSource, zapier_lead};
 use http::HeaderMap;
 
 /// Receive a lead from a Zap: a flat JSON object mapped by the endpoint's field map
-#[utoipa::path(post, path = "/api/v1/webhooks/leads/zapier", tag = "webhooks", request_body = serde_json::Value,
+#[utoipa::path(post, operation_id = "webhooks_leads_zapier", path = "/api/v1/webhooks/leads/zapier", tag = "webhooks", request_body = serde_json::Value,
     params(WebhookToken, IdempotencyKey),
     responses((status = 201, description = "The lead created (a replay answers the first result)", body = Lead)),
     security(("webhook_token" = []), ("bearer" = [])))]
