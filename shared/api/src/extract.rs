@@ -106,14 +106,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     }
 }
 
-/// An optional JSON body: absent (empty) is `None`, anything else must read as `T`.
+/// An optional JSON body: absent (empty) or JSON `null` is `None`, anything else must read as `T`.
 impl<T: DeserializeOwned, S: Send + Sync> OptionalFromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _: &S) -> Result<Option<Self>, ApiError> {
         let (parts, _) = req.into_parts();
         let bytes = RawBody::of(&parts);
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        let text = bytes.trim_ascii();
+        if text.is_empty() || text == b"null" {
             return Ok(None);
         }
         json_body(&parts.headers, &bytes).map(|v| Some(Json(v)))
@@ -135,20 +136,13 @@ pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Resu
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|_| ApiError::BadRequest { detail: "the request body is not valid UTF-8".into(), field: None })?;
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| ApiError::BadRequest { detail: format!("malformed JSON: {e}"), field: None })?;
+    serde_path_to_error::deserialize(crate::strict::Strict(value)).map_err(|error| {
         let path = error.path().to_string();
-        let inner = error.into_inner();
-        let field = (path != ".").then_some(path);
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::invalid(field.as_deref().unwrap_or("body"), strip_position(&inner.to_string()))
-            }
-            _ => ApiError::BadRequest { detail: format!("malformed JSON: {inner}"), field: None },
-        }
-    })?;
-    deserializer.end().map_err(|e| ApiError::BadRequest { detail: format!("malformed JSON: {e}"), field: None })?;
-    Ok(value)
+        let message = strip_position(&error.into_inner().to_string());
+        ApiError::invalid(if path == "." { "body" } else { &path }, message)
+    })
 }
 
 /// serde appends " at line L column C", which says nothing to an API user once the field is named.

@@ -56,7 +56,7 @@ impl IdempotentRequest {
             return Ok(None);
         };
         if stored.request_hash != self.body_hash {
-            return Err(ApiError::invalid(HEADER, "was already used with a different request body"));
+            return Err(reused());
         }
         Ok(Some(stored_response(&stored)))
     }
@@ -85,6 +85,14 @@ impl IdempotentRequest {
     }
 }
 
+/// A key reused for another request conflicts with what the key already stands for.
+fn reused() -> ApiError {
+    ApiError::Conflict {
+        detail: format!("{HEADER} was already used with a different request body"),
+        field: Some(HEADER.into()),
+    }
+}
+
 /// The answer to a request whose key was used before: the first response if the body is the same,
 /// a 422 if the key is being reused for something else.
 pub fn replay(claim: Option<&IdempotencyClaim>, stored: &IdempotencyRecord) -> Result<Response, ApiError> {
@@ -92,7 +100,7 @@ pub fn replay(claim: Option<&IdempotencyClaim>, stored: &IdempotencyRecord) -> R
         return Err(ApiError::Internal("replay without an idempotency claim".into()));
     };
     if claim.record.request_hash != stored.request_hash {
-        return Err(ApiError::invalid(HEADER, "was already used with a different request body"));
+        return Err(reused());
     }
     Ok(stored_response(stored))
 }

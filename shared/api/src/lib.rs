@@ -15,6 +15,7 @@ pub mod problem;
 pub mod records;
 pub mod router;
 pub mod sessions;
+pub mod strict;
 pub mod tokens;
 pub mod webhooks;
 pub mod ws;

@@ -26,8 +26,8 @@ pub fn parameters(operation: &Operation) -> impl Iterator<Item = &Parameter> {
 
 /// The problem answers that follow from what an operation takes, added here so each handler declares only
 /// its own: 400 everywhere (a bad parameter or header), 401 and 403 where a caller is authenticated, 404
-/// where the path names something, 409 and 412 where `If-Match` is taken, and 413, 415 and 422 where a
-/// JSON body is read.
+/// where the path or the body names something, 409 and 412 where `If-Match` is taken, 409 where an
+/// `Idempotency-Key` is, and 413, 415 and 422 where a JSON body is read.
 struct CommonProblems;
 
 impl Modify for CommonProblems {
@@ -42,18 +42,26 @@ impl Modify for CommonProblems {
                 let authenticated =
                     operation.security.as_ref().is_some_and(|s| s.iter().any(|r| r != &Default::default()));
                 let takes_if_match = parameters(operation).any(|p| p.name == "If-Match");
+                let takes_key = parameters(operation).any(|p| p.name == crate::idempotency::HEADER);
                 let mut common =
                     vec![("400", "The request cannot be read (malformed JSON, a bad header or parameter)")];
                 if authenticated {
                     common.push(("401", "No valid credentials"));
                     common.push(("403", "The caller's role may not do this"));
                 }
-                if path.contains('{') {
-                    common.push(("404", "Nothing of that id in the caller's account"));
+                if path.contains('{') || operation.request_body.is_some() {
+                    common.push((
+                        "404",
+                        "Nothing of that id in the caller's account (in the path, or named by the body)",
+                    ));
                 }
                 if takes_if_match {
-                    common.push(("409", "A concurrent change won"));
+                    common.push(("409", "A concurrent change won, or the record's state refuses the change"));
                     common.push(("412", "If-Match names a stale version"));
+                }
+                if takes_key {
+                    common
+                        .push(("409", "The Idempotency-Key was used for another request, or what it created is gone"));
                 }
                 if operation.request_body.is_some() {
                     common.push(("413", "The body is larger than 64 KiB"));
@@ -129,6 +137,52 @@ impl Modify for CreatedLinks {
     }
 }
 
+/// Bodies whose fields depend on one another, stated as JSON Schema alternatives on top of the derived
+/// shape (in the served JSON: utoipa's types do not carry every keyword): a team channel or a direct
+/// conversation; a deal of a customer or of a lead; a mapped (Typeform, Zapier) or a generic endpoint.
+fn alternatives() -> [(&'static str, serde_json::Value); 3] {
+    let id = serde_json::json!({"type": "string"});
+    let one_of = |name: &'static str, variants: serde_json::Value| (name, serde_json::json!({ "oneOf": variants }));
+    [
+        one_of(
+            "NewChannel",
+            serde_json::json!([
+                {"title": "team channel", "required": ["name"],
+                 "properties": {"kind": {"enum": ["team"]}, "name": {"type": "string"}, "user_id": {"type": "null"}}},
+                {"title": "direct conversation", "required": ["kind", "user_id"],
+                 "properties": {"kind": {"enum": ["direct"]}, "user_id": id, "name": {"type": "null"},
+                                "members": {"maxItems": 0}}},
+            ]),
+        ),
+        one_of(
+            "NewDeal",
+            serde_json::json!([
+                {"title": "a customer's deal", "required": ["customer_id"], "properties": {"customer_id": id}},
+                {"title": "a lead's deal", "required": ["lead_id"], "properties": {"lead_id": id}},
+            ]),
+        ),
+        one_of(
+            "NewWebhookEndpoint",
+            serde_json::json!([
+                {"title": "a mapped source", "properties": {"source": {"enum": ["typeform", "zapier"]}}},
+                {"title": "the generic shape", "properties": {"source": {"enum": ["generic"]},
+                                                             "field_map": {"maxProperties": 0}}},
+            ]),
+        ),
+    ]
+}
+
+/// The served document: [`spec`] with the constraints utoipa's types cannot carry.
+fn refined(mut json: serde_json::Value) -> serde_json::Value {
+    for (name, constraint) in alternatives() {
+        let schema = &mut json["components"]["schemas"][name];
+        if !schema.is_null() {
+            *schema = serde_json::json!({ "allOf": [schema.take(), constraint] });
+        }
+    }
+    json
+}
+
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -194,7 +248,10 @@ pub fn spec() -> &'static utoipa::openapi::OpenApi {
 /// The document as JSON, built once.
 pub fn spec_json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
-    JSON.get_or_init(|| spec().to_pretty_json().unwrap_or_default())
+    JSON.get_or_init(|| {
+        let json = serde_json::to_value(spec()).unwrap_or_default();
+        serde_json::to_string_pretty(&refined(json)).unwrap_or_default()
+    })
 }
 
 /// Every (method, path) the document declares, upper-case methods.
@@ -223,6 +280,15 @@ mod tests {
         match &operation.responses.responses["201"] {
             RefOr::T(response) => response.links.keys().cloned().collect(),
             RefOr::Ref(_) => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn bodies_whose_fields_depend_on_one_another_are_alternatives() {
+        let json: serde_json::Value = serde_json::from_str(spec_json()).unwrap();
+        for name in ["NewChannel", "NewDeal", "NewWebhookEndpoint"] {
+            let schema = &json["components"]["schemas"][name];
+            assert_eq!(schema["allOf"][1]["oneOf"].as_array().map(Vec::len), Some(2), "{name}: {schema}");
         }
     }
 

@@ -26,6 +26,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// A field names a record (a user, a customer, a lead) the caller's account does not have.
+    #[error("{detail}")]
+    MissingReference { field: String, detail: String },
     #[error("{detail}")]
     Conflict { detail: String, field: Option<String> },
     #[error("the record's version does not match If-Match")]
@@ -43,6 +46,11 @@ impl ApiError {
         ApiError::BadRequest { detail: detail.into(), field: Some(field.to_owned()) }
     }
 
+    /// A field names a record the account does not have (`field: <detail>`).
+    pub fn missing(field: &str, detail: impl Into<String>) -> Self {
+        ApiError::MissingReference { field: field.to_owned(), detail: format!("{field} {}", detail.into()) }
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         ApiError::Validation(vec![FieldError::new(field, message)])
     }
@@ -53,7 +61,7 @@ impl ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::MissingReference { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -68,7 +76,7 @@ impl ApiError {
             ApiError::Validation(_) => "validation-error",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound => "not-found",
+            ApiError::NotFound | ApiError::MissingReference { .. } => "not-found",
             ApiError::Conflict { .. } => "conflict",
             ApiError::PreconditionFailed => "precondition-failed",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
@@ -89,6 +97,7 @@ impl ApiError {
             ApiError::BadRequest { field, .. } | ApiError::Conflict { field, .. } => {
                 (self.to_string(), field.clone(), Vec::new())
             }
+            ApiError::MissingReference { field, .. } => (self.to_string(), Some(field.clone()), Vec::new()),
             // Internal details go to the log, never to the caller.
             ApiError::Internal(_) => {
                 ("the request could not be completed; it has been logged".to_owned(), None, Vec::new())
@@ -150,13 +159,20 @@ pub struct Problem {
 
 impl From<Invalid> for ApiError {
     fn from(Invalid(errors): Invalid) -> Self {
-        ApiError::Validation(errors)
+        // A value the record's state refuses is a conflict with the record, not a malformed request.
+        match errors.iter().find(|e| e.conflict) {
+            Some(conflict) => ApiError::Conflict {
+                detail: format!("{}: {}", conflict.field, conflict.message),
+                field: Some(conflict.field.clone()),
+            },
+            None => ApiError::Validation(errors),
+        }
     }
 }
 
 impl From<FieldError> for ApiError {
     fn from(error: FieldError) -> Self {
-        ApiError::Validation(vec![error])
+        Invalid(vec![error]).into()
     }
 }
 
@@ -175,8 +191,12 @@ impl From<StoreError> for ApiError {
             StoreError::EmailTaken => ApiError::Conflict { detail: error.to_string(), field: Some("email".into()) },
             StoreError::VersionConflict => ApiError::Conflict { detail: error.to_string(), field: None },
             StoreError::NotFound => ApiError::NotFound,
-            StoreError::UnknownOwner => ApiError::invalid("owner_id", error.to_string()),
-            StoreError::MissingReference(field) => ApiError::invalid(field, error.to_string()),
+            StoreError::UnknownOwner => {
+                ApiError::MissingReference { field: "owner_id".into(), detail: error.to_string() }
+            }
+            StoreError::MissingReference(field) => {
+                ApiError::MissingReference { field: field.to_owned(), detail: error.to_string() }
+            }
             StoreError::BadCursor => ApiError::bad_request("cursor", error.to_string()),
             StoreError::Replay(_) | StoreError::Duplicate | StoreError::Corrupt(_) | StoreError::Backend(_) => {
                 ApiError::Internal(error.to_string())

@@ -59,7 +59,7 @@ pub struct RecordPath {
     #[param(value_type = String, pattern = "^(leads|customers|deals)$")]
     pub kind: Collection,
     /// The record's id
-    #[param(value_type = String, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    #[param(value_type = String, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
     pub id: String,
 }
 
@@ -68,7 +68,7 @@ pub struct RecordPath {
 #[into_params(parameter_in = Path)]
 pub struct IdPath {
     /// The record's id
-    #[param(value_type = String, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    #[param(value_type = String, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
     pub id: String,
 }
 
@@ -80,10 +80,10 @@ pub struct NotePath {
     #[param(value_type = String, pattern = "^(leads|customers|deals)$")]
     pub kind: Collection,
     /// The record's id
-    #[param(value_type = String, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    #[param(value_type = String, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
     pub id: String,
     /// The note's id
-    #[param(value_type = String, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    #[param(value_type = String, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
     pub note_id: crm_domain::NoteId,
 }
 
@@ -136,9 +136,46 @@ where
     Ok(page)
 }
 
+/// What a creating request made, so that a retry with its idempotency key can tell whether it still
+/// exists.
+#[derive(Clone, Copy, Debug)]
+pub enum Made<'a> {
+    Record(RecordKind),
+    /// A note on the record of this kind and id.
+    Note(RecordKind, &'a str),
+    /// Several records at once (a conversion): a retry answers what the first request did.
+    Several,
+}
+
+impl Made<'_> {
+    /// Whether the thing the stored first answer (`body`) created is gone since.
+    async fn gone(self, app: &App, tenant: TenantId, body: &str) -> Result<bool, ApiError> {
+        let stored: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        let Some(id) = stored["id"].as_str() else { return Ok(false) };
+        async fn missing<R: Record>(app: &App, tenant: TenantId, id: &str) -> Result<bool, ApiError> {
+            let Some(id) = R::Id::parse(id) else { return Ok(true) };
+            Ok(app.table.record::<R>(tenant, id).await?.is_none())
+        }
+        match self {
+            Made::Record(RecordKind::Lead) => missing::<Lead>(app, tenant, id).await,
+            Made::Record(RecordKind::Customer) => missing::<Customer>(app, tenant, id).await,
+            Made::Record(RecordKind::Deal) => missing::<Deal>(app, tenant, id).await,
+            Made::Note(kind, record_id) => {
+                let Some(note_id) = crm_domain::NoteId::parse(id) else { return Ok(true) };
+                Ok(app.table.note(tenant, kind, record_id, note_id).await?.is_none())
+            }
+            Made::Several => Ok(false),
+        }
+    }
+}
+
 /// Commits a creating change; with an idempotency key, the response is stored with the change, and a
-/// retry gets the stored response instead of a second record.
+/// retry gets the stored response instead of a second record — or, when what the first request created
+/// has been deleted since, a 409 saying so (the stored answer would point at nothing).
+#[allow(clippy::too_many_arguments)]
 pub async fn commit_created<T: Serialize>(
+    app: &App,
+    made: Made<'_>,
     mut changes: Changes<'_>,
     actor: &Actor,
     idempotent: Option<IdempotentRequest>,
@@ -162,7 +199,16 @@ pub async fn commit_created<T: Serialize>(
     }
     match changes.commit().await {
         Ok(()) => Ok(response),
-        Err(StoreError::Replay(stored)) => replay(claim.as_ref(), &stored),
+        Err(StoreError::Replay(stored)) => {
+            let first = replay(claim.as_ref(), &stored)?;
+            if made.gone(app, actor.tenant, &stored.body).await? {
+                return Err(ApiError::Conflict {
+                    detail: "what the first request with this Idempotency-Key created has been deleted since".into(),
+                    field: Some(crate::idempotency::HEADER.into()),
+                });
+            }
+            Ok(first)
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -198,7 +244,7 @@ pub async fn create_record<R: Record, N: NewRecord<R>>(
         // A reference the caller cannot see is as good as missing.
         visible_owner(app, actor, kind, &id)
             .await
-            .map_err(|_| ApiError::invalid(field, format!("names no {} of this account", kind.entity())))?;
+            .map_err(|_| ApiError::missing(field, format!("names no {} of this account", kind.entity())))?;
         changes.require_record(kind, &id, field)?;
     }
     let id = record.id().to_string();
@@ -208,7 +254,9 @@ pub async fn create_record<R: Record, N: NewRecord<R>>(
     }
     changes.log(&Activity::record(R::KIND.entity(), &id, Action::Created, actor.user, &now.rfc3339(), Vec::new()))?;
     let location = format!("/api/v1/{}/{id}", R::KIND.collection());
-    commit_created(changes, actor, idempotent, operation, &record, Some(location), Some(record.version())).await
+    let made = Made::Record(R::KIND);
+    let version = Some(record.version());
+    commit_created(app, made, changes, actor, idempotent, operation, &record, Some(location), version).await
 }
 
 /// `GET /api/v1/{kind}/{id}`.

@@ -106,8 +106,8 @@ async fn current_session(app: &App, token: &RefreshToken) -> Result<Session, Api
 }
 
 fn parse(text: &str) -> Result<RefreshToken, ApiError> {
-    RefreshToken::parse(text)
-        .ok_or_else(|| ApiError::invalid("refresh_token", "is not a refresh token issued by this service"))
+    // Any text is a possible token; one this service did not issue is refused like a revoked one.
+    RefreshToken::parse(text).ok_or(INVALID_REFRESH)
 }
 
 /// Exchanges a refresh token for a new pair; the old refresh token stops working.

@@ -134,7 +134,7 @@ pub struct WebhookToken {
 #[into_params(parameter_in = Path)]
 pub struct TypeformEndpoint {
     /// The endpoint id from its URL
-    #[param(value_type = String, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    #[param(value_type = String, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
     pub endpoint_id: WebhookId,
 }
 

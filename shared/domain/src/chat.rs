@@ -71,11 +71,13 @@ pub struct NewChannel {
     #[serde(default = "team")]
     pub kind: ChannelKind,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::nullable_name)]
     pub name: Option<String>,
     #[serde(default)]
     pub user_id: Option<UserId>,
     /// Team channels: more members to add besides the creator.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub members: Vec<UserId>,
 }
 
@@ -195,22 +197,13 @@ pub fn mentions(body: &str) -> Vec<UserId> {
 
 impl Message {
     pub fn new(channel: ChannelId, author: UserId, body: &str, now: Timestamp) -> Result<Message, Invalid> {
-        let text = body.trim();
-        if text.is_empty() {
-            return Err(FieldError::new("body", "must not be empty").into());
-        }
-        if text.chars().count() > MAX_MESSAGE {
-            return Err(FieldError::new("body", format!("must be at most {MAX_MESSAGE} characters")).into());
-        }
-        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-            return Err(FieldError::new("body", "must not contain control characters").into());
-        }
+        let text = v::message_text("body", body, MAX_MESSAGE)?;
         Ok(Message {
             id: MessageId::new(),
             channel_id: channel,
             author_id: author,
-            body: text.to_owned(),
-            mentions: mentions(text),
+            mentions: mentions(&text),
+            body: text,
             created_at: now.rfc3339(),
         })
     }
@@ -221,6 +214,7 @@ impl Message {
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
     pub channel_id: ChannelId,
+    #[schema(schema_with = crate::schema::message)]
     pub body: String,
     /// Echoed in the sender's ack, so a client can match it to what it sent.
     #[serde(default)]

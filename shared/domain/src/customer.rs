@@ -13,26 +13,34 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Address {
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name)]
     pub line1: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name)]
     pub line2: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name)]
     pub city: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name)]
     pub region: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_postal_code)]
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2, upper case.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_country)]
     pub country: Option<String>,
 }
+
+pub const MAX_POSTAL_CODE: usize = 20;
 
 impl Address {
     fn check(self, field: &str) -> Result<Option<Address>, FieldError> {
         let text = |name: &str, value: Option<String>, max: usize| {
             v::optional_text(&format!("{field}.{name}"), value.as_deref(), max)
         };
-        let country = match self.country.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        let country = match self.country.as_deref().filter(|c| !c.is_empty()) {
             None => None,
             Some(code) if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) => Some(code.to_owned()),
             Some(_) => {
@@ -44,7 +52,7 @@ impl Address {
             line2: text("line2", self.line2, MAX_NAME)?,
             city: text("city", self.city, MAX_NAME)?,
             region: text("region", self.region, MAX_NAME)?,
-            postal_code: text("postal_code", self.postal_code, 20)?,
+            postal_code: text("postal_code", self.postal_code, MAX_POSTAL_CODE)?,
             country,
         };
         Ok((address != Address::default()).then_some(address))
@@ -104,18 +112,23 @@ impl Customer {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCustomer {
+    #[schema(schema_with = crate::schema::name)]
     pub name: String,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_email)]
     pub email: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_phone)]
     pub phone: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name)]
     pub company: Option<String>,
     #[serde(default)]
     pub address: Option<Address>,
     #[serde(default)]
     pub owner_id: Option<UserId>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::tags)]
     pub tags: Vec<String>,
     #[serde(default)]
     pub lifetime_value: Option<Money>,
@@ -165,25 +178,25 @@ impl NewRecord<Customer> for NewCustomer {
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::name)]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::optional_email)]
     pub email: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::optional_phone)]
     pub phone: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::optional_name)]
     pub company: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<Address>)]
     pub address: Patch<Address>,
     #[serde(default)]
-    #[schema(value_type = Option<UserId>)]
+    #[schema(value_type = UserId)]
     pub owner_id: Patch<UserId>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(schema_with = crate::schema::tags)]
     pub tags: Patch<Vec<String>>,
     #[serde(default)]
     #[schema(value_type = Option<Money>)]

@@ -113,19 +113,16 @@ impl Record for Deal {
 const MAX_LOST_REASON: usize = 500;
 
 fn close_date(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
-    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(text, &format)
-        .map(|_| Some(text.to_owned()))
-        .map_err(|_| FieldError::new(field, "must be a date like 2026-12-31"))
+    let Some(text) = raw else { return Ok(None) };
+    v::date(field, text).map(|_| Some(text.to_owned()))
 }
 
 /// The lost-reason rule: required when a deal is lost, and meaningless otherwise.
 fn check_lost_reason(stage: DealStage, reason: &Option<String>) -> Result<(), FieldError> {
     match (stage, reason) {
-        (DealStage::Lost, None) => Err(FieldError::new("lost_reason", "is required when a deal is lost")),
+        (DealStage::Lost, None) => Err(FieldError::conflict("lost_reason", "is required when a deal is lost")),
         (DealStage::Lost, Some(_)) | (_, None) => Ok(()),
-        (_, Some(_)) => Err(FieldError::new("lost_reason", "may be given only for a lost deal")),
+        (_, Some(_)) => Err(FieldError::conflict("lost_reason", "may be given only for a lost deal")),
     }
 }
 
@@ -133,6 +130,7 @@ fn check_lost_reason(stage: DealStage, reason: &Option<String>) -> Result<(), Fi
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDeal {
+    #[schema(schema_with = crate::schema::name)]
     pub name: String,
     #[serde(default)]
     pub customer_id: Option<CustomerId>,
@@ -140,12 +138,15 @@ pub struct NewDeal {
     pub lead_id: Option<LeadId>,
     pub amount: Money,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::new_deal_stage)]
     pub stage: Option<DealStage>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_date)]
     pub expected_close_date: Option<String>,
     #[serde(default)]
     pub owner_id: Option<UserId>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::tags)]
     pub tags: Vec<String>,
 }
 
@@ -201,25 +202,25 @@ impl NewRecord<Deal> for NewDeal {
 #[serde(deny_unknown_fields)]
 pub struct DealPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::name)]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Money>)]
+    #[schema(value_type = Money)]
     pub amount: Patch<Money>,
     #[serde(default)]
-    #[schema(value_type = Option<DealStage>)]
+    #[schema(value_type = DealStage)]
     pub stage: Patch<DealStage>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::optional_date)]
     pub expected_close_date: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<UserId>)]
+    #[schema(value_type = UserId)]
     pub owner_id: Patch<UserId>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub lost_reason: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(schema_with = crate::schema::tags)]
     pub tags: Patch<Vec<String>>,
 }
 
@@ -238,7 +239,7 @@ impl RecordPatch<Deal> for DealPatch {
             .update_optional(&mut next.lost_reason, c, |r| v::optional_text("lost_reason", Some(&r), MAX_LOST_REASON));
         let stage = current.stage;
         self.stage.update_required("stage", &mut next.stage, c, |to| {
-            if stage.can_move_to(to) { Ok(to) } else { Err(FieldError::new("stage", stage.refusal(to))) }
+            if stage.can_move_to(to) { Ok(to) } else { Err(FieldError::conflict("stage", stage.refusal(to))) }
         });
         let closing_terms_changed = next.stage != current.stage || next.lost_reason != current.lost_reason;
         if closing_terms_changed && let Err(error) = check_lost_reason(next.stage, &next.lost_reason) {

@@ -11,7 +11,7 @@ macro_rules! ulid_id {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(transparent)]
-        #[schema(value_type = String, format = "ulid", example = "01JDA5Y2ZK8Q3W4E5R6T7Y8V9J")]
+        #[schema(value_type = String, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$", example = "01JDA5Y2ZK8Q3W4E5R6T7Y8V9J")]
         pub struct $name(Ulid);
 
         impl $name {

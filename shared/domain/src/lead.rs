@@ -47,12 +47,45 @@ impl LeadStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Money {
+    #[schema(minimum = 0, maximum = 9_000_000_000_000_i64)]
+    #[serde(deserialize_with = "whole_number")]
     pub amount_minor: i64,
+    #[schema(schema_with = crate::schema::currency)]
     pub currency: String,
 }
 
+/// A JSON integer, which JSON Schema also writes with a zero fraction (`12.0`).
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<i64, E> {
+            Ok(n)
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<i64, E> {
+            i64::try_from(n).map_err(|_| E::custom("the number is too large"))
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<i64, E> {
+            // Within ±2^53 every whole f64 is exact.
+            if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 {
+                Ok(n as i64)
+            } else {
+                Err(E::custom(format!("invalid type: floating point `{n}`, expected a whole number")))
+            }
+        }
+    }
+    deserializer.deserialize_any(Whole)
+}
+
 /// The largest amount accepted: well inside `i64` and exactly representable in JSON numbers.
-pub const MAX_AMOUNT_MINOR: i64 = 9_000_000_000_000_000 / 1000;
+pub const MAX_AMOUNT_MINOR: i64 = 9_000_000_000_000;
 
 impl Money {
     pub(crate) fn check(self, field: &str) -> Result<Money, FieldError> {
@@ -136,20 +169,27 @@ impl Lead {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewLead {
+    #[schema(schema_with = crate::schema::name)]
     pub name: String,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_email)]
     pub email: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_phone)]
     pub phone: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name)]
     pub company: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_short)]
     pub source: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::new_lead_status)]
     pub status: Option<LeadStatus>,
     #[serde(default)]
     pub owner_id: Option<UserId>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::tags)]
     pub tags: Vec<String>,
     #[serde(default)]
     pub estimated_value: Option<Money>,
@@ -206,28 +246,28 @@ impl NewRecord<Lead> for NewLead {
 #[serde(deny_unknown_fields)]
 pub struct LeadPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::name)]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::optional_email)]
     pub email: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::optional_phone)]
     pub phone: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::optional_name)]
     pub company: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::optional_short)]
     pub source: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<LeadStatus>)]
+    #[schema(schema_with = crate::schema::lead_status_change)]
     pub status: Patch<LeadStatus>,
     #[serde(default)]
-    #[schema(value_type = Option<UserId>)]
+    #[schema(value_type = UserId)]
     pub owner_id: Patch<UserId>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(schema_with = crate::schema::tags)]
     pub tags: Patch<Vec<String>>,
     #[serde(default)]
     #[schema(value_type = Option<Money>)]
@@ -258,7 +298,7 @@ impl RecordPatch<Lead> for LeadPatch {
             } else if next == LeadStatus::Converted {
                 Err(FieldError::new("status", "a lead becomes converted only by converting it into a customer"))
             } else {
-                Err(FieldError::new("status", "a converted lead's status cannot change"))
+                Err(FieldError::conflict("status", "a converted lead's status cannot change"))
             }
         });
         checks.finish()?;

@@ -14,6 +14,7 @@ pub mod note;
 pub mod patch;
 pub mod policy;
 pub mod record;
+pub mod schema;
 pub mod slack;
 pub mod stats;
 pub mod user;

@@ -24,6 +24,7 @@ pub struct Note {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
+    #[schema(schema_with = crate::schema::note)]
     pub body: String,
 }
 

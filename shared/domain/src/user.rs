@@ -44,9 +44,13 @@ impl User {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignUp {
+    #[schema(schema_with = crate::schema::name)]
     pub account_name: String,
+    #[schema(schema_with = crate::schema::name)]
     pub name: String,
+    #[schema(schema_with = crate::schema::email)]
     pub email: String,
+    #[schema(schema_with = crate::schema::password)]
     pub password: String,
 }
 
@@ -77,9 +81,12 @@ impl SignUp {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(schema_with = crate::schema::email)]
     pub email: String,
+    #[schema(schema_with = crate::schema::name)]
     pub name: String,
     pub role: Role,
+    #[schema(schema_with = crate::schema::password)]
     pub password: String,
 }
 

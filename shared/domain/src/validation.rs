@@ -8,11 +8,20 @@ pub struct FieldError {
     /// A JSON pointer-like path: `email`, `estimated_value.currency`, `tags[3]`.
     pub field: String,
     pub message: String,
+    /// The value is allowed, but not from the record's current state (a converted lead's status, a closed
+    /// deal's stage): a conflict with the record, not a malformed request.
+    #[serde(skip)]
+    pub conflict: bool,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self { field: field.into(), message: message.into(), conflict: false }
+    }
+
+    /// A value the record's current state refuses.
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { conflict: true, ..Self::new(field, message) }
     }
 }
 
@@ -56,76 +65,121 @@ pub const MAX_TAG: usize = 40;
 pub const MIN_PASSWORD: usize = 10;
 pub const MAX_PASSWORD: usize = 256;
 
-/// Trimmed, non-empty text of at most `max` characters without control characters.
+/// The rules of text fields, stated once: the server checks a value against the same pattern the OpenAPI
+/// document publishes (`crate::schema`), so what the document allows is exactly what the server takes. The
+/// patterns keep to the part of regular-expression syntax that Rust's `regex`, ECMA-262 (JSON Schema) and
+/// Python agree on: ASCII classes, no `\s`, `\d` or `\w`, one closing `$`.
+pub mod patterns {
+    /// Text without control characters with at least one visible character (not a space).
+    pub const REQUIRED_TEXT: &str = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$";
+    /// A note's text: like [`REQUIRED_TEXT`], with line breaks and tabs.
+    pub const NOTE: &str =
+        r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+    /// A chat message's text: like [`REQUIRED_TEXT`], with line breaks and tabs (no carriage returns).
+    pub const MESSAGE: &str = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\x9F][^\x00-\x08\x0B-\x1F\x7F-\x9F]*$";
+    /// A date as `YYYY-MM-DD` (the calendar decides the rest).
+    pub const DATE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+    /// Text without control characters, possibly blank (blank means no value).
+    pub const OPTIONAL_TEXT: &str = r"^[^\x00-\x1F\x7F-\x9F]*$";
+    /// A mailbox address (a dot-atom local part, a domain of letters, digits and inner hyphens).
+    pub const EMAIL: &str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$";
+    /// An email address or nothing.
+    pub const OPTIONAL_EMAIL: &str = r"^(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})?$";
+    /// A phone number as people type it: an optional leading `+`, 5 to 20 digits, spaces, `-`, `.`, `(`, `)`.
+    pub const OPTIONAL_PHONE: &str = r"^(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?$";
+    /// A tag: letters, digits, spaces and `-_.:/`, at least one of them not a space.
+    pub const TAG: &str = r"^[0-9A-Za-z _.:/-]*[0-9A-Za-z_.:/-][0-9A-Za-z _.:/-]*$";
+}
+
+macro_rules! compiled {
+    ($($name:ident),* $(,)?) => {
+        $(
+            static $name: std::sync::LazyLock<regex::Regex> =
+                std::sync::LazyLock::new(|| regex::Regex::new(patterns::$name).expect("a valid pattern"));
+        )*
+    };
+}
+
+compiled!(REQUIRED_TEXT, MESSAGE, OPTIONAL_TEXT, EMAIL, OPTIONAL_PHONE, TAG, DATE);
+
+pub const MAX_PHONE: usize = 32;
+
+/// Text of at most `max` characters without control characters and not blank, stored without the spaces
+/// around it.
 pub fn required_text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return Err(FieldError::new(field, "must not be empty"));
-    }
-    if text.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(FieldError::new(field, format!("must be at most {max} characters")));
     }
-    if text.chars().any(char::is_control) {
+    if raw.chars().any(char::is_control) {
         return Err(FieldError::new(field, "must not contain control characters"));
     }
-    Ok(text.to_owned())
+    if !REQUIRED_TEXT.is_match(raw) {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    Ok(raw.trim_matches(' ').to_owned())
+}
+
+/// A chat message: at most `max` characters, not blank, line breaks and tabs allowed; stored without the
+/// whitespace around it.
+pub fn message_text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    if raw.chars().count() > max {
+        return Err(FieldError::new(field, format!("must be at most {max} characters")));
+    }
+    if !MESSAGE.is_match(raw) {
+        let why = if raw.trim().is_empty() { "must not be empty" } else { "must not contain control characters" };
+        return Err(FieldError::new(field, why));
+    }
+    Ok(raw.trim_matches([' ', '\n', '\t']).to_owned())
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+pub fn date(field: &str, raw: &str) -> Result<time::Date, FieldError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let invalid = || FieldError::new(field, "must be a date like 2026-12-31");
+    if !DATE.is_match(raw) {
+        return Err(invalid());
+    }
+    time::Date::parse(raw, &format).map_err(|_| invalid())
 }
 
 /// Like [`required_text`], but blank text means "no value".
 pub fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
+    match raw {
+        None => Ok(None),
+        Some(text) if OPTIONAL_TEXT.is_match(text) && text.trim_matches(' ').is_empty() => Ok(None),
         Some(text) => required_text(field, text, max).map(Some),
     }
 }
 
-/// A plausible mailbox address, normalised to lower case. Deliberately simpler than RFC 5322: it
-/// accepts what real sign-up forms accept and refuses what no mail server would deliver.
+/// A mailbox address, stored in lower case. Deliberately simpler than RFC 5322: it accepts what real
+/// sign-up forms accept and refuses what no mail server would deliver.
 pub fn email(field: &str, raw: &str) -> Result<String, FieldError> {
-    let text = raw.trim().to_lowercase();
-    let invalid = || FieldError::new(field, "must be an email address like name@example.com");
-    if text.is_empty() {
+    if raw.is_empty() {
         return Err(FieldError::new(field, "must not be empty"));
     }
-    if text.len() > MAX_EMAIL {
+    if raw.len() > MAX_EMAIL {
         return Err(FieldError::new(field, format!("must be at most {MAX_EMAIL} characters")));
     }
-    let (local, domain) = text.split_once('@').ok_or_else(invalid)?;
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
-        && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
-    let labels: Vec<&str> = domain.split('.').collect();
-    let domain_ok = labels.len() >= 2
-        && labels.iter().all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
-        && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic));
-    if local_ok && domain_ok { Ok(text) } else { Err(invalid()) }
+    if !EMAIL.is_match(raw) {
+        return Err(FieldError::new(field, "must be an email address like name@example.com"));
+    }
+    Ok(raw.to_lowercase())
 }
 
+/// An email address, or nothing (absent, `null` or empty).
 pub fn optional_email(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
-    match raw.map(str::trim) {
+    match raw {
         None | Some("") => Ok(None),
         Some(text) => email(field, text).map(Some),
     }
 }
 
-/// A phone number as people type it: digits with optional leading `+` and the usual separators.
+/// A phone number as people type it, or nothing (absent, `null` or empty).
 pub fn optional_phone(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
-    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+    let Some(text) = raw.filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let digits = text.chars().filter(char::is_ascii_digit).count();
-    let shape_ok =
-        text.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " -().".contains(c) || (c == '+' && i == 0));
-    if shape_ok && (5..=20).contains(&digits) && text.len() <= 32 {
+    if text.len() <= MAX_PHONE && OPTIONAL_PHONE.is_match(text) {
         Ok(Some(text.to_owned()))
     } else {
         Err(FieldError::new(field, "must be a phone number of 5 to 20 digits, like +1 555 0100"))
@@ -146,17 +200,18 @@ pub fn password(field: &str, raw: &str) -> Result<String, FieldError> {
 /// Tags are compared case-insensitively, so they are stored in lower case; `#` is refused because
 /// tags become part of table keys.
 pub fn tag(field: &str, raw: &str) -> Result<String, FieldError> {
-    let text = raw.trim().to_lowercase();
-    if text.is_empty() {
-        return Err(FieldError::new(field, "must not be empty"));
-    }
-    if text.chars().count() > MAX_TAG {
+    if raw.chars().count() > MAX_TAG {
         return Err(FieldError::new(field, format!("must be at most {MAX_TAG} characters")));
     }
-    if !text.chars().all(|c| c.is_alphanumeric() || " -_.:/".contains(c)) {
-        return Err(FieldError::new(field, "may contain only letters, digits, spaces and - _ . : /"));
+    if !TAG.is_match(raw) {
+        let why = if raw.trim_matches(' ').is_empty() {
+            "must not be empty"
+        } else {
+            "may contain only letters a-z, digits, spaces and - _ . : /"
+        };
+        return Err(FieldError::new(field, why));
     }
-    Ok(text)
+    Ok(raw.trim_matches(' ').to_ascii_lowercase())
 }
 
 /// A de-duplicated, sorted tag set.
@@ -179,8 +234,13 @@ MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD 
 RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH \
 UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG";
 
+/// Every currency code a `currency` field takes.
+pub fn currencies() -> impl Iterator<Item = &'static str> {
+    ISO_4217.split(' ')
+}
+
 pub fn currency(field: &str, raw: &str) -> Result<String, FieldError> {
-    let code = raw.trim();
+    let code = raw;
     if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) && ISO_4217.split(' ').any(|c| c == code) {
         Ok(code.to_owned())
     } else {
@@ -197,14 +257,19 @@ mod tests {
         assert_eq!(required_text("name", "  Ada  ", 10).unwrap(), "Ada");
         assert_eq!(required_text("name", "   ", 10).unwrap_err().field, "name");
         assert!(required_text("name", "abcdefghijk", 10).is_err());
+        assert!(required_text("name", "  abcdefghi", 10).is_err(), "the length counts what was sent");
         assert!(required_text("name", "a\u{0}b", 10).is_err());
+        assert!(required_text("name", "Ada\n", 10).is_err());
+        assert_eq!(required_text("name", "Zoë Ødegård", 20).unwrap(), "Zoë Ødegård");
         assert_eq!(optional_text("company", Some(" "), 10).unwrap(), None);
+        assert!(optional_text("company", Some(" \t "), 10).is_err());
     }
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(email("email", " Ada@Example.COM ").unwrap(), "ada@example.com");
+        assert_eq!(email("email", "Ada@Example.COM").unwrap(), "ada@example.com");
         for bad in [
+            " ada@example.com",
             "",
             "ada",
             "ada@",
@@ -235,6 +300,8 @@ mod tests {
     fn tags_are_lowercased_deduplicated_and_limited() {
         let raw = vec!["VIP".to_owned(), "vip".to_owned(), " hot lead ".to_owned()];
         assert_eq!(tags("tags", &raw).unwrap(), vec!["hot lead".to_owned(), "vip".to_owned()]);
+        assert!(tags("tags", &["café".to_owned()]).is_err());
+        assert!(tags("tags", &[" ".to_owned()]).is_err());
         assert_eq!(tags("tags", &["a#b".to_owned()]).unwrap_err().field, "tags[0]");
         assert!(tags("tags", &vec!["x".to_owned(); 21]).is_err());
     }

@@ -48,7 +48,7 @@ impl WebhookSource {
 /// The lead fields a payload's fields can be mapped onto.
 pub const MAPPABLE_FIELDS: [&str; 7] = ["name", "first_name", "last_name", "email", "phone", "company", "source"];
 /// The longest payload field name a map may name.
-const MAX_FIELD_NAME: usize = MAX_SHORT_TEXT;
+pub const MAX_FIELD_NAME: usize = MAX_SHORT_TEXT;
 
 /// `POST /api/v1/integrations/webhooks`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -56,16 +56,19 @@ const MAX_FIELD_NAME: usize = MAX_SHORT_TEXT;
 pub struct NewWebhookEndpoint {
     pub source: WebhookSource,
     /// A label for people, such as the form's name.
+    #[schema(schema_with = crate::schema::name)]
     pub name: String,
     /// Lead field → the payload's field (a Typeform field `ref` or id, or a Zapier key). Unmapped lead
     /// fields are looked up under their own name.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::field_map)]
     pub field_map: BTreeMap<String, String>,
     /// Who owns the leads that arrive; the creating Admin when absent.
     #[serde(default)]
     pub owner_id: Option<UserId>,
     /// Tags every lead from this endpoint carries.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::tags)]
     pub tags: Vec<String>,
 }
 
@@ -97,7 +100,7 @@ impl NewWebhookEndpoint {
                     format!("field_map.{field}"),
                     format!("is not a lead field; map any of {}", MAPPABLE_FIELDS.join(", ")),
                 ));
-            } else if from.trim().is_empty() || from.len() > MAX_FIELD_NAME {
+            } else if v::required_text("field_map", from, MAX_FIELD_NAME).is_err() {
                 checks.fail(FieldError::new(
                     format!("field_map.{field}"),
                     format!("must name a payload field in 1 to {MAX_FIELD_NAME} characters"),

@@ -84,9 +84,7 @@ async fn sign_out_ends_the_session() {
     let refresh = json!({"refresh_token": tenant.admin.refresh});
     api.post("/api/v1/auth/sign_out", None, refresh.clone()).await.expect(204);
     api.post("/api/v1/auth/refresh", None, refresh).await.expect_problem(401, None);
-    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": "not.a.token"}))
-        .await
-        .expect_problem(422, Some("refresh_token"));
+    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": "not.a.token"})).await.expect_problem(401, None);
 }
 
 #[tokio::test]

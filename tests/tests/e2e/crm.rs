@@ -47,7 +47,7 @@ async fn a_qualified_lead_converts_into_a_customer_and_a_deal_once() {
     assert_eq!(all_pages(&api, "/api/v1/customers", token).await.concat().len(), 1);
     assert_eq!(all_pages(&api, "/api/v1/deals", token).await.concat().len(), 1);
     // A converted lead's status is final.
-    api.patch(&lead_path, token, json!({"status": "new"})).await.expect_problem(422, Some("status"));
+    api.patch(&lead_path, token, json!({"status": "new"})).await.expect_problem(409, Some("status"));
 
     let history = api.get(&format!("{lead_path}/timeline"), token).await.expect(200).body;
     assert_eq!(actions(&history), ["converted", "status_changed", "created"]);
@@ -81,14 +81,14 @@ async fn a_deal_walks_the_pipeline_and_an_illegal_move_is_refused() {
         .expect(201)
         .body;
     let path = format!("/api/v1/deals/{}", id(&deal));
-    api.patch(&path, token, json!({"stage": "won"})).await.expect_problem(422, Some("stage"));
+    api.patch(&path, token, json!({"stage": "won"})).await.expect_problem(409, Some("stage"));
     for stage in ["qualification", "proposal", "negotiation"] {
         assert_eq!(api.patch(&path, token, json!({"stage": stage})).await.expect(200).body["stage"], stage);
     }
-    api.patch(&path, token, json!({"stage": "lost"})).await.expect_problem(422, Some("lost_reason"));
+    api.patch(&path, token, json!({"stage": "lost"})).await.expect_problem(409, Some("lost_reason"));
     let won = api.patch(&path, token, json!({"stage": "won"})).await.expect(200).body;
     assert!(won["closed_at"].is_string());
-    api.patch(&path, token, json!({"stage": "negotiation"})).await.expect_problem(422, Some("stage"));
+    api.patch(&path, token, json!({"stage": "negotiation"})).await.expect_problem(409, Some("stage"));
 
     let history = api.get(&format!("{path}/timeline"), token).await.expect(200).body;
     assert_eq!(actions(&history), ["stage_changed", "stage_changed", "stage_changed", "stage_changed", "created"]);
@@ -140,12 +140,12 @@ async fn deals_must_belong_to_a_visible_customer_or_lead() {
         json!({"name": "X", "customer_id": foreign["id"], "amount": amount}),
     )
     .await
-    .expect_problem(422, Some("customer_id"));
+    .expect_problem(404, Some("customer_id"));
     let admins =
         api.post("/api/v1/customers", Some(&tenant.admin.token), json!({"name": "Admin's"})).await.expect(201).body;
     api.post("/api/v1/deals", Some(&sales.token), json!({"name": "X", "customer_id": admins["id"], "amount": amount}))
         .await
-        .expect_problem(422, Some("customer_id"));
+        .expect_problem(404, Some("customer_id"));
     let lead = api.create_lead(&sales.token, json!({"name": "Sales lead"})).await;
     let deal = api
         .post(

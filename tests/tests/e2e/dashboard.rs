@@ -98,12 +98,16 @@ async fn dashboard_ranges_are_checked() {
     let api = api();
     let tenant = api.sign_up().await;
     let token = &tenant.admin.token;
-    api.get("/api/v1/dashboard?from=2026-13-01", token).await.expect_problem(400, Some("from"));
-    api.get("/api/v1/dashboard?from=2026-11-02&to=2026-11-01", token).await.expect_problem(400, Some("from"));
-    api.get("/api/v1/dashboard?from=2020-01-01&to=2026-01-01", token).await.expect_problem(400, Some("from"));
-    let empty = api.get("/api/v1/dashboard?from=2026-01-01&to=2026-01-31", token).await.expect(200).body;
+    api.get("/api/v1/dashboard?to=2026-13-01", token).await.expect_problem(400, Some("to"));
+    api.get("/api/v1/dashboard?days=0", token).await.expect_problem(400, Some("days"));
+    api.get("/api/v1/dashboard?days=367", token).await.expect_problem(400, Some("days"));
+    api.get("/api/v1/dashboard?from=2026-01-01", token).await.expect_problem(400, Some("from"));
+    let empty = api.get("/api/v1/dashboard?to=2026-01-31&days=31", token).await.expect(200).body;
     assert_eq!(empty["from"], "2026-01-01");
+    assert_eq!(empty["to"], "2026-01-31");
     assert_eq!(empty["figures"]["leads_total"], 0);
+    let year = api.get("/api/v1/dashboard?to=2024-12-31&days=366", token).await.expect(200).body;
+    assert_eq!(year["from"], "2024-01-01");
 }
 
 /// A message the rollup worker cannot read fails alone: the rest of its batch is applied, and after its

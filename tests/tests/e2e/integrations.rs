@@ -244,10 +244,10 @@ async fn google_contacts_sync_imports_once_and_pushes_changes_back() {
     let existing =
         api.post("/api/v1/customers", Some(token), json!({"name": "Grace", "email": grace})).await.expect(201).body;
     let callback = |state: &str, code: &str| format!("/api/v1/integrations/google/callback?state={state}&code={code}");
-    api.send(api.request(Method::GET, &callback("forged", &code), None)).await.expect_problem(400, Some("state"));
+    api.send(api.request(Method::GET, &callback("forged", &code), None)).await.expect_problem(401, None);
     let connected = api.send(api.request(Method::GET, &callback(&state, &code), None)).await.expect(200).body;
     assert!(connected["connected_at"].is_string() && connected["last_synced_at"].is_null());
-    api.send(api.request(Method::GET, &callback(&state, &code), None)).await.expect_problem(400, Some("state"));
+    api.send(api.request(Method::GET, &callback(&state, &code), None)).await.expect_problem(401, None);
     api.post("/api/v1/integrations/google/sync", Some(token), json!({"import_as": "prospect"}))
         .await
         .expect_problem(422, Some("import_as"));

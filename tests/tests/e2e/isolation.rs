@@ -72,7 +72,7 @@ fn rows() -> Vec<Row> {
             Some(
                 json!({"name": "New deal", "customer_id": "{customer}", "amount": {"amount_minor": 1, "currency": "EUR"}}),
             ),
-            [201, 201, 422, 422],
+            [201, 201, 404, 404],
         ),
         row("GET /api/v1/deals", "/api/v1/deals", None, [200, 200, 200, 200]),
         row("GET /api/v1/deals/{id}", "/api/v1/deals/{deal}", None, [200, 200, 404, 404]),

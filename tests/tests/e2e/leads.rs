@@ -110,7 +110,7 @@ async fn an_idempotency_key_replays_the_first_result() {
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(all_pages(&api, "/api/v1/leads", token).await.concat(), [id(&first.body)]);
 
-    api.send(post("key-1", &json!({"name": "Something else"}))).await.expect_problem(422, Some("Idempotency-Key"));
+    api.send(post("key-1", &json!({"name": "Something else"}))).await.expect_problem(409, Some("Idempotency-Key"));
     let other = api.send(post("key-2", &body)).await.expect(201);
     assert_ne!(id(&other.body), id(&first.body));
 }
@@ -178,7 +178,7 @@ async fn the_role_matrix_for_leads() {
     api.patch(&assigned_path, &sales.token, json!({"owner_id": other_sales.id})).await.expect_problem(403, None);
     api.patch(&assigned_path, &manager.token, json!({"owner_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}))
         .await
-        .expect_problem(422, Some("owner_id"));
+        .expect_problem(404, Some("owner_id"));
     api.patch(&assigned_path, &manager.token, json!({"owner_id": other_sales.id})).await.expect(200);
     api.get(&assigned_path, &sales.token).await.expect_problem(404, None);
 

@@ -104,7 +104,7 @@ async fn record_routes_by_role_and_tenant() {
         api.get(&path(&manager_record), &c.sales.token).await.expect(200);
         api.patch(&path(&admin_record), &c.tenant.admin.token, json!({"owner_id": c.stranger.admin.id}))
             .await
-            .expect_problem(422, Some("owner_id"));
+            .expect_problem(404, Some("owner_id"));
 
         // Delete: never Sales, never across tenants.
         api.delete(&path(&sales_record), &c.sales.token).await.expect_problem(403, None);

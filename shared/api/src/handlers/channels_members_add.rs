@@ -12,6 +12,7 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMembers {
+    #[schema(min_items = 1, max_items = 50)]
     pub user_ids: Vec<UserId>,
 }
 

@@ -11,9 +11,10 @@ use crm_store::RecordFilter;
 #[into_params(parameter_in = Query)]
 pub struct CustomerFilters {
     /// Only customers of this owner
-    #[param(value_type = Option<String>, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    #[param(value_type = Option<String>, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
     pub owner_id: Option<UserId>,
     /// Only customers carrying this tag
+    #[param(schema_with = crm_domain::schema::tag)]
     pub tag: Option<String>,
 }
 

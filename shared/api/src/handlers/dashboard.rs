@@ -1,4 +1,4 @@
-//! `GET /api/v1/dashboard?from=YYYY-MM-DD&to=YYYY-MM-DD`: lead and deal figures from the pre-computed
+//! `GET /api/v1/dashboard?to=YYYY-MM-DD&days=N`: lead and deal figures from the pre-computed
 //! statistics, in two or three concurrent reads and no counting of records. Sales sees its own figures;
 //! Admin and Manager the tenant's, and each owner's.
 
@@ -11,8 +11,8 @@ use crm_domain::{Actor, UserId};
 use serde::Serialize;
 use time::{Date, Duration, OffsetDateTime};
 
-const DEFAULT_DAYS: i64 = 30;
-const MAX_DAYS: i64 = 366;
+const DEFAULT_DAYS: u16 = 30;
+const MAX_DAYS: u16 = 366;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
@@ -32,38 +32,32 @@ pub struct OwnerFigures {
     pub figures: Figures,
 }
 
-/// The inclusive date range asked for: by default the last 30 days.
+/// The inclusive date range asked for: `days` days up to and including `to` (by default the last 30
+/// days up to today). Any such range is valid, so the document states every limit.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DashboardRange {
-    /// First day, `YYYY-MM-DD` (default: 29 days before `to`)
-    #[param(format = Date)]
-    pub from: Option<String>,
-    /// Last day, `YYYY-MM-DD` (default: today)
-    #[param(format = Date)]
+    /// The last day, `YYYY-MM-DD` (default: today)
+    #[param(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub to: Option<String>,
-}
-
-fn date(text: Option<&str>, name: &str) -> Result<Option<Date>, ApiError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    text.map(|text| {
-        Date::parse(text, &format)
-            .map_err(|_| ApiError::bad_request(name, format!("`{name}` must be a date like 2026-11-30")))
-    })
-    .transpose()
+    /// How many days up to `to`, 1 to 366 (default 30)
+    #[param(minimum = 1, maximum = 366)]
+    pub days: Option<u16>,
 }
 
 impl DashboardRange {
     pub fn dates(&self) -> Result<(Date, Date), ApiError> {
-        let to = date(self.to.as_deref(), "to")?.unwrap_or_else(|| OffsetDateTime::now_utc().date());
-        let from = date(self.from.as_deref(), "from")?.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
-        if from > to {
-            return Err(ApiError::bad_request("from", "`from` must not be after `to`"));
+        let to = match &self.to {
+            Some(text) => crm_domain::validation::date("to", text)
+                .map_err(|_| ApiError::bad_request("to", "`to` must be a date like 2026-11-30"))?,
+            None => OffsetDateTime::now_utc().date(),
+        };
+        let days = self.days.unwrap_or(DEFAULT_DAYS);
+        if !(1..=MAX_DAYS).contains(&days) {
+            return Err(ApiError::bad_request("days", format!("`days` must be from 1 to {MAX_DAYS}")));
         }
-        if (to - from).whole_days() >= MAX_DAYS {
-            return Err(ApiError::bad_request("from", format!("the range may span at most {MAX_DAYS} days")));
-        }
+        let from = to.checked_sub(Duration::days(i64::from(days) - 1)).unwrap_or(Date::MIN);
         Ok((from, to))
     }
 }

@@ -13,9 +13,10 @@ pub struct DealFilters {
     /// Only deals in this stage
     pub stage: Option<DealStage>,
     /// Only deals of this owner
-    #[param(value_type = Option<String>, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    #[param(value_type = Option<String>, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
     pub owner_id: Option<UserId>,
     /// Only deals carrying this tag
+    #[param(schema_with = crm_domain::schema::tag)]
     pub tag: Option<String>,
 }
 

@@ -45,7 +45,8 @@ pub async fn handle(
     let google = app.google()?;
     let state = callback.state;
     let now = Timestamp::now();
-    let unknown_state = || ApiError::bad_request("state", "the state is unknown, used or expired; start again");
+    // The state is the caller's credential here: an unknown one is refused like a bad token.
+    let unknown_state = || ApiError::Unauthorized("the state is unknown, used or expired; start again");
     let started = app.table.take_oauth_state(&state, now.unix_seconds()).await?.ok_or_else(unknown_state)?;
     if let Some(error) = callback.error {
         return Err(ApiError::bad_request("error", format!("Google did not grant access: {error}")));

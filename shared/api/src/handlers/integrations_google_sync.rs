@@ -15,7 +15,14 @@ use serde::{Deserialize, Serialize};
 pub struct SyncRequest {
     /// What a contact the CRM does not know becomes: `customer` (the default) or `lead`.
     #[serde(default)]
-    pub import_as: Option<String>,
+    pub import_as: Option<ImportAs>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportAs {
+    Customer,
+    Lead,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -35,10 +42,9 @@ pub async fn handle(
 ) -> Result<WithStatus<SyncQueued>, ApiError> {
     let actor = caller.actor;
     let request = request.map(|Json(r)| r).unwrap_or_default();
-    let import_as = match request.import_as.as_deref() {
-        None | Some("customer") => RecordKind::Customer,
-        Some("lead") => RecordKind::Lead,
-        Some(_) => return Err(ApiError::invalid("import_as", "must be `customer` or `lead`")),
+    let import_as = match request.import_as {
+        None | Some(ImportAs::Customer) => RecordKind::Customer,
+        Some(ImportAs::Lead) => RecordKind::Lead,
     };
     if app.table.google_connection(actor.tenant, actor.user).await?.is_none() {
         return Err(ApiError::Conflict {

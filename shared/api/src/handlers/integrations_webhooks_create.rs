@@ -28,7 +28,7 @@ pub async fn handle(
     if endpoint.owner_id != actor.user {
         let owner = app.table.user(actor.tenant, endpoint.owner_id).await?;
         if !owner.is_some_and(|o| o.user.is_active()) {
-            return Err(ApiError::invalid("owner_id", "names no active user of this account"));
+            return Err(ApiError::missing("owner_id", "names no active user of this account"));
         }
     }
     let secret = new_secret(&app, &endpoint)?;

@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::extract::{AppState, Caller, IdempotencyKey, IfMatch, Json, Path};
 use crate::problem::ApiError;
-use crate::records::{commit_created, visible};
+use crate::records::{Made, commit_created, visible};
 use axum::extract::State;
 use axum::response::Response;
 use crm_domain::Actor;
@@ -132,7 +132,8 @@ pub async fn convert(
     changes.log(&conversion)?;
     let body = Converted { lead: converted.record, customer, deal };
     let location = format!("/api/v1/customers/{}", body.customer.id);
-    match commit_created(changes, actor, idempotent, &operation, &body, Some(location), None).await {
+    match commit_created(app, Made::Several, changes, actor, idempotent, &operation, &body, Some(location), None).await
+    {
         // The lead changed since it was read: with If-Match that is a stale precondition, otherwise
         // most likely a concurrent conversion.
         Err(ApiError::Conflict { .. }) if expected.0.is_some() => Err(ApiError::PreconditionFailed),

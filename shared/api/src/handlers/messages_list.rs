@@ -13,7 +13,7 @@ use crm_domain::chat::Message;
 #[into_params(parameter_in = Query)]
 pub struct History {
     /// The channel's id
-    #[param(value_type = String, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    #[param(value_type = String, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
     pub channel: ChannelId,
 }
 

@@ -3,7 +3,7 @@
 
 use crate::extract::{AppState, Caller, IdempotencyKey, Json, Path};
 use crate::problem::ApiError;
-use crate::records::{RecordPath, commit_created, visible_owner};
+use crate::records::{Made, RecordPath, commit_created, visible_owner};
 use axum::extract::State;
 use axum::response::Response;
 use crm_domain::activity::{Action, Activity, Change};
@@ -35,5 +35,6 @@ pub async fn handle(
     let collection = kind.collection();
     let location = format!("/api/v1/{collection}/{record_id}/notes/{}", note.id);
     let operation = format!("POST /api/v1/{collection}/{record_id}/notes");
-    commit_created(changes, &actor, key.0, &operation, &note, Some(location), Some(note.version)).await
+    let made = Made::Note(kind, &record_id);
+    commit_created(&app, made, changes, &actor, key.0, &operation, &note, Some(location), Some(note.version)).await
 }

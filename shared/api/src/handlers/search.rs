@@ -14,7 +14,11 @@ const MAX_QUERY: usize = 200;
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// The words to find (typos and prefixes match)
-    #[param(min_length = 1, max_length = 200, pattern = "\\S")]
+    #[param(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub q: String,
     /// Only this kind of result
     #[serde(rename = "type")]
@@ -52,13 +56,8 @@ pub async fn handle(
     query: Listed<SearchQuery>,
 ) -> Result<Json<SearchPage>, ApiError> {
     let actor = caller.actor;
-    let text = query.filters.q.trim().to_owned();
-    if text.is_empty() {
-        return Err(ApiError::bad_request("q", "`q` is required"));
-    }
-    if text.chars().count() > MAX_QUERY {
-        return Err(ApiError::bad_request("q", format!("`q` may be at most {MAX_QUERY} characters")));
-    }
+    let text = crm_domain::validation::required_text("q", &query.filters.q, MAX_QUERY)
+        .map_err(|e| ApiError::bad_request("q", format!("`q` {}", e.message)))?;
     let search =
         app.search().ok_or_else(|| ApiError::Internal("search is not configured (OPENSEARCH_ENDPOINT)".into()))?;
     let request = SearchRequest {
