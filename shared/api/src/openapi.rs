@@ -283,6 +283,20 @@ mod tests {
         }
     }
 
+    /// Query parameters whose patterns are written out in an attribute state the rules the server checks.
+    #[test]
+    fn written_out_patterns_are_the_checked_ones() {
+        use crm_domain::validation::patterns;
+        let json: serde_json::Value = serde_json::from_str(spec_json()).unwrap();
+        let pattern = |path: &str, name: &str| {
+            let params = json["paths"][path]["get"]["parameters"].as_array().unwrap().clone();
+            let param = params.into_iter().find(|p| p["name"] == name).unwrap();
+            param["schema"]["pattern"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(pattern("/api/v1/search", "q"), patterns::REQUIRED_TEXT);
+        assert_eq!(pattern("/api/v1/dashboard", "to"), patterns::DATE);
+    }
+
     #[test]
     fn bodies_whose_fields_depend_on_one_another_are_alternatives() {
         let json: serde_json::Value = serde_json::from_str(spec_json()).unwrap();

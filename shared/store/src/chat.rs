@@ -329,8 +329,10 @@ impl Table {
     /// Stores a message, and a mention entry for each mentioned user, together.
     pub async fn put_message(&self, tenant: TenantId, message: &Message) -> Result<(), StoreError> {
         let mut tx = Tx::new(self);
-        let record =
-            item(message, [(PK, channel_pk(tenant, message.channel_id)), (SK, format!("MSG#{}", message.id))])?;
+        let record = item(
+            message,
+            [(PK, channel_pk(tenant, message.channel_id)), (SK, format!("{}{}", keys::sk::MESSAGE_PREFIX, message.id))],
+        )?;
         tx.put(record, Some((Cond::absent(), OnFail::VersionConflict)))?;
         for user in &message.mentions {
             let mention = item(message, [(PK, keys::user(tenant, *user)), (SK, format!("MENTION#{}", message.id))])?;
@@ -353,7 +355,12 @@ impl Table {
             shape: "messages".into(),
         };
         self.query_records(
-            ListQuery { scope: &scope, sort_key_prefix: Some("MSG#"), filter: None, newest_first: true },
+            ListQuery {
+                scope: &scope,
+                sort_key_prefix: Some(keys::sk::MESSAGE_PREFIX),
+                filter: None,
+                newest_first: true,
+            },
             page,
         )
         .await

@@ -53,6 +53,35 @@ pub mod sk {
     pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
     pub const TAG_PREFIX: &str = "TAG#";
     pub const ACTIVITY_PREFIX: &str = "ACT#";
+    pub const MESSAGE_PREFIX: &str = "MSG#";
+}
+
+/// What a changed item holds, read from its keys alone: how the table stream's consumers tell records,
+/// notes, messages and Google sync requests from everything else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemKind {
+    Record,
+    Note,
+    Message,
+    GoogleSyncRequest,
+    Other,
+}
+
+/// The tenant whose partition `pk` is, and what kind of item `sk` names there.
+pub fn classify(pk: &str, sk: &str) -> Option<(TenantId, ItemKind)> {
+    let tenant = TenantId::parse(pk.strip_prefix("T#")?.split('#').next()?)?;
+    let kind = if sk == sk::RECORD {
+        ItemKind::Record
+    } else if sk.starts_with(sk::NOTE_PREFIX) {
+        ItemKind::Note
+    } else if sk.starts_with(sk::MESSAGE_PREFIX) {
+        ItemKind::Message
+    } else if sk.starts_with(crate::google::SYNC_REQUEST_PREFIX) {
+        ItemKind::GoogleSyncRequest
+    } else {
+        ItemKind::Other
+    };
+    Some((tenant, kind))
 }
 
 pub fn tenant_prefix(tenant: TenantId) -> String {
@@ -147,6 +176,19 @@ pub fn idempotency(tenant: TenantId, user: UserId, operation: &str, key: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stream_items_are_told_apart_by_their_keys() {
+        let tenant = TenantId::new();
+        let record_pk = record(tenant, crm_domain::RecordKind::Lead, "L");
+        assert_eq!(classify(&record_pk, sk::RECORD), Some((tenant, ItemKind::Record)));
+        assert_eq!(classify(&record_pk, &format!("{}X", sk::NOTE_PREFIX)), Some((tenant, ItemKind::Note)));
+        assert_eq!(classify(&record_pk, &format!("{}X", sk::MESSAGE_PREFIX)), Some((tenant, ItemKind::Message)));
+        let sync = format!("{}U#1", crate::google::SYNC_REQUEST_PREFIX);
+        assert_eq!(classify(&record_pk, &sync), Some((tenant, ItemKind::GoogleSyncRequest)));
+        assert_eq!(classify(&record_pk, sk::TAG_COUNT), Some((tenant, ItemKind::Other)));
+        assert_eq!(classify("EMAIL#x", sk::RECORD), None);
+    }
 
     #[test]
     fn every_partition_key_starts_with_its_tenant() {

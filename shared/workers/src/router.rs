@@ -9,7 +9,7 @@ use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use crm_domain::contacts::{ContactsSyncMessage, SyncRequest};
 use crm_domain::events::{DomainEvent, Queue, Snapshot};
 use crm_domain::{RecordKind, TenantId, UserId};
-use crm_store::SYNC_REQUEST_PREFIX;
+use crm_store::keys::{self, ItemKind};
 use lambda_runtime::Error;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,42 +20,43 @@ fn text(item: &serde_dynamo::Item, name: &str) -> Option<String> {
     }
 }
 
-/// The record or note an image holds, if it holds one.
-fn snapshot(sk: &str, image: &serde_dynamo::Item) -> Option<Snapshot> {
+/// The record, note or message an image holds, if it holds one.
+fn snapshot(kind: ItemKind, image: &serde_dynamo::Item) -> Option<Snapshot> {
     if image.is_empty() {
         return None;
     }
     let item = image.clone();
-    let parsed = if sk == "RECORD" {
-        match text(image, "entity")?.as_str() {
+    let parsed = match kind {
+        ItemKind::Record => match text(image, "entity")?.as_str() {
             "lead" => serde_dynamo::from_item(item).map(Snapshot::Lead),
             "customer" => serde_dynamo::from_item(item).map(Snapshot::Customer),
             "deal" => serde_dynamo::from_item(item).map(Snapshot::Deal),
             _ => return None,
-        }
-    } else if sk.starts_with("NOTE#") {
-        serde_dynamo::from_item(item).map(Snapshot::Note)
-    } else if sk.starts_with("MSG#") {
-        serde_dynamo::from_item(item).map(Snapshot::Message)
-    } else {
-        return None;
+        },
+        ItemKind::Note => serde_dynamo::from_item(item).map(Snapshot::Note),
+        ItemKind::Message => serde_dynamo::from_item(item).map(Snapshot::Message),
+        ItemKind::GoogleSyncRequest | ItemKind::Other => return None,
     };
-    parsed.map_err(|e| tracing::warn!(sk, error = %e, "unreadable image in the stream")).ok()
+    parsed.map_err(|e| tracing::warn!(?kind, error = %e, "unreadable image in the stream")).ok()
+}
+
+/// The tenant and kind of the item a stream record changed.
+fn item_of(record: &EventRecord) -> Option<(TenantId, ItemKind)> {
+    let keys = &record.change.keys;
+    keys::classify(&text(keys, "pk")?, &text(keys, "sk")?)
 }
 
 /// The domain event a stream record carries, if it is a change of a record or note.
 pub fn event_of(record: &EventRecord) -> Option<DomainEvent> {
-    let keys = &record.change.keys;
-    let (pk, sk) = (text(keys, "pk")?, text(keys, "sk")?);
-    let tenant = TenantId::parse(pk.strip_prefix("T#")?.split('#').next()?)?;
-    let old = snapshot(&sk, &record.change.old_image);
-    let new = snapshot(&sk, &record.change.new_image);
+    let (tenant, kind) = item_of(record)?;
+    let old = snapshot(kind, &record.change.old_image);
+    let new = snapshot(kind, &record.change.new_image);
     DomainEvent::from_change(record.event_id.clone(), tenant, old, new)
 }
 
-/// A Google sync request: an insert of a `SYNC#…` item under a tenant's Google partition.
+/// A Google sync request: an insert of a sync-request item under a tenant's Google partition.
 pub fn sync_request_of(record: &EventRecord) -> Option<SyncRequest> {
-    if record.event_name != "INSERT" || !text(&record.change.keys, "sk")?.starts_with(SYNC_REQUEST_PREFIX) {
+    if record.event_name != "INSERT" || item_of(record)?.1 != ItemKind::GoogleSyncRequest {
         return None;
     }
     let image = &record.change.new_image;
