@@ -205,6 +205,20 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crm_core::CoreError> for ApiError {
+    fn from(error: crm_core::CoreError) -> Self {
+        match error {
+            crm_core::CoreError::Invalid(invalid) => invalid.into(),
+            crm_core::CoreError::Denied(denied) => denied.into(),
+            crm_core::CoreError::NotFound => ApiError::NotFound,
+            crm_core::CoreError::MissingReference { field, detail } => ApiError::missing(field, detail),
+            crm_core::CoreError::PreconditionFailed => ApiError::PreconditionFailed,
+            crm_core::CoreError::Conflict(detail) => ApiError::Conflict { detail, field: None },
+            crm_core::CoreError::Store(store) => store.into(),
+        }
+    }
+}
+
 impl From<crm_chat::ChatError> for ApiError {
     fn from(error: crm_chat::ChatError) -> Self {
         match error {

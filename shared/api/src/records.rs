@@ -8,7 +8,6 @@ use crate::http::{PageBody, Versioned, json};
 use crate::idempotency::{IdempotentRequest, replay};
 use crate::problem::ApiError;
 use axum::response::{IntoResponse, Response};
-use crm_domain::activity::{Action, Activity};
 use crm_domain::clock::Timestamp;
 use crm_domain::customer::Customer;
 use crm_domain::deal::Deal;
@@ -21,22 +20,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// A record of the caller's tenant that the caller may see; anything else is "not found".
 pub async fn visible<R: Record>(app: &App, actor: &Actor, id: R::Id) -> Result<R, ApiError> {
-    let record: R = app.table.record(actor.tenant, id).await?.ok_or(ApiError::NotFound)?;
-    policy::view_record(actor, record.owner())?;
-    Ok(record)
+    Ok(crm_core::visible(&app.table, actor, id).await?)
 }
 
 /// The owner of a visible record of any kind, named by its collection and id as in a URL.
 pub async fn visible_owner(app: &App, actor: &Actor, kind: RecordKind, id: &str) -> Result<UserId, ApiError> {
-    async fn owner<R: Record>(app: &App, actor: &Actor, id: &str) -> Result<UserId, ApiError> {
-        let id = R::Id::parse(id).ok_or(ApiError::NotFound)?;
-        Ok(visible::<R>(app, actor, id).await?.owner())
-    }
-    match kind {
-        RecordKind::Lead => owner::<Lead>(app, actor, id).await,
-        RecordKind::Customer => owner::<Customer>(app, actor, id).await,
-        RecordKind::Deal => owner::<Deal>(app, actor, id).await,
-    }
+    Ok(crm_core::visible_owner(&app.table, actor, kind, id).await?)
 }
 
 /// A record's collection as its URLs name it: `leads`, `customers` or `deals`.
@@ -220,40 +209,22 @@ pub async fn create<R: Record, N: NewRecord<R>>(
     key: IdempotencyKey,
     input: N,
 ) -> Result<Response, ApiError> {
-    let changes = app.table.changes(actor.tenant);
+    let prepared = crm_core::create(&app.table, actor, input, Timestamp::now()).await?;
     let operation = format!("POST /api/v1/{}", R::KIND.collection());
-    create_record(app, actor, input, changes, key.0, &operation).await
+    respond_created(app, actor, prepared, key.0, &operation).await
 }
 
-/// Creates a record as `actor` — every way a record comes into being (the API, inbound webhooks)
-/// goes through here, so policy, validation, activity and events are the same. `changes` may already
-/// hold conditions the caller needs; `operation` scopes the idempotency key.
-pub async fn create_record<R: Record, N: NewRecord<R>>(
+/// Commits a created record and answers it (201, its ETag and location), or the first answer when the
+/// idempotency key was used before; `operation` scopes the key.
+pub async fn respond_created<R: Record>(
     app: &App,
     actor: &Actor,
-    input: N,
-    mut changes: Changes<'_>,
+    prepared: crm_core::Prepared<'_, R>,
     idempotent: Option<IdempotentRequest>,
     operation: &str,
 ) -> Result<Response, ApiError> {
-    let owner = policy::owner_for_new_record(actor, input.requested_owner())?;
-    let references = input.references();
-    let now = Timestamp::now();
-    let record = input.validate(owner, now)?;
-    for (kind, id, field) in references {
-        // A reference the caller cannot see is as good as missing.
-        visible_owner(app, actor, kind, &id)
-            .await
-            .map_err(|_| ApiError::missing(field, format!("names no {} of this account", kind.entity())))?;
-        changes.require_record(kind, &id, field)?;
-    }
-    let id = record.id().to_string();
-    changes.create(&record)?;
-    if record.owner() != actor.user {
-        changes.require_active_user(record.owner())?;
-    }
-    changes.log(&Activity::record(R::KIND.entity(), &id, Action::Created, actor.user, &now.rfc3339(), Vec::new()))?;
-    let location = format!("/api/v1/{}/{id}", R::KIND.collection());
+    let crm_core::Prepared { value: record, changes } = prepared;
+    let location = format!("/api/v1/{}/{}", R::KIND.collection(), record.id());
     let made = Made::Record(R::KIND);
     let version = Some(record.version());
     commit_created(app, made, changes, actor, idempotent, operation, &record, Some(location), version).await
@@ -276,37 +247,19 @@ pub async fn update<R: Record, P: RecordPatch<R>>(
     patch: P,
 ) -> Result<Versioned<R>, ApiError> {
     let before = visible::<R>(app, actor, id).await?;
-    policy::edit_record(actor, before.owner())?;
-    expected.check(before.version())?;
-    let now = Timestamp::now();
-    let update = patch.apply(&before, now)?;
-    if update.changes.is_empty() {
-        let version = before.version();
-        return Ok(Versioned::ok(before, version));
-    }
-    let mut changes = app.table.changes(actor.tenant);
-    changes.replace(&before, &update.record)?;
-    if update.changed("owner_id") {
-        policy::reassign_record(actor)?;
-        changes.require_active_user(update.record.owner())?;
-    }
-    let action = Action::for_changes(&update.changes);
-    changes.log(&Activity::record(R::KIND.entity(), id, action, actor.user, &now.rfc3339(), update.changes))?;
-    changes.commit().await.map_err(|e| expected.lost_race(e))?;
-    let version = update.record.version();
-    Ok(Versioned::ok(update.record, version))
+    let record = match crm_core::update(&app.table, actor, before, expected.0, patch, Timestamp::now())? {
+        crm_core::Changed::Unchanged(record) => record,
+        crm_core::Changed::Prepared(prepared) => prepared.commit().await.map_err(|e| expected.lost_race(e))?,
+    };
+    let version = record.version();
+    Ok(Versioned::ok(record, version))
 }
 
 /// `DELETE /api/v1/{kind}/{id}` (Admin and Manager).
 pub async fn delete<R: Record>(app: &App, actor: &Actor, id: R::Id, expected: IfMatch) -> Result<StatusCode, ApiError> {
     let record = visible::<R>(app, actor, id).await?;
-    policy::delete_record(actor, record.owner())?;
-    expected.check(record.version())?;
-    let mut changes = app.table.changes(actor.tenant);
-    changes.remove(&record)?;
-    let at = Timestamp::now().rfc3339();
-    changes.log(&Activity::record(R::KIND.entity(), id, Action::Deleted, actor.user, &at, Vec::new()))?;
-    changes.commit().await.map_err(|e| expected.lost_race(e))?;
+    let prepared = crm_core::delete(&app.table, actor, record, expected.0, Timestamp::now())?;
+    prepared.commit().await.map_err(|e| expected.lost_race(e))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

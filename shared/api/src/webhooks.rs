@@ -6,8 +6,9 @@
 use crate::app::App;
 use crate::idempotency::IdempotentRequest;
 use crate::problem::ApiError;
-use crate::records::create_record;
+use crate::records::respond_created;
 use axum::response::Response;
+use crm_domain::clock::Timestamp;
 use crm_domain::lead::{Lead, NewLead};
 use crm_domain::webhook::{WebhookEndpoint, WebhookSource};
 use crm_domain::{Actor, Role, WebhookId};
@@ -157,11 +158,11 @@ pub async fn deliver(
 ) -> Result<Response, ApiError> {
     let endpoint = &stored.endpoint;
     let actor = Actor { tenant: stored.tenant, user: endpoint.owner_id, role: Role::Sales };
-    let mut changes = app.table.changes(stored.tenant);
-    changes.require_active_user(endpoint.owner_id)?;
+    let mut prepared = crm_core::create::<Lead, NewLead>(&app.table, &actor, lead, Timestamp::now()).await?;
+    prepared.changes.require_active_user(endpoint.owner_id)?;
     let operation = format!("webhook {}", endpoint.id);
     tracing::info!(endpoint = %endpoint.id, source = endpoint.source.as_str(), tenant = %stored.tenant, "lead delivered");
-    create_record::<Lead, NewLead>(app, &actor, lead, changes, delivery, &operation).await
+    respond_created(app, &actor, prepared, delivery, &operation).await
 }
 
 #[cfg(test)]

@@ -9,14 +9,13 @@
 
 use crate::Workers;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use crm_domain::activity::{Action, Activity, Change};
 use crm_domain::clock::Timestamp;
 use crm_domain::contacts::{ContactCard, ContactsSyncMessage, Reconcile, SyncRequest, reconcile};
 use crm_domain::customer::{Customer, CustomerPatch, NewCustomer};
 use crm_domain::events::{DomainEvent, Snapshot};
 use crm_domain::lead::{Lead, LeadPatch, NewLead};
 use crm_domain::record::{NewRecord, RecordPatch};
-use crm_domain::{Invalid, Record, RecordKind, TenantId, UserId};
+use crm_domain::{Actor, Invalid, Record, RecordKind, TenantId, UserId};
 use crm_google::{GoogleClient, GoogleError, Person};
 use crm_store::{ContactLink, GoogleConnection, StoreError, SyncOutcome, Table, google_place};
 use lambda_runtime::Error;
@@ -98,16 +97,16 @@ fn fields_of(card: &ContactCard, name: String) -> Value {
     json!({"name": name, "email": card.email, "phone": card.phone, "company": card.company})
 }
 
-/// Validates `fields` as `T`, dropping fields the CRM's rules refuse (an address book holds phone
-/// numbers and emails the CRM would not accept) rather than refusing the whole entry.
-fn lenient<T, R>(mut fields: Value, check: impl Fn(T) -> Result<R, Invalid>) -> Option<R>
+/// `fields` as a `T` that passes `check`, without the fields the CRM's rules refuse (an address book
+/// holds phone numbers and emails the CRM would not accept) rather than refusing the whole entry.
+fn lenient<T, R>(mut fields: Value, check: impl Fn(T) -> Result<R, Invalid>) -> Option<T>
 where
     T: DeserializeOwned,
 {
-    for _ in 0..2 {
+    for _ in 0..3 {
         let input: T = serde_json::from_value(fields.clone()).ok()?;
         match check(input) {
-            Ok(valid) => return Some(valid),
+            Ok(_) => return serde_json::from_value(fields).ok(),
             Err(Invalid(errors)) => {
                 for error in errors {
                     if error.field == "name" {
@@ -149,6 +148,11 @@ impl<'a> ContactSync<'a> {
     async fn run(&self, request: &SyncRequest) -> Result<(), Error> {
         let (tenant, user) = (request.tenant_id, request.user_id);
         let Some((access, connection)) = self.access_token(tenant, user).await? else { return Ok(()) };
+        let Some(stored) = self.table.user(tenant, user).await?.filter(|s| s.user.is_active()) else {
+            tracing::info!(%tenant, %user, "the connected user no longer has access; nothing synced");
+            return Ok(());
+        };
+        let actor = Actor { tenant, user, role: stored.user.role };
         let mut sync_token = connection.sync_token;
         let mut records = Records::load(self.table, tenant).await?;
         let mut links: HashMap<String, ContactLink> =
@@ -169,7 +173,7 @@ impl<'a> ContactSync<'a> {
             };
             for person in page.people {
                 seen.insert(person.resource_name.clone());
-                let run = Run { tenant, user, access: &access, import_as: request.import_as };
+                let run = Run { tenant, user, actor, access: &access, import_as: request.import_as };
                 self.apply(&run, person, &mut records, &mut links, &mut outcome).await?;
             }
             match page.next_page_token {
@@ -225,7 +229,7 @@ impl<'a> ContactSync<'a> {
                         fingerprint: person.card.fingerprint(),
                     },
                     None => {
-                        if let Some(link) = self.import(tenant, user, run.import_as, &person, records).await? {
+                        if let Some(link) = self.import(&run.actor, run.import_as, &person, records).await? {
                             outcome.imported += 1;
                             links.insert(link.resource_name.clone(), link);
                         }
@@ -256,7 +260,7 @@ impl<'a> ContactSync<'a> {
                 return Ok(());
             }
             Reconcile::PullIntoCrm => {
-                let card = self.pull(tenant, user, &link, &person.card, records).await?;
+                let card = self.pull(&run.actor, &link, &person.card, records).await?;
                 outcome.pulled += 1;
                 ContactLink { etag: person.etag.clone(), fingerprint: card.fingerprint(), ..link }
             }
@@ -266,11 +270,11 @@ impl<'a> ContactSync<'a> {
         Ok(())
     }
 
-    /// A new record from an entry the CRM does not know, linked to it in the same write.
+    /// A new record from an entry the CRM does not know, created as the connected user (through the same
+    /// core as the API) and linked to the entry in the same write.
     async fn import(
         &self,
-        tenant: TenantId,
-        user: UserId,
+        actor: &Actor,
         import_as: RecordKind,
         person: &Person,
         records: &mut Records,
@@ -285,34 +289,37 @@ impl<'a> ContactSync<'a> {
             etag: person.etag.clone(),
             fingerprint: card.fingerprint(),
         };
-        let created = match import_as {
-            RecordKind::Lead => lenient(fields, |n: NewLead| n.validate(user, now)).map(|lead| {
-                let card = ContactCard::of_lead(&lead);
-                let l = link(RecordKind::Lead, lead.id.to_string(), &card);
-                records.index(RecordKind::Lead, &l.record_id, &card);
-                (Created::Lead(lead), l)
-            }),
-            _ => lenient(fields, |n: NewCustomer| n.validate(user, now)).map(|customer| {
-                let card = ContactCard::of_customer(&customer);
-                let l = link(RecordKind::Customer, customer.id.to_string(), &card);
-                records.index(RecordKind::Customer, &l.record_id, &card);
-                (Created::Customer(customer), l)
-            }),
-        };
-        let Some((record, link)) = created else {
-            tracing::info!(resource = %person.resource_name, "entry not importable (no usable name); skipped");
-            return Ok(None);
-        };
-        let mut changes = self.table.changes(tenant);
-        match &record {
-            Created::Lead(lead) => log_created(changes.create(lead)?, lead, user, now)?,
-            Created::Customer(customer) => log_created(changes.create(customer)?, customer, user, now)?,
-        };
-        changes.require_active_user(user)?.link_contact(user, &link)?;
-        changes.commit().await?;
-        match record {
-            Created::Lead(lead) => records.leads.insert(link.record_id.clone(), lead).map(|_| ()),
-            Created::Customer(customer) => records.customers.insert(link.record_id.clone(), customer).map(|_| ()),
+        let skipped =
+            || tracing::info!(resource = %person.resource_name, "entry not importable (no usable name); skipped");
+        let link = match import_as {
+            RecordKind::Lead => {
+                let Some(input) = lenient(fields, |n: NewLead| n.validate(actor.user, now)) else {
+                    skipped();
+                    return Ok(None);
+                };
+                let mut prepared = crm_core::create::<Lead, NewLead>(self.table, actor, input, now).await?;
+                let card = ContactCard::of_lead(&prepared.value);
+                let link = link(RecordKind::Lead, prepared.value.id.to_string(), &card);
+                prepared.changes.link_contact(actor.user, &link)?;
+                let lead = prepared.commit().await?;
+                records.index(RecordKind::Lead, &link.record_id, &card);
+                records.leads.insert(link.record_id.clone(), lead);
+                link
+            }
+            _ => {
+                let Some(input) = lenient(fields, |n: NewCustomer| n.validate(actor.user, now)) else {
+                    skipped();
+                    return Ok(None);
+                };
+                let mut prepared = crm_core::create::<Customer, NewCustomer>(self.table, actor, input, now).await?;
+                let card = ContactCard::of_customer(&prepared.value);
+                let link = link(RecordKind::Customer, prepared.value.id.to_string(), &card);
+                prepared.changes.link_contact(actor.user, &link)?;
+                let customer = prepared.commit().await?;
+                records.index(RecordKind::Customer, &link.record_id, &card);
+                records.customers.insert(link.record_id.clone(), customer);
+                link
+            }
         };
         Ok(Some(link))
     }
@@ -321,8 +328,7 @@ impl<'a> ContactSync<'a> {
     /// card as the CRM then holds it.
     async fn pull(
         &self,
-        tenant: TenantId,
-        user: UserId,
+        actor: &Actor,
         link: &ContactLink,
         card: &ContactCard,
         records: &mut Records,
@@ -331,14 +337,14 @@ impl<'a> ContactSync<'a> {
         Ok(match link.kind {
             RecordKind::Lead => {
                 let before = records.leads.get(id).cloned().ok_or("linked lead vanished")?;
-                let after = self.update::<Lead, LeadPatch>(tenant, user, &before, card).await?;
+                let after = self.update::<Lead, LeadPatch>(actor, before, card).await?;
                 let card = ContactCard::of_lead(&after);
                 records.leads.insert(id.clone(), after);
                 card
             }
             _ => {
                 let before = records.customers.get(id).cloned().ok_or("linked customer vanished")?;
-                let after = self.update::<Customer, CustomerPatch>(tenant, user, &before, card).await?;
+                let after = self.update::<Customer, CustomerPatch>(actor, before, card).await?;
                 let card = ContactCard::of_customer(&after);
                 records.customers.insert(id.clone(), after);
                 card
@@ -346,28 +352,28 @@ impl<'a> ContactSync<'a> {
         })
     }
 
+    /// Google's version of a linked record written into it as the connected user may change it (through
+    /// the same core as the API); a record the user may not edit stays as it is.
     async fn update<R: Record, P: RecordPatch<R> + DeserializeOwned>(
         &self,
-        tenant: TenantId,
-        user: UserId,
-        before: &R,
+        actor: &Actor,
+        before: R,
         card: &ContactCard,
     ) -> Result<R, Error> {
         let now = Timestamp::now();
         let name = card.record_name().unwrap_or_default();
-        let Some(update) = lenient(fields_of(card, name), |p: P| p.apply(before, now)) else {
-            return Ok(before.clone());
+        let Some(patch) = lenient(fields_of(card, name), |p: P| p.apply(&before, now)) else {
+            return Ok(before);
         };
-        if update.changes.is_empty() {
-            return Ok(update.record);
+        match crm_core::update(self.table, actor, before.clone(), None, patch, now) {
+            Ok(crm_core::Changed::Unchanged(record)) => Ok(record),
+            Ok(crm_core::Changed::Prepared(prepared)) => Ok(prepared.commit().await?),
+            Err(crm_core::CoreError::Denied(denied)) => {
+                tracing::info!(record = %before.id(), %denied, "not the connected user's to change; not pulled");
+                Ok(before)
+            }
+            Err(other) => Err(other.into()),
         }
-        let mut changes = self.table.changes(tenant);
-        changes.replace(before, &update.record)?;
-        let action = Action::for_changes(&update.changes);
-        let id = before.id().to_string();
-        changes.log(&Activity::record(R::KIND.entity(), &id, action, user, &now.rfc3339(), update.changes))?;
-        changes.commit().await?;
-        Ok(update.record)
     }
 
     /// Writes the CRM's card over the linked entry (the CRM wins: on a stale etag the entry is re-read
@@ -434,29 +440,8 @@ impl<'a> ContactSync<'a> {
 struct Run<'a> {
     tenant: TenantId,
     user: UserId,
+    /// The connected user as the policy sees them: imports and pulls are their changes.
+    actor: Actor,
     access: &'a str,
     import_as: RecordKind,
-}
-
-enum Created {
-    Lead(Lead),
-    Customer(Customer),
-}
-
-fn log_created<R: Record>(
-    changes: &mut crm_store::Changes<'_>,
-    record: &R,
-    user: UserId,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let id = record.id().to_string();
-    changes.log(&Activity::record(
-        R::KIND.entity(),
-        &id,
-        Action::Created,
-        user,
-        &now.rfc3339(),
-        Vec::<Change>::new(),
-    ))?;
-    Ok(())
 }

@@ -9,14 +9,11 @@ use crate::records::{Made, commit_created, visible};
 use axum::extract::State;
 use axum::response::Response;
 use crm_domain::Actor;
-use crm_domain::activity::{Action, Activity};
+use crm_domain::LeadId;
 use crm_domain::clock::Timestamp;
 use crm_domain::customer::Customer;
 use crm_domain::deal::{Deal, DealStage, NewDeal};
 use crm_domain::lead::{Lead, Money};
-use crm_domain::record::NewRecord;
-use crm_domain::validation::Invalid;
-use crm_domain::{LeadId, policy};
 use serde::{Deserialize, Serialize};
 
 /// The optional body: a deal to open with the new customer.
@@ -82,58 +79,22 @@ pub async fn convert(
         return Ok(first);
     }
     let lead = visible::<Lead>(app, actor, id).await?;
-    policy::edit_record(actor, lead.owner_id)?;
-    expected.check(lead.version)?;
-    let now = Timestamp::now();
-    let customer = Customer::from_lead(&lead, now);
-    let converted = lead
-        .convert(customer.id, now)
-        .map_err(|refused| ApiError::Conflict { detail: refused.to_string(), field: None })?;
-    let deal = input
-        .deal
-        .map(|terms| {
-            let new_deal = NewDeal {
-                name: terms.name,
-                customer_id: Some(customer.id),
-                lead_id: None,
-                amount: terms.amount,
-                stage: terms.stage,
-                expected_close_date: terms.expected_close_date,
-                owner_id: None,
-                tags: terms.tags,
-            };
-            new_deal.validate(lead.owner_id, now).map_err(|Invalid(errors)| {
-                ApiError::Validation(
-                    errors
-                        .into_iter()
-                        .map(|e| crm_domain::FieldError::new(format!("deal.{}", e.field), e.message))
-                        .collect(),
-                )
-            })
-        })
-        .transpose()?;
-
-    let at = now.rfc3339();
-    let mut conversion = Activity::record("lead", id, Action::Converted, actor.user, &at, converted.changes)
-        .with("customer_id", customer.id);
-    let mut changes = app.table.changes(actor.tenant);
-    changes.replace(&lead, &converted.record)?;
-    changes.create(&customer)?;
-    changes.log(
-        &Activity::record("customer", customer.id, Action::Created, actor.user, &at, Vec::new()).with("lead_id", id),
-    )?;
-    if let Some(deal) = &deal {
-        conversion = conversion.with("deal_id", deal.id);
-        changes.create(deal)?;
-        let opened = Activity::record("deal", deal.id, Action::Created, actor.user, &at, Vec::new())
-            .with("customer_id", customer.id);
-        changes.log(&opened)?;
-    }
-    changes.log(&conversion)?;
-    let body = Converted { lead: converted.record, customer, deal };
+    let deal = input.deal.map(|terms| NewDeal {
+        name: terms.name,
+        customer_id: None,
+        lead_id: None,
+        amount: terms.amount,
+        stage: terms.stage,
+        expected_close_date: terms.expected_close_date,
+        owner_id: None,
+        tags: terms.tags,
+    });
+    let prepared = crm_core::convert(&app.table, actor, lead, expected.0, deal, Timestamp::now())?;
+    let crm_core::Conversion { lead, customer, deal } = prepared.value;
+    let body = Converted { lead, customer, deal };
     let location = format!("/api/v1/customers/{}", body.customer.id);
-    match commit_created(app, Made::Several, changes, actor, idempotent, &operation, &body, Some(location), None).await
-    {
+    let (made, changes) = (Made::Several, prepared.changes);
+    match commit_created(app, made, changes, actor, idempotent, &operation, &body, Some(location), None).await {
         // The lead changed since it was read: with If-Match that is a stale precondition, otherwise
         // most likely a concurrent conversion.
         Err(ApiError::Conflict { .. }) if expected.0.is_some() => Err(ApiError::PreconditionFailed),
