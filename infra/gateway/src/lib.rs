@@ -313,14 +313,14 @@ async fn route(state: Arc<State>, req: hyper::Request<Incoming>, remote: SocketA
 
 /// What the client gets when an invocation runs too long: past the function's `Timeout` Lambda ends it
 /// and API Gateway answers 500; past API Gateway's 30-second integration limit, 503.
+fn timeout_answer(function_timeout: Duration) -> (u16, &'static str) {
+    if function_timeout < INTEGRATION_TIMEOUT { (500, "Internal Server Error") } else { (503, "Service Unavailable") }
+}
+
 fn timed_out(method: &str, path: &str, function_timeout: Duration) -> hyper::Response<Full<Bytes>> {
-    if function_timeout < INTEGRATION_TIMEOUT {
-        tracing::error!(%method, %path, timeout_s = function_timeout.as_secs(), "the function timed out");
-        gateway_message(500, "Internal Server Error")
-    } else {
-        tracing::error!(%method, %path, "the integration timed out (30 s)");
-        gateway_message(503, "Service Unavailable")
-    }
+    let (status, message) = timeout_answer(function_timeout);
+    tracing::error!(%method, %path, timeout_s = function_timeout.as_secs(), status, "the invocation ran out of time");
+    gateway_message(status, message)
 }
 
 /// What the Lambda runtime does with an event: deserialize it, run the adapter around the handler,
@@ -358,4 +358,17 @@ fn to_http(response: ApiGatewayV2httpResponse) -> hyper::Response<Full<Bytes>> {
         builder = builder.header("set-cookie", cookie);
     }
     builder.body(Full::new(Bytes::from(body))).unwrap_or_else(|_| gateway_message(500, "Internal Server Error"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slow_function_is_answered_as_api_gateway_answers_it() {
+        assert_eq!(timeout_answer(Duration::from_secs(10)), (500, "Internal Server Error"));
+        assert_eq!(timeout_answer(Duration::from_secs(29)), (500, "Internal Server Error"));
+        assert_eq!(timeout_answer(Duration::from_secs(30)), (503, "Service Unavailable"));
+        assert_eq!(timeout_answer(Duration::from_secs(120)), (503, "Service Unavailable"));
+    }
 }

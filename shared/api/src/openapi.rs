@@ -164,9 +164,10 @@ fn alternatives() -> [(&'static str, serde_json::Value); 3] {
         one_of(
             "NewWebhookEndpoint",
             serde_json::json!([
-                {"title": "a mapped source", "properties": {"source": {"enum": ["typeform", "zapier"]}}},
-                {"title": "the generic shape", "properties": {"source": {"enum": ["generic"]},
-                                                             "field_map": {"maxProperties": 0}}},
+                {"title": "a mapped source", "required": ["source"],
+                 "properties": {"source": {"enum": ["typeform", "zapier"]}}},
+                {"title": "the generic shape", "required": ["source"],
+                 "properties": {"source": {"enum": ["generic"]}, "field_map": {"maxProperties": 0}}},
             ]),
         ),
     ]
