@@ -173,3 +173,16 @@ fn no_request_path_scans() {
         "SAM's broad policies grant Scan"
     );
 }
+
+/// The read-only search route may only query its one index (issue #15, item 16).
+#[test]
+fn the_search_route_may_only_query_its_index() {
+    let text = fs::read_to_string(root().join("template.yaml")).unwrap();
+    let start = text.find("\n  SearchFunction:").expect("SearchFunction");
+    let end = text[start + 1..].find("\n  Search").map_or(text.len(), |e| start + 1 + e);
+    let function = &text[start..end];
+    let es_actions: Vec<&str> = function.lines().map(str::trim).filter_map(|l| l.strip_prefix("- es:")).collect();
+    assert_eq!(es_actions, ["ESHttpGet", "ESHttpPost"], "{function}");
+    assert!(function.contains("/crm-records-${Stage}/_search\""), "{function}");
+    assert!(!function.contains("DomainArn}/*"), "{function}");
+}

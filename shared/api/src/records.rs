@@ -49,7 +49,14 @@ pub struct RecordPath {
     pub kind: Collection,
     /// The record's id
     #[param(value_type = String, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
+    #[serde(deserialize_with = "canonical_id")]
     pub id: String,
+}
+
+/// An id as text, in its canonical spelling (another spelling of the same id keys the same items).
+fn canonical_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    crm_domain::ids::canonical(&text).ok_or_else(|| serde::de::Error::custom("not an id"))
 }
 
 /// `{id}` of a record's URL, as the document states it (the handler reads it as the kind's id type).
@@ -70,6 +77,7 @@ pub struct NotePath {
     pub kind: Collection,
     /// The record's id
     #[param(value_type = String, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
+    #[serde(deserialize_with = "canonical_id")]
     pub id: String,
     /// The note's id
     #[param(value_type = String, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]

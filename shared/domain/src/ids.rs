@@ -69,6 +69,16 @@ ulid_id!(
     SessionId
 );
 
+/// The canonical spelling of an id of any kind: upper case, as the id's own `Display` writes it. The parser
+/// also takes lower case and a first character offset by 8 (the same 128 bits), so text is keyed only once
+/// it is in this form.
+pub fn canonical(text: &str) -> Option<String> {
+    if text.len() != ulid::ULID_LEN {
+        return None;
+    }
+    Ulid::from_str(text).ok().map(|id| id.to_string())
+}
+
 impl TenantId {
     /// The reserved tenant that owns service-wide records (the email directory). No account ever gets it,
     /// because `Ulid::new()` never yields the nil value.
@@ -78,6 +88,17 @@ impl TenantId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_spelling_of_an_id_has_one_canonical_form() {
+        let id = LeadId::new().to_string();
+        assert_eq!(canonical(&id.to_lowercase()), Some(id.clone()));
+        let first = id.chars().next().unwrap().to_digit(10).unwrap();
+        let shifted = format!("{}{}", first + 8, &id[1..]);
+        assert_eq!(canonical(&shifted), Some(id.clone()));
+        assert_eq!(canonical(&id), Some(id));
+        assert_eq!(canonical("not an id"), None);
+    }
 
     #[test]
     fn ids_are_fixed_length_and_round_trip() {

@@ -35,7 +35,7 @@ pub struct Hit {
     /// For notes: the record the note is on.
     pub parent_type: Option<String>,
     pub parent_id: Option<String>,
-    /// Matched fragments by field, the matches wrapped in `<em>`.
+    /// Matched fragments by field, HTML-escaped, the matches wrapped in `<em>` (the only markup).
     pub highlight: BTreeMap<String, Vec<String>>,
 }
 
@@ -118,12 +118,29 @@ impl SearchClient {
                     email: text("email"),
                     parent_type: text("parent_type"),
                     parent_id: text("parent_id"),
-                    highlight: serde_json::from_value(hit["highlight"].clone()).unwrap_or_default(),
+                    highlight: safe_highlights(&hit["highlight"]),
                 }
             })
             .collect();
         Ok(SearchPage { items, next_cursor })
     }
+}
+
+/// The engine's highlighted fragments with the stored text escaped: the only markup left is the `<em>`
+/// around each match, so a client that renders them cannot be made to render what a record holds.
+fn safe_highlights(highlight: &serde_json::Value) -> BTreeMap<String, Vec<String>> {
+    let fragments: BTreeMap<String, Vec<String>> = serde_json::from_value(highlight.clone()).unwrap_or_default();
+    fragments.into_iter().map(|(field, texts)| (field, texts.iter().map(|t| escape_fragment(t)).collect())).collect()
+}
+
+fn escape_fragment(fragment: &str) -> String {
+    let escaped = fragment
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;");
+    escaped.replace("&lt;em&gt;", "<em>").replace("&lt;/em&gt;", "</em>")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,4 +149,17 @@ pub enum QueryError {
     BadCursor,
     #[error(transparent)]
     Search(#[from] SearchError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlights_carry_no_markup_but_the_emphasis() {
+        let hit = json!({"name": ["<em>Eve</em> <img src=x onerror=alert(1)>"], "body": ["a & \"b\" 'c'"]});
+        let safe = safe_highlights(&hit);
+        assert_eq!(safe["name"], ["<em>Eve</em> &lt;img src=x onerror=alert(1)&gt;"]);
+        assert_eq!(safe["body"], ["a &amp; &quot;b&quot; &#39;c&#39;"]);
+    }
 }

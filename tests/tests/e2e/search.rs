@@ -131,3 +131,18 @@ async fn search_results_page_with_a_cursor_bound_to_the_query() {
         .await
         .expect_problem(400, Some("cursor"));
 }
+
+/// Highlights escape what a record holds: the only markup in them is the `<em>` around a match (issue #15,
+/// item 12).
+#[tokio::test]
+async fn highlights_escape_stored_markup() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let token = &tenant.admin.token;
+    let lead = api.create_lead(token, json!({"name": "Mallory <img src=x onerror=alert(1)>"})).await;
+    let id = lead["id"].as_str().unwrap().to_owned();
+    let found = search_until(&api, token, "mallory", |f| ids(f).contains(&id)).await;
+    let fragment = found["items"][0]["highlight"]["name"][0].as_str().unwrap();
+    assert!(fragment.contains("<em>") && fragment.contains("&lt;img"), "{fragment}");
+    assert!(!fragment.contains("<img"), "{fragment}");
+}

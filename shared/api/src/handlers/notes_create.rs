@@ -6,7 +6,7 @@ use crate::problem::ApiError;
 use crate::records::{Made, RecordPath, commit_created, visible_owner};
 use axum::extract::State;
 use axum::response::Response;
-use crm_domain::activity::{Action, Activity, Change};
+use crm_domain::activity::{Action, Activity};
 use crm_domain::clock::Timestamp;
 use crm_domain::note::{Note, NoteBody};
 
@@ -26,9 +26,8 @@ pub async fn handle(
     visible_owner(&app, &actor, kind, &record_id).await?;
     let now = Timestamp::now();
     let note = input.create(kind, record_id.clone(), actor.user, now)?;
-    let added = Change { field: "note".into(), old: serde_json::Value::Null, new: note.body.clone().into() };
     let activity =
-        Activity::record(kind.entity(), &record_id, Action::NoteAdded, actor.user, &now.rfc3339(), vec![added])
+        Activity::record(kind.entity(), &record_id, Action::NoteAdded, actor.user, &now.rfc3339(), Vec::new())
             .with("note_id", note.id);
     let mut changes = app.table.changes(actor.tenant);
     changes.create_note(&note)?.log(&activity)?;

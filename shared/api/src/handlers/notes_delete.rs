@@ -5,7 +5,7 @@ use crate::extract::{AppState, Caller, IfMatch, Path};
 use crate::problem::ApiError;
 use crate::records::NotePath;
 use axum::extract::State;
-use crm_domain::activity::{Action, Activity, Change};
+use crm_domain::activity::{Action, Activity};
 use crm_domain::clock::Timestamp;
 use http::StatusCode;
 
@@ -22,17 +22,10 @@ pub async fn handle(
 ) -> Result<StatusCode, ApiError> {
     let actor = caller.actor;
     let note = path.editable_note(&app, &actor, expected).await?;
-    let removed = Change { field: "note".into(), old: note.body.clone().into(), new: serde_json::Value::Null };
     let now = Timestamp::now();
-    let activity = Activity::record(
-        path.kind.0.entity(),
-        &path.id,
-        Action::NoteDeleted,
-        actor.user,
-        &now.rfc3339(),
-        vec![removed],
-    )
-    .with("note_id", note.id);
+    let activity =
+        Activity::record(path.kind.0.entity(), &path.id, Action::NoteDeleted, actor.user, &now.rfc3339(), Vec::new())
+            .with("note_id", note.id);
     let mut changes = app.table.changes(actor.tenant);
     changes.remove_note(&note)?.log(&activity)?;
     changes.commit().await.map_err(|e| expected.lost_race(e))?;

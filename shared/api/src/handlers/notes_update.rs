@@ -6,7 +6,7 @@ use crate::http::Versioned;
 use crate::problem::ApiError;
 use crate::records::NotePath;
 use axum::extract::State;
-use crm_domain::activity::{Action, Activity, Change};
+use crm_domain::activity::{Action, Activity};
 use crm_domain::clock::Timestamp;
 use crm_domain::note::{Note, NoteBody};
 
@@ -29,9 +29,8 @@ pub async fn handle(
         let version = note.version;
         return Ok(Versioned::ok(note, version));
     };
-    let change = Change { field: "note".into(), old: note.body.clone().into(), new: edited.body.clone().into() };
     let activity =
-        Activity::record(path.kind.0.entity(), &path.id, Action::NoteEdited, actor.user, &now.rfc3339(), vec![change])
+        Activity::record(path.kind.0.entity(), &path.id, Action::NoteEdited, actor.user, &now.rfc3339(), Vec::new())
             .with("note_id", note.id);
     let mut changes = app.table.changes(actor.tenant);
     changes.replace_note(&note, &edited)?.log(&activity)?;
