@@ -14,7 +14,12 @@ use serde::{Deserialize, Serialize};
 /// How long a consent screen may stay open.
 pub const OAUTH_STATE_SECONDS: i64 = 10 * 60;
 /// Sync requests are only a trigger; they expire once the stream has passed them on.
-const SYNC_REQUEST_SECONDS: i64 = 24 * 60 * 60;
+/// How long a sync request holds its place when its run never finishes.
+const SYNC_PENDING_SECONDS: i64 = 15 * 60;
+
+fn sync_request_sk(user: UserId) -> String {
+    format!("{SYNC_REQUEST_PREFIX}{user}")
+}
 const USER_PREFIX: &str = "USER#";
 const LINK_PREFIX: &str = "LINK#";
 pub const SYNC_REQUEST_PREFIX: &str = "SYNC#";
@@ -164,15 +169,20 @@ impl Table {
         import_as: RecordKind,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut request =
-            key(connections_of(tenant), &format!("{SYNC_REQUEST_PREFIX}{user}#{}", crm_domain::ActivityId::new()));
+        // One pending request per user: the item stays until the run finishes (or, if a run dies, until it
+        // expires), and a request while it is there fails the write's condition: a duplicate.
+        let mut request = key(connections_of(tenant), &sync_request_sk(user));
         request.insert("tenant_id".into(), s(tenant.to_string()));
         request.insert("user_id".into(), s(user.to_string()));
         request.insert("requested_at".into(), s(now.rfc3339()));
         request.insert("import_as".into(), s(import_as.entity()));
-        request.insert(TTL.into(), n(now.unix_seconds() + SYNC_REQUEST_SECONDS));
+        request.insert(TTL.into(), n(now.unix_seconds() + SYNC_PENDING_SECONDS));
+        let free = Cond::new("attribute_not_exists(#pk) OR #ttl < :now")
+            .name("#pk", PK)
+            .name("#ttl", TTL)
+            .value(":now", n(now.unix_seconds()));
         let mut tx = Tx::new(self);
-        tx.put(request, None)?;
+        tx.put(request, Some((free, OnFail::Duplicate)))?;
         tx.commit().await
     }
 
@@ -211,6 +221,8 @@ impl Table {
             update,
             Some((exists, OnFail::NotFound)),
         )?;
+        // The run is over: the next request may be queued.
+        tx.delete(key(connections_of(tenant), &sync_request_sk(user)), None)?;
         match tx.commit().await {
             Err(StoreError::NotFound) => Ok(()),
             other => other,

@@ -56,7 +56,9 @@ pub fn event_of(record: &EventRecord) -> Option<DomainEvent> {
 
 /// A Google sync request: an insert of a sync-request item under a tenant's Google partition.
 pub fn sync_request_of(record: &EventRecord) -> Option<SyncRequest> {
-    if record.event_name != "INSERT" || item_of(record)?.1 != ItemKind::GoogleSyncRequest {
+    // An insert, or an overwrite of a request whose run never finished (it expired).
+    let written = record.event_name == "INSERT" || record.event_name == "MODIFY";
+    if !written || item_of(record)?.1 != ItemKind::GoogleSyncRequest {
         return None;
     }
     let image = &record.change.new_image;

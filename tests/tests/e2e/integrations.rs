@@ -211,6 +211,16 @@ async fn sync(api: &Api, tenant: &Tenant) -> Value {
     let token = &tenant.admin.token;
     let before = api.get("/api/v1/integrations/google", token).await.expect(200).body["last_synced_at"].clone();
     api.post("/api/v1/integrations/google/sync", Some(token), json!({})).await.expect(202);
+    // A second request while this one is queued or running is refused, not queued twice (issue #15,
+    // item 15) — unless the run has already finished.
+    let again = api.post("/api/v1/integrations/google/sync", Some(token), json!({})).await;
+    if again.status != 202 {
+        assert_eq!(again.status, 429, "{:?}", again.body);
+        assert_eq!(again.header("retry-after"), Some("30"));
+    } else {
+        let now = api.get("/api/v1/integrations/google", token).await.expect(200).body;
+        assert_ne!(now["last_synced_at"], before, "a second sync was queued while the first was pending");
+    }
     let mut status = Value::Null;
     wait_for("the sync to finish", async || {
         status = api.get("/api/v1/integrations/google", token).await.expect(200).body;

@@ -7,6 +7,7 @@ use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use crm_domain::RecordKind;
 use crm_domain::clock::Timestamp;
+use crm_store::StoreError;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -31,9 +32,14 @@ pub struct SyncQueued {
     pub import_as: &'static str,
 }
 
+/// What a client is told to wait when a sync is already queued or running (a run takes seconds).
+const SYNC_RETRY_AFTER_SECONDS: u64 = 30;
+
 /// Queue a two-way sync of the caller's Google contacts
 #[utoipa::path(post, operation_id = "integrations_google_sync", path = "/api/v1/integrations/google/sync", tag = "integrations", request_body = Option<SyncRequest>,
-    responses((status = 202, description = "Queued", body = SyncQueued), (status = 409, description = "Not connected, or Google sync is not configured", body = Problem, content_type = "application/problem+json")),
+    responses((status = 202, description = "Queued", body = SyncQueued), (status = 409, description = "Not connected, or Google sync is not configured", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A sync is already queued or running", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until a sync may be asked for again")))),
     security(("bearer" = [])))]
 pub async fn handle(
     State(app): AppState,
@@ -52,6 +58,18 @@ pub async fn handle(
             field: None,
         });
     }
-    app.table.request_google_sync(actor.tenant, actor.user, import_as, Timestamp::now()).await?;
+    let now = Timestamp::now();
+    match app.table.request_google_sync(actor.tenant, actor.user, import_as, now).await {
+        Ok(()) => {}
+        Err(StoreError::Duplicate) => {
+            return Err(ApiError::TooManyRequests {
+                detail: "a sync is already queued or running; ask again once it has finished \
+                         (last_synced_at on GET /api/v1/integrations/google)"
+                    .into(),
+                retry_after: SYNC_RETRY_AFTER_SECONDS,
+            });
+        }
+        Err(other) => return Err(other.into()),
+    }
     Ok(WithStatus(StatusCode::ACCEPTED, SyncQueued { status: "queued", import_as: import_as.entity() }))
 }
