@@ -54,6 +54,8 @@ async fn deliver(workers: &Workers, settings: &SlackSettings, event: &DomainEven
     let response = match workers.http.post(target(workers, &settings.webhook_url)).json(&message).send().await {
         Ok(response) => response,
         Err(error) => {
+            // The webhook URL is a credential: the error is logged without it.
+            let error = error.without_url();
             tracing::warn!(tenant = %event.tenant_id, %error, "Slack unreachable; will retry");
             return Ok(Delivery::Retry(None));
         }
