@@ -77,7 +77,7 @@ pub struct NewChannel {
     pub user_id: Option<UserId>,
     /// Team channels: more members to add besides the creator.
     #[serde(default)]
-    #[schema(max_items = 50)]
+    #[schema(max_items = 49)]
     pub members: Vec<UserId>,
 }
 
@@ -85,7 +85,8 @@ fn team() -> ChannelKind {
     ChannelKind::Team
 }
 
-const MAX_INITIAL_MEMBERS: usize = 50;
+/// The creator and this many others fit one transaction (a membership and a check per other member).
+pub const MAX_INITIAL_MEMBERS: usize = 49;
 
 impl NewChannel {
     /// The channel and its first members (the creator first).
@@ -107,8 +108,12 @@ impl NewChannel {
                     );
                 }
                 let mut members = vec![actor.user];
-                members.extend(self.members.into_iter().filter(|m| *m != actor.user));
-                members.dedup();
+                for member in self.members {
+                    // Each user once, wherever they repeat in the list: a transaction may touch an item once.
+                    if !members.contains(&member) {
+                        members.push(member);
+                    }
+                }
                 let channel = Channel {
                     id: ChannelId::new(),
                     kind: ChannelKind::Team,
@@ -300,6 +305,23 @@ impl ServerEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_channel_lists_each_member_once() {
+        let actor = Actor { tenant: crate::TenantId::new(), user: UserId::new(), role: crate::Role::Sales };
+        let (x, y) = (UserId::new(), UserId::new());
+        let input = NewChannel {
+            kind: ChannelKind::Team,
+            name: Some("c".into()),
+            user_id: None,
+            members: vec![x, y, x, actor.user],
+        };
+        let (_, members) = input.validate(&actor, Timestamp::now()).unwrap();
+        assert_eq!(members, [actor.user, x, y]);
+        let crowd = (0..=MAX_INITIAL_MEMBERS).map(|_| UserId::new()).collect();
+        let input = NewChannel { kind: ChannelKind::Team, name: Some("c".into()), user_id: None, members: crowd };
+        assert!(input.validate(&actor, Timestamp::now()).is_err());
+    }
     use crate::ids::TenantId;
     use crate::policy::Role;
 

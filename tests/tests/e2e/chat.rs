@@ -295,3 +295,23 @@ async fn channels_direct_conversations_and_membership() {
         .await
         .expect_problem(404, Some("members"));
 }
+
+/// A member named twice, apart from each other, is a member once (it used to break the channel's single
+/// transaction into a 500), and the initial list stays within what one transaction holds (issue #15, item 9).
+#[tokio::test]
+async fn a_member_named_twice_joins_once() {
+    let api = api();
+    let a = api.sign_up().await;
+    let x = api.add_user(&a, "sales").await;
+    let y = api.add_user(&a, "sales").await;
+    let members = json!([x.id, y.id, x.id, a.admin.id]);
+    api.post("/api/v1/channels", Some(&a.admin.token), json!({"name": "twice", "members": members})).await.expect(201);
+    let crowd: Vec<String> = (0..50).map(|_| ulid_like()).collect();
+    api.post("/api/v1/channels", Some(&a.admin.token), json!({"name": "crowd", "members": crowd}))
+        .await
+        .expect_problem(422, Some("members"));
+}
+
+fn ulid_like() -> String {
+    crm_domain::UserId::new().to_string()
+}
