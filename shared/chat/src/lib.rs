@@ -190,8 +190,28 @@ impl Chat {
         Ok(())
     }
 
+    /// A new connection (from `$connect`, before it is open): it is recorded as announced, and its user is
+    /// announced online to the tenant's other connections unless another connection of theirs already was
+    /// (the new one cannot be posted to until `$connect` returns, so it is left out).
+    pub async fn arrive(&self, client: Option<&Client>, connection: Connection) -> Result<(), ChatError> {
+        let (tenant, user, id) = (connection.tenant_id, connection.user_id, connection.connection_id.clone());
+        let others = self.connections(tenant, Some(user)).await?;
+        self.table.put_connection(&Connection { announced: true, ..connection }).await?;
+        if others.iter().any(|c| c.connection_id != id && c.announced) {
+            return Ok(());
+        }
+        if let Some(client) = client {
+            let tenant_connections =
+                self.connections(tenant, None).await?.into_iter().filter(|c| c.connection_id != id);
+            let online = ServerEvent::Presence { user_id: user, status: PresenceStatus::Online };
+            self.push(client, tenant_connections, &online).await;
+        }
+        Ok(())
+    }
+
     /// A heartbeat: keeps the connection alive, and the first one of a connection announces its user
-    /// online to the tenant if no other connection of the user did.
+    /// online to the tenant if no other connection of the user did (a connection `$connect` announced
+    /// already counts as announced).
     pub async fn heartbeat(
         &self,
         client: &Client,

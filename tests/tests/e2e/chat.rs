@@ -14,13 +14,18 @@ impl Socket {
     /// Connects with the token in the query string and says hello with a heartbeat (which announces
     /// presence); waits for its ack.
     async fn open(user: &User) -> Socket {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("{}/?token={}", ws_url(), user.token))
-            .await
-            .expect("the socket opens");
-        let mut socket = Socket { ws };
+        let mut socket = Socket::open_silently(user).await;
         socket.send(json!({"action": "heartbeat"})).await;
         socket.next("ack").await;
         socket
+    }
+
+    /// Connects and says nothing.
+    async fn open_silently(user: &User) -> Socket {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("{}/?token={}", ws_url(), user.token))
+            .await
+            .expect("the socket opens");
+        Socket { ws }
     }
 
     async fn send(&mut self, frame: Value) {
@@ -314,4 +319,17 @@ async fn a_member_named_twice_joins_once() {
 
 fn ulid_like() -> String {
     crm_domain::UserId::new().to_string()
+}
+
+/// A user is announced online when their connection is made, not only at its first heartbeat (issue #15,
+/// item 19).
+#[tokio::test]
+async fn a_new_connection_is_announced_before_any_heartbeat() {
+    let api = api();
+    let a = api.sign_up().await;
+    let sales = api.add_user(&a, "sales").await;
+    let mut admin_socket = Socket::open(&a.admin).await;
+    let _sales_socket = Socket::open_silently(&sales).await;
+    let online = admin_socket.next_where("presence", |p| p["user_id"] == sales.id.as_str()).await;
+    assert_eq!(online["status"], "online");
 }

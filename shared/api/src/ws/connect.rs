@@ -1,10 +1,11 @@
 //! `$connect`: authenticates the access token and records the connection under its tenant and user.
 //! The token comes as `?token=<access token>` or, for browsers that cannot set headers, as the
-//! subprotocol list `Sec-WebSocket-Protocol: bearer, <access token>` (answered with `bearer`). Nothing is
-//! posted from here: the connection is not open yet. Its first heartbeat announces the user online.
+//! subprotocol list `Sec-WebSocket-Protocol: bearer, <access token>` (answered with `bearer`). The user is
+//! announced online to the tenant's other connections from here; nothing is posted to the new one, which
+//! is not open until this returns.
 
 use crate::app::App;
-use crate::ws::status;
+use crate::ws::{event_endpoint, status};
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use crm_domain::chat::CONNECTION_TTL_SECONDS;
 use crm_domain::clock::Timestamp;
@@ -36,7 +37,8 @@ pub async fn handle(app: &App, event: ApiGatewayWebsocketProxyRequest) -> ApiGat
         expires_at: now.unix_seconds() + CONNECTION_TTL_SECONDS,
         announced: false,
     };
-    if let Err(error) = app.table.put_connection(&connection).await {
+    let client = app.chat.client(event_endpoint(&event).as_deref());
+    if let Err(error) = app.chat.arrive(client.as_ref(), connection).await {
         tracing::error!(%error, "could not record a connection");
         return status(500);
     }
