@@ -69,7 +69,7 @@ impl Chat {
     }
 
     /// Posts `event` to each connection concurrently; answers how many took it. A connection that is
-    /// gone is deleted.
+    /// gone is deleted, unless it may still be being established (`$connect` has not returned yet).
     pub async fn push(
         &self,
         client: &Client,
@@ -85,6 +85,9 @@ impl Chat {
                 match sent {
                     Ok(_) => true,
                     Err(error) if error.as_service_error().is_some_and(|e| e.is_gone_exception()) => {
+                        if !crm_domain::chat::gone_connection_may_be_forgotten(&connection.connected_at, Timestamp::now()) {
+                            return false;
+                        }
                         if let Err(error) = table.delete_connection(connection.tenant_id, &connection.connection_id).await {
                             tracing::warn!(connection = %connection.connection_id, %error, "could not delete a gone connection");
                         }

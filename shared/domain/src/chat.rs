@@ -15,6 +15,19 @@ pub const MAX_FRAME_BYTES: usize = 32 * 1024;
 /// How long a connection counts as live without a heartbeat.
 pub const CONNECTION_TTL_SECONDS: i64 = 10 * 60;
 
+/// How long a connection may take to be established: `$connect` records it, but API Gateway opens it only
+/// when `$connect` returns (its function's timeout is 10 s), and until then a post to it is answered 410.
+pub const CONNECT_GRACE_SECONDS: i64 = 30;
+
+/// Whether a connection API Gateway called gone may be forgotten: not while it may still be being
+/// established, which a 410 does not tell apart from one that has ended.
+pub fn gone_connection_may_be_forgotten(connected_at: &str, now: Timestamp) -> bool {
+    match Timestamp::parse(connected_at) {
+        Some(connected) => now.unix_seconds() - connected.unix_seconds() >= CONNECT_GRACE_SECONDS,
+        None => true,
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChannelKind {
@@ -305,6 +318,15 @@ impl ServerEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connection_being_established_is_not_forgotten_on_a_410() {
+        let now = Timestamp::now();
+        assert!(!gone_connection_may_be_forgotten(&now.rfc3339(), now));
+        assert!(!gone_connection_may_be_forgotten(&now.plus_seconds(-(CONNECT_GRACE_SECONDS - 1)).rfc3339(), now));
+        assert!(gone_connection_may_be_forgotten(&now.plus_seconds(-CONNECT_GRACE_SECONDS).rfc3339(), now));
+        assert!(gone_connection_may_be_forgotten("garbage", now));
+    }
 
     #[test]
     fn a_new_channel_lists_each_member_once() {

@@ -24,6 +24,11 @@ impl Timestamp {
         Self(self.0 + time::Duration::seconds(seconds))
     }
 
+    /// A timestamp this type wrote (`rfc3339`).
+    pub fn parse(text: &str) -> Option<Self> {
+        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(Self)
+    }
+
     /// Always three fractional digits (`…:33.200Z`, never `…:33.2Z`), so timestamps sort as text.
     pub fn rfc3339(&self) -> String {
         let format =

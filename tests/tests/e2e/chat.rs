@@ -207,11 +207,20 @@ async fn a_stale_connection_is_cleaned_when_api_gateway_answers_410() {
         connection_id: format!("stale-{}", sales.id),
         tenant_id: tenant,
         user_id: user,
-        connected_at: now.rfc3339(),
+        connected_at: now.plus_seconds(-300).rfc3339(),
         expires_at: now.unix_seconds() + 600,
         announced: true,
     };
     table.put_connection(&stale).await.unwrap();
+    // One whose $connect is still running: API Gateway answers 410 for it too, but it must not be
+    // forgotten (issue #15, item 18).
+    let arriving = crm_store::Connection {
+        connection_id: format!("arriving-{}", sales.id),
+        connected_at: now.rfc3339(),
+        announced: false,
+        ..stale.clone()
+    };
+    table.put_connection(&arriving).await.unwrap();
     let online =
         |presence: &Value| presence["online"].as_array().unwrap().iter().any(|o| o["user_id"] == sales.id.as_str());
     assert!(online(&api.get("/api/v1/presence", &a.admin.token).await.expect(200).body));
@@ -219,8 +228,10 @@ async fn a_stale_connection_is_cleaned_when_api_gateway_answers_410() {
     api.post("/api/v1/messages", Some(&a.admin.token), json!({"channel_id": channel, "body": "anyone?"}))
         .await
         .expect(201);
-    assert!(!online(&api.get("/api/v1/presence", &a.admin.token).await.expect(200).body));
     assert_eq!(table.connection_owner(&stale.connection_id).await.unwrap(), None);
+    assert!(table.connection_owner(&arriving.connection_id).await.unwrap().is_some());
+    table.delete_connection(tenant, &arriving.connection_id).await.unwrap();
+    assert!(!online(&api.get("/api/v1/presence", &a.admin.token).await.expect(200).body));
 }
 
 #[tokio::test]
