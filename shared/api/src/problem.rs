@@ -234,6 +234,9 @@ impl From<crm_chat::ChatError> for ApiError {
             crm_chat::ChatError::Forbidden(why) => ApiError::Forbidden(why.to_owned()),
             crm_chat::ChatError::Invalid(invalid) => invalid.into(),
             crm_chat::ChatError::Store(store) => store.into(),
+            crm_chat::ChatError::TooManyConnections(max) => {
+                ApiError::TooManyRequests { detail: format!("at most {max} connections per user"), retry_after: 60 }
+            }
         }
     }
 }

@@ -24,6 +24,9 @@ pub enum ChatError {
     Invalid(#[from] Invalid),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The user holds as many live connections as one user may.
+    #[error("at most {0} connections per user")]
+    TooManyConnections(usize),
 }
 
 impl From<Denied> for ChatError {
@@ -199,6 +202,9 @@ impl Chat {
     pub async fn arrive(&self, client: Option<&Client>, connection: Connection) -> Result<(), ChatError> {
         let (tenant, user, id) = (connection.tenant_id, connection.user_id, connection.connection_id.clone());
         let others = self.connections(tenant, Some(user)).await?;
+        if others.len() >= crm_domain::chat::MAX_CONNECTIONS_PER_USER {
+            return Err(ChatError::TooManyConnections(crm_domain::chat::MAX_CONNECTIONS_PER_USER));
+        }
         self.table.put_connection(&Connection { announced: true, ..connection }).await?;
         if others.iter().any(|c| c.connection_id != id && c.announced) {
             return Ok(());

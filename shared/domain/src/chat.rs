@@ -15,6 +15,9 @@ pub const MAX_FRAME_BYTES: usize = 32 * 1024;
 /// How long a connection counts as live without a heartbeat.
 pub const CONNECTION_TTL_SECONDS: i64 = 10 * 60;
 
+/// Live connections one user may hold (tabs and devices); each chat event is posted to every one.
+pub const MAX_CONNECTIONS_PER_USER: usize = 10;
+
 /// How long a connection may take to be established: `$connect` records it, but API Gateway opens it only
 /// when `$connect` returns (its function's timeout is 10 s), and until then a post to it is answered 410.
 pub const CONNECT_GRACE_SECONDS: i64 = 30;

@@ -344,3 +344,23 @@ async fn a_new_connection_is_announced_before_any_heartbeat() {
     let online = admin_socket.next_where("presence", |p| p["user_id"] == sales.id.as_str()).await;
     assert_eq!(online["status"], "online");
 }
+
+/// One user may hold at most 10 live connections: every chat event is posted to each of them (issue #15,
+/// item 10).
+#[tokio::test]
+async fn a_user_holds_at_most_ten_connections() {
+    let api = api();
+    let a = api.sign_up().await;
+    let mut sockets = Vec::new();
+    for _ in 0..crm_domain::chat::MAX_CONNECTIONS_PER_USER {
+        sockets.push(Socket::open_silently(&a.admin).await);
+    }
+    let refused = tokio_tungstenite::connect_async(format!("{}/?token={}", ws_url(), a.admin.token)).await;
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = refused else {
+        panic!("an eleventh connection was accepted");
+    };
+    assert_eq!(response.status(), 429);
+    drop(sockets.pop());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    Socket::open(&a.admin).await;
+}

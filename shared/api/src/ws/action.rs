@@ -37,6 +37,7 @@ pub async fn handle(app: &App, event: ApiGatewayWebsocketProxyRequest) -> ApiGat
         }
         Err(ChatError::NotFound) => frame(&ServerEvent::error("no such channel", Some("channel_id"))),
         Err(ChatError::Forbidden(why)) => frame(&ServerEvent::error(why, Some("channel_id"))),
+        Err(error @ ChatError::TooManyConnections(_)) => frame(&ServerEvent::error(error.to_string(), None)),
         Err(ChatError::Store(error)) => {
             tracing::error!(%error, "chat action failed");
             frame(&ServerEvent::error("temporarily unavailable; try again", None))

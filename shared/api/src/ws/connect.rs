@@ -38,9 +38,16 @@ pub async fn handle(app: &App, event: ApiGatewayWebsocketProxyRequest) -> ApiGat
         announced: false,
     };
     let client = app.chat.client(event_endpoint(&event).as_deref());
-    if let Err(error) = app.chat.arrive(client.as_ref(), connection).await {
-        tracing::error!(%error, "could not record a connection");
-        return status(500);
+    match app.chat.arrive(client.as_ref(), connection).await {
+        Ok(()) => {}
+        Err(crm_chat::ChatError::TooManyConnections(max)) => {
+            tracing::info!(tenant = %actor.tenant, user = %actor.user, max, "connection refused: too many");
+            return status(429);
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not record a connection");
+            return status(500);
+        }
     }
     let mut response = status(200);
     if as_protocol {
