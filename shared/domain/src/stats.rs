@@ -52,6 +52,21 @@ fn add(deltas: &mut Deltas, owner: UserId, bucket: Bucket, counter: String, amou
     }
 }
 
+/// The sources the dashboard counts leads by; any other source is counted as `other`. A lead's `source`
+/// is free text, and each distinct one would otherwise add a counter to one statistics item until it
+/// reached DynamoDB's 400 KB limit.
+pub const COUNTED_SOURCES: [&str; 16] = [
+    "web", "website", "referral", "email", "phone", "event", "social", "ads", "partner", "typeform", "zapier",
+    "google", "import", "api", "unknown", "other",
+];
+
+/// The counter a lead's source falls under: its name in lower case when it is one of [`COUNTED_SOURCES`],
+/// `unknown` when there is none, `other` for anything else.
+pub fn source_bucket(source: Option<&str>) -> &'static str {
+    let Some(source) = source.map(|s| s.trim().to_ascii_lowercase()) else { return "unknown" };
+    COUNTED_SOURCES.iter().find(|counted| **counted == source).copied().unwrap_or("other")
+}
+
 /// What one record adds to the figures (`sign` = -1 takes it away).
 fn contribute(deltas: &mut Deltas, snapshot: &Snapshot, sign: i64) {
     match snapshot {
@@ -59,7 +74,7 @@ fn contribute(deltas: &mut Deltas, snapshot: &Snapshot, sign: i64) {
             let owner = lead.owner_id;
             add(deltas, owner, Bucket::Totals, "leads.total".into(), sign);
             add(deltas, owner, Bucket::Totals, format!("leads.status.{}", lead.status.as_str()), sign);
-            let source = lead.source.clone().unwrap_or_else(|| "unknown".into());
+            let source = source_bucket(lead.source.as_deref());
             add(deltas, owner, Bucket::Totals, format!("leads.source.{source}"), sign);
             add(deltas, owner, Bucket::Day(day(&lead.created_at)), "leads.new".into(), sign);
             if let (LeadStatus::Converted, Some(at)) = (lead.status, &lead.converted_at) {
@@ -231,6 +246,24 @@ impl Figures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lead_sources_are_counted_in_a_bounded_set() {
+        let leads: Vec<Snapshot> = (0..1_100)
+            .map(|n| lead(&format!(r#"{{"name":"L{n}","source":"campaign-{n}"}}"#)))
+            .chain([lead(r#"{"name":"W","source":"Web"}"#), lead(r#"{"name":"N"}"#)])
+            .map(Snapshot::Lead)
+            .collect();
+        let sums = totals(&leads);
+        let tenant_totals =
+            sums.iter().find(|((scope, bucket), _)| *scope == Scope::Tenant && *bucket == Bucket::Totals);
+        let counters = &tenant_totals.unwrap().1;
+        let sources: Vec<&String> = counters.keys().filter(|k| k.starts_with("leads.source.")).collect();
+        assert!(sources.len() <= COUNTED_SOURCES.len(), "{sources:?}");
+        assert_eq!(counters["leads.source.other"], 1_100);
+        assert_eq!(counters["leads.source.web"], 1);
+        assert_eq!(counters["leads.source.unknown"], 1);
+    }
     use crate::clock::Timestamp;
     use crate::deal::{DealPatch, NewDeal};
     use crate::lead::{LeadPatch, NewLead};

@@ -134,7 +134,7 @@ async fn a_poison_message_lands_in_the_dead_letter_queue() {
         .collect();
     sqs.send_message_batch().queue_url(queue_url("StatsRollupQueue")).set_entries(Some(entries)).send().await.unwrap();
 
-    dashboard_when(&api, &tenant.admin.token, |d| d["figures"]["leads_by_source"]["batch"] == 1).await;
+    dashboard_when(&api, &tenant.admin.token, |d| d["figures"]["leads_by_source"]["other"] == 1).await;
 
     let dead_letters = queue_url("StatsRollupDeadLetterQueue");
     let started = Instant::now();
