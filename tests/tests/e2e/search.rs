@@ -146,3 +146,27 @@ async fn highlights_escape_stored_markup() {
     assert!(fragment.contains("<em>") && fragment.contains("&lt;img"), "{fragment}");
     assert!(!fragment.contains("<img"), "{fragment}");
 }
+
+/// A record's notes follow it in search: after a reassignment the former owner no longer finds them and the
+/// new one does; once the record is deleted nobody does (issue #15, item 6).
+#[tokio::test]
+async fn notes_follow_their_record_in_search() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let admin = &tenant.admin.token;
+    let former = api.add_user(&tenant, "sales").await;
+    let next = api.add_user(&tenant, "sales").await;
+    let lead = api.create_lead(&former.token, json!({"name": "Reassigned lead"})).await;
+    let lead_id = lead["id"].as_str().unwrap().to_owned();
+    let notes = format!("/api/v1/leads/{lead_id}/notes");
+    let note = api.post(&notes, Some(&former.token), json!({"body": "zanzibar pricing"})).await.expect(201).body;
+    let note_id = note["id"].as_str().unwrap().to_owned();
+    search_until(&api, &former.token, "zanzibar", |f| ids(f).contains(&note_id)).await;
+
+    api.patch(&format!("/api/v1/leads/{lead_id}"), admin, json!({"owner_id": next.id})).await.expect(200);
+    search_until(&api, &next.token, "zanzibar", |f| ids(f).contains(&note_id)).await;
+    search_until(&api, &former.token, "zanzibar", |f| !ids(f).contains(&note_id)).await;
+
+    api.delete(&format!("/api/v1/leads/{lead_id}"), admin).await.expect(204);
+    search_until(&api, admin, "zanzibar", |f| !ids(f).contains(&note_id)).await;
+}
