@@ -202,6 +202,30 @@ fn intrinsic_target(value: Option<&Value>, tag: &str) -> Option<String> {
     }
 }
 
+/// `value` with each `!Ref <parameter>` replaced by the parameter's default, as a deploy without overrides
+/// would resolve it (a `CommaDelimitedList` becomes a list).
+fn with_parameter_defaults(value: &Value, root: &Value) -> Value {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "!Ref" => {
+            let parameter =
+                tagged.value.as_str().and_then(|name| field(root, "Parameters").and_then(|p| field(p, name)));
+            let Some(parameter) = parameter else { return value.clone() };
+            let default = field(parameter, "Default").cloned().unwrap_or(Value::Null);
+            match (text(field(parameter, "Type")).as_deref(), default.as_str()) {
+                (Some("CommaDelimitedList"), Some(list)) => {
+                    Value::Sequence(list.split(',').map(|item| Value::String(item.trim().to_owned())).collect())
+                }
+                _ => default,
+            }
+        }
+        Value::Mapping(mapping) => {
+            Value::Mapping(mapping.iter().map(|(k, v)| (k.clone(), with_parameter_defaults(v, root))).collect())
+        }
+        Value::Sequence(items) => Value::Sequence(items.iter().map(|v| with_parameter_defaults(v, root)).collect()),
+        other => other.clone(),
+    }
+}
+
 fn number(value: Option<&Value>) -> Option<i32> {
     value?.as_i64().and_then(|n| i32::try_from(n).ok())
 }
@@ -269,7 +293,7 @@ impl Template {
                 }
                 Some("AWS::Serverless::HttpApi") => {
                     if let Some(config) = field(resource, "Properties").and_then(|p| field(p, "CorsConfiguration")) {
-                        cors = Some(serde_yaml_ng::from_value(config.clone())?);
+                        cors = Some(serde_yaml_ng::from_value(with_parameter_defaults(config, &root))?);
                     }
                 }
                 Some("AWS::Serverless::Function") => {
@@ -467,6 +491,7 @@ Resources:
             template.ws_routes.iter().map(|r| (r.route_key.as_str(), r.binary.as_str())).collect();
         assert!(ws.contains(&("$connect", "ws")) && ws.contains(&("sendMessage", "ws")), "{ws:?}");
         let cors = template.cors.expect("CORS configuration");
-        assert_eq!(cors.allowed_origin("http://localhost:5173").as_deref(), Some("*"));
+        assert_eq!(cors.allowed_origin("http://localhost:5173").as_deref(), Some("http://localhost:5173"));
+        assert_eq!(cors.allowed_origin("https://elsewhere.example"), None);
     }
 }

@@ -101,14 +101,21 @@ async fn cors_is_answered_as_the_http_api_configures_it() {
         .header("access-control-request-method", "POST")
         .header("access-control-request-headers", "authorization,content-type");
     let preflight = api.send(preflight).await.expect(204);
-    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("http://localhost:5173"));
     assert!(preflight.header("access-control-allow-headers").unwrap().contains("idempotency-key"));
     let tenant = api.sign_up().await;
     let get =
         api.request(Method::GET, "/api/v1/me", Some(&tenant.admin.token)).header("origin", "http://localhost:5173");
     let get = api.send(get).await.expect(200);
-    assert_eq!(get.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(get.header("access-control-allow-origin"), Some("http://localhost:5173"));
     assert!(get.header("access-control-expose-headers").unwrap().contains("etag"));
+    // Only the web app's origins: another site's page may not read the API's answers (issue #15, item 17).
+    let elsewhere = api
+        .request(Method::OPTIONS, "/api/v1/leads", None)
+        .header("origin", "https://elsewhere.example")
+        .header("access-control-request-method", "POST");
+    let elsewhere = api.send(elsewhere).await;
+    assert_eq!(elsewhere.header("access-control-allow-origin"), None);
 }
 
 #[tokio::test]
