@@ -69,14 +69,19 @@ impl SearchClient {
         if let Some(owner) = &request.owner {
             filter.push(json!({"term": {"owner_id": owner}}));
         }
+        // An email address is looked up exactly: fuzzy matching would find everyone at the same domain.
+        let should = match crm_domain::validation::email("q", request.text.trim()) {
+            Ok(address) => json!([{"term": {"email.exact": address}}]),
+            Err(_) => json!([
+                {"multi_match": {"query": request.text, "fields": ["name^3", "company^2", "email^2", "email.parts", "phone", "body"], "fuzziness": "AUTO", "prefix_length": 1, "max_expansions": 20}},
+                {"multi_match": {"query": request.text, "fields": ["name.prefix^2", "company.prefix"]}}
+            ]),
+        };
         let mut body = json!({
             "size": request.limit,
             "query": {"bool": {
                 "filter": filter,
-                "should": [
-                    {"multi_match": {"query": request.text, "fields": ["name^3", "company^2", "email^2", "email.parts", "phone", "body"], "fuzziness": "AUTO", "prefix_length": 1, "max_expansions": 20}},
-                    {"multi_match": {"query": request.text, "fields": ["name.prefix^2", "company.prefix"]}}
-                ],
+                "should": should,
                 "minimum_should_match": 1
             }},
             "highlight": {"fields": {"name": {}, "company": {}, "email": {}, "body": {}}},

@@ -170,3 +170,19 @@ async fn notes_follow_their_record_in_search() {
     api.delete(&format!("/api/v1/leads/{lead_id}"), admin).await.expect(204);
     search_until(&api, admin, "zanzibar", |f| !ids(f).contains(&note_id)).await;
 }
+
+/// An email address finds that address, not everyone at the same domain (issue #15, item 21).
+#[tokio::test]
+async fn an_email_finds_that_address_only() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let token = &tenant.admin.token;
+    let ada = api.create_lead(token, json!({"name": "Ada Byron", "email": "ada@engines.example"})).await;
+    let charles = api.create_lead(token, json!({"name": "Charles Babbage", "email": "charles@engines.example"})).await;
+    let (ada, charles) = (ada["id"].as_str().unwrap().to_owned(), charles["id"].as_str().unwrap().to_owned());
+    search_until(&api, token, "charles", |f| ids(f).contains(&charles)).await;
+    let found = search_until(&api, token, "ada@engines.example", |f| ids(f).contains(&ada)).await;
+    assert_eq!(ids(&found), std::slice::from_ref(&ada), "{found}");
+    let found = search_until(&api, token, "ADA@Engines.example", |f| ids(f).contains(&ada)).await;
+    assert_eq!(ids(&found), [ada], "{found}");
+}
