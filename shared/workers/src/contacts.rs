@@ -15,7 +15,7 @@ use crm_domain::customer::{Customer, CustomerPatch, NewCustomer};
 use crm_domain::events::{DomainEvent, Snapshot};
 use crm_domain::lead::{Lead, LeadPatch, NewLead};
 use crm_domain::record::{NewRecord, RecordPatch};
-use crm_domain::{Actor, Invalid, Record, RecordKind, TenantId, UserId};
+use crm_domain::{Actor, Invalid, Record, RecordKind, TenantId, UserId, policy};
 use crm_google::{GoogleClient, GoogleError, Person};
 use crm_store::{ContactLink, GoogleConnection, StoreError, SyncOutcome, Table, google_place};
 use lambda_runtime::Error;
@@ -63,14 +63,18 @@ struct Records {
 }
 
 impl Records {
-    async fn load(table: &Table, tenant: TenantId) -> Result<Self, StoreError> {
+    /// The leads and customers `actor` may see: only those are linked to (and so pushed to) their address
+    /// book; a link to one they can no longer see is dropped.
+    async fn load(table: &Table, actor: &Actor) -> Result<Self, StoreError> {
         let mut records = Records::default();
+        let visible = |owner| policy::view_record(actor, owner).is_ok();
         // Customers first, so an address shared by a lead and its customer matches the customer.
-        for customer in table.every_record::<Customer>(tenant).await? {
+        for customer in table.every_record::<Customer>(actor.tenant).await?.into_iter().filter(|c| visible(c.owner_id))
+        {
             records.index(RecordKind::Customer, &customer.id.to_string(), &ContactCard::of_customer(&customer));
             records.customers.insert(customer.id.to_string(), customer);
         }
-        for lead in table.every_record::<Lead>(tenant).await? {
+        for lead in table.every_record::<Lead>(actor.tenant).await?.into_iter().filter(|l| visible(l.owner_id)) {
             records.index(RecordKind::Lead, &lead.id.to_string(), &ContactCard::of_lead(&lead));
             records.leads.insert(lead.id.to_string(), lead);
         }
@@ -148,13 +152,12 @@ impl<'a> ContactSync<'a> {
     async fn run(&self, request: &SyncRequest) -> Result<(), Error> {
         let (tenant, user) = (request.tenant_id, request.user_id);
         let Some((access, connection)) = self.access_token(tenant, user).await? else { return Ok(()) };
-        let Some(stored) = self.table.user(tenant, user).await?.filter(|s| s.user.is_active()) else {
+        let Some(actor) = self.actor(tenant, user).await? else {
             tracing::info!(%tenant, %user, "the connected user no longer has access; nothing synced");
             return Ok(());
         };
-        let actor = Actor { tenant, user, role: stored.user.role };
         let mut sync_token = connection.sync_token;
-        let mut records = Records::load(self.table, tenant).await?;
+        let mut records = Records::load(self.table, &actor).await?;
         let mut links: HashMap<String, ContactLink> =
             self.table.contact_links(tenant, user).await?.into_iter().map(|l| (l.resource_name.clone(), l)).collect();
         let mut seen = HashSet::new();
@@ -408,21 +411,36 @@ impl<'a> ContactSync<'a> {
         Err("the Google entry kept changing while it was written".into())
     }
 
-    /// A CRM change to a lead or customer: pushed to every connected user's linked entry; a deletion
-    /// unlinks it.
+    /// The connected user as the policy sees them now, if they still have access.
+    async fn actor(&self, tenant: TenantId, user: UserId) -> Result<Option<Actor>, StoreError> {
+        let stored = self.table.user(tenant, user).await?.filter(|s| s.user.is_active());
+        Ok(stored.map(|s| Actor { tenant, user, role: s.user.role }))
+    }
+
+    /// A CRM change to a lead or customer: pushed to the linked entry of every connected user who may
+    /// see the record; a deletion, or a record the user can no longer see, unlinks it.
     async fn push_change(&self, event: &DomainEvent) -> Result<(), Error> {
         let tenant = event.tenant_id;
-        let (kind, card) = match (&event.new, &event.old) {
-            (Some(Snapshot::Lead(lead)), _) => (RecordKind::Lead, Some(ContactCard::of_lead(lead))),
-            (Some(Snapshot::Customer(customer)), _) => (RecordKind::Customer, Some(ContactCard::of_customer(customer))),
-            (None, Some(Snapshot::Lead(_))) => (RecordKind::Lead, None),
-            (None, Some(Snapshot::Customer(_))) => (RecordKind::Customer, None),
+        let (kind, card, owner) = match (&event.new, &event.old) {
+            (Some(Snapshot::Lead(lead)), _) => {
+                (RecordKind::Lead, Some(ContactCard::of_lead(lead)), Some(lead.owner_id))
+            }
+            (Some(Snapshot::Customer(customer)), _) => {
+                (RecordKind::Customer, Some(ContactCard::of_customer(customer)), Some(customer.owner_id))
+            }
+            (None, Some(Snapshot::Lead(_))) => (RecordKind::Lead, None, None),
+            (None, Some(Snapshot::Customer(_))) => (RecordKind::Customer, None, None),
             _ => return Ok(()),
         };
         for connection in self.table.google_connections(tenant).await? {
             let user = connection.user_id;
             let Some(link) = self.table.contact_link(tenant, user, kind, &event.entity_id).await? else { continue };
-            match &card {
+            let sees = match (owner, self.actor(tenant, user).await?) {
+                (Some(owner), Some(actor)) => policy::view_record(&actor, owner).is_ok(),
+                _ => false,
+            };
+            let card = card.as_ref().filter(|_| sees);
+            match card {
                 None => self.table.delete_contact_link(tenant, user, kind, &event.entity_id).await?,
                 // Unchanged since the last sync (or this is the echo of a pull): nothing to push.
                 Some(card) if card.fingerprint() == link.fingerprint => {}

@@ -208,7 +208,19 @@ async fn customers(api: &Api, tenant: &Tenant) -> Vec<Value> {
 
 /// Runs a sync and waits until the connection shows it finished.
 async fn sync(api: &Api, tenant: &Tenant) -> Value {
-    let token = &tenant.admin.token;
+    sync_as(api, &tenant.admin.token).await
+}
+
+/// Connects the caller's Google account (the fake's book `code`) through the consent flow.
+async fn connect_google(api: &Api, token: &str, code: &str) {
+    let authorization = api.get("/api/v1/integrations/google/authorize", token).await.expect(200).body;
+    let state = authorization["state"].as_str().unwrap().to_owned();
+    let callback = format!("/api/v1/integrations/google/callback?state={state}&code={code}");
+    api.send(api.request(Method::GET, &callback, None)).await.expect(200);
+}
+
+/// Runs a sync as the caller and waits until their connection shows it finished.
+async fn sync_as(api: &Api, token: &str) -> Value {
     let before = api.get("/api/v1/integrations/google", token).await.expect(200).body["last_synced_at"].clone();
     api.post("/api/v1/integrations/google/sync", Some(token), json!({})).await.expect(202);
     // A second request while this one is queued or running is refused, not queued twice (issue #15,
@@ -298,4 +310,46 @@ async fn google_contacts_sync_imports_once_and_pushes_changes_back() {
 
     api.delete("/api/v1/integrations/google", token).await.expect(204);
     api.get("/api/v1/integrations/google", token).await.expect_problem(404, None);
+}
+
+/// A Sales user's address book is synced only with what they may see: another owner's customer with the
+/// same email is neither linked, nor pushed into their book, nor changed by it (issue #15, item 1).
+#[tokio::test]
+async fn google_sync_keeps_to_what_the_connected_user_may_see() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let sales = api.add_user(&tenant, "sales").await;
+    let shared = unique_email("shared");
+    let admins = api
+        .post(
+            "/api/v1/customers",
+            Some(&tenant.admin.token),
+            json!({"name": "Confidential", "email": shared, "company": "Classified Corp"}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let code = format!("code-{}", sales.id);
+    google_book(&code, |book| book.put("people/s1", "Someone", Some(&shared), Some("+1 202 555 0111")));
+    connect_google(&api, &sales.token, &code).await;
+    let status = sync_as(&api, &sales.token).await;
+    assert_eq!(status["pushed"], 0, "{status}");
+    // Nothing of the admin's customer reached the Sales user's book, and the book changed nothing of it.
+    assert!(google_book(&code, |book| book.entries["people/s1"].person["organizations"].is_null()
+        || book.entries["people/s1"].person["organizations"].as_array().is_some_and(Vec::is_empty)));
+    let after = api.get(&format!("/api/v1/customers/{}", id_of(&admins)), &tenant.admin.token).await.expect(200).body;
+    assert_eq!((after["name"].as_str(), after["phone"].as_str()), (Some("Confidential"), None));
+    // The entry became a customer of the Sales user's own.
+    let mine = api.get("/api/v1/customers", &sales.token).await.expect(200).body;
+    assert!(mine["items"].as_array().unwrap().iter().any(|c| c["email"] == shared.as_str()), "{mine}");
+    // A later change of the admin's customer is not pushed into that book either.
+    api.patch(
+        &format!("/api/v1/customers/{}", id_of(&admins)),
+        &tenant.admin.token,
+        json!({"company": "Still Classified"}),
+    )
+    .await
+    .expect(200);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(google_book(&code, |book| !book.entries["people/s1"].person.to_string().contains("Classified")));
 }
