@@ -54,6 +54,32 @@ struct ContactSync<'a> {
     sealer: &'a crm_store::secrets::Sealer,
 }
 
+/// The record kinds an address-book entry can be: how each shows as a card, and where a run keeps it.
+trait ContactRecord: Record {
+    fn card(&self) -> ContactCard;
+    fn keep(self, records: &mut Records);
+}
+
+impl ContactRecord for Lead {
+    fn card(&self) -> ContactCard {
+        ContactCard::of_lead(self)
+    }
+
+    fn keep(self, records: &mut Records) {
+        records.leads.insert(self.id.to_string(), self);
+    }
+}
+
+impl ContactRecord for Customer {
+    fn card(&self) -> ContactCard {
+        ContactCard::of_customer(self)
+    }
+
+    fn keep(self, records: &mut Records) {
+        records.customers.insert(self.id.to_string(), self);
+    }
+}
+
 /// The CRM side of one tenant, loaded once per sync run.
 #[derive(Default)]
 struct Records {
@@ -282,48 +308,37 @@ impl<'a> ContactSync<'a> {
         person: &Person,
         records: &mut Records,
     ) -> Result<Option<ContactLink>, Error> {
-        let Some(name) = person.card.record_name() else { return Ok(None) };
+        match import_as {
+            RecordKind::Lead => self.create_linked::<Lead, NewLead>(actor, person, records).await,
+            _ => self.create_linked::<Customer, NewCustomer>(actor, person, records).await,
+        }
+    }
+
+    async fn create_linked<R: ContactRecord, N: NewRecord<R> + DeserializeOwned>(
+        &self,
+        actor: &Actor,
+        person: &Person,
+        records: &mut Records,
+    ) -> Result<Option<ContactLink>, Error> {
         let now = Timestamp::now();
-        let fields = fields_of(&person.card, name);
-        let link = |kind, record_id: String, card: &ContactCard| ContactLink {
+        let fields = person.card.record_name().map(|name| fields_of(&person.card, name));
+        let Some(input) = fields.and_then(|fields| lenient(fields, |n: N| n.validate(actor.user, now))) else {
+            tracing::info!(resource = %person.resource_name, "entry not importable (no usable name); skipped");
+            return Ok(None);
+        };
+        let mut prepared = crm_core::create::<R, N>(self.table, actor, input, now).await?;
+        let card = prepared.value.card();
+        let link = ContactLink {
             resource_name: person.resource_name.clone(),
-            kind,
-            record_id,
+            kind: R::KIND,
+            record_id: prepared.value.id().to_string(),
             etag: person.etag.clone(),
             fingerprint: card.fingerprint(),
         };
-        let skipped =
-            || tracing::info!(resource = %person.resource_name, "entry not importable (no usable name); skipped");
-        let link = match import_as {
-            RecordKind::Lead => {
-                let Some(input) = lenient(fields, |n: NewLead| n.validate(actor.user, now)) else {
-                    skipped();
-                    return Ok(None);
-                };
-                let mut prepared = crm_core::create::<Lead, NewLead>(self.table, actor, input, now).await?;
-                let card = ContactCard::of_lead(&prepared.value);
-                let link = link(RecordKind::Lead, prepared.value.id.to_string(), &card);
-                prepared.changes.link_contact(actor.user, &link)?;
-                let lead = prepared.commit().await?;
-                records.index(RecordKind::Lead, &link.record_id, &card);
-                records.leads.insert(link.record_id.clone(), lead);
-                link
-            }
-            _ => {
-                let Some(input) = lenient(fields, |n: NewCustomer| n.validate(actor.user, now)) else {
-                    skipped();
-                    return Ok(None);
-                };
-                let mut prepared = crm_core::create::<Customer, NewCustomer>(self.table, actor, input, now).await?;
-                let card = ContactCard::of_customer(&prepared.value);
-                let link = link(RecordKind::Customer, prepared.value.id.to_string(), &card);
-                prepared.changes.link_contact(actor.user, &link)?;
-                let customer = prepared.commit().await?;
-                records.index(RecordKind::Customer, &link.record_id, &card);
-                records.customers.insert(link.record_id.clone(), customer);
-                link
-            }
-        };
+        prepared.changes.link_contact(actor.user, &link)?;
+        let record = prepared.commit().await?;
+        records.index(R::KIND, &link.record_id, &card);
+        record.keep(records);
         Ok(Some(link))
     }
 

@@ -40,7 +40,6 @@ macro_rules! ws_routes {
             }
         )*
 
-        pub const ALL: &[(&str, WsHandler)] = &[$((stringify!($name), $name as WsHandler)),*];
     };
 }
 
