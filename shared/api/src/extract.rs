@@ -303,6 +303,22 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
+/// The address the request came from, as API Gateway saw it (the TCP peer locally).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let address = match parts.extensions.get::<lambda_http::request::RequestContext>() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+            _ => None,
+        };
+        Ok(ClientAddress(address.unwrap_or_else(|| "unknown".to_owned())))
+    }
+}
+
 /// How the extractors appear in the OpenAPI document, so a handler's `params(…)` names the extractor it
 /// takes and the document states exactly what the extractor accepts.
 mod documented {

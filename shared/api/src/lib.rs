@@ -16,6 +16,7 @@ pub mod records;
 pub mod router;
 pub mod sessions;
 pub mod strict;
+pub mod throttle;
 pub mod tokens;
 pub mod webhooks;
 pub mod ws;

@@ -2,9 +2,12 @@
 //! `<tenant>.<session>.<secret>`; only the secret's SHA-256 is stored, and each use replaces it.
 
 use crate::app::App;
+use crate::extract::ClientAddress;
 use crate::problem::ApiError;
+use crate::throttle;
 use crate::tokens::TokenSubject;
 use crm_domain::clock::Timestamp;
+use crm_domain::throttle::Attempt;
 use crm_domain::user::User;
 use crm_domain::{SessionId, TenantId};
 use crm_store::secrets::{constant_time_eq, random_token, sha256_hex};
@@ -108,6 +111,23 @@ async fn current_session(app: &App, token: &RefreshToken) -> Result<Session, Api
 fn parse(text: &str) -> Result<RefreshToken, ApiError> {
     // Any text is a possible token; one this service did not issue is refused like a revoked one.
     RefreshToken::parse(text).ok_or(INVALID_REFRESH)
+}
+
+/// Runs `work` with a refresh token presented from `address`: past a few unusable tokens from one
+/// address, each further try must wait (429), so tokens cannot be guessed or replayed at speed.
+pub async fn throttled<T>(
+    app: &App,
+    address: &ClientAddress,
+    work: impl AsyncFnOnce() -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let now = Timestamp::now().unix_seconds();
+    let attempts = [(Attempt::RefreshFromAddress, address.0.as_str())];
+    throttle::check(app, &attempts, now).await?;
+    let result = work().await;
+    if matches!(result, Err(ApiError::Unauthorized(_))) {
+        throttle::count(app, &attempts, now).await?;
+    }
+    result
 }
 
 /// Exchanges a refresh token for a new pair; the old refresh token stops working.

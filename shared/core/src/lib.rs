@@ -199,5 +199,15 @@ pub fn convert<'t>(
         changes.log(&opened.with("customer_id", customer.id))?;
     }
     changes.log(&conversion)?;
+    // One action stays free for the idempotency claim the caller may add.
+    let excess = (changes.actions() + 1).saturating_sub(crm_store::MAX_TRANSACTION_ACTIONS);
+    if excess > 0 {
+        let detail = format!(
+            "too many tags to convert in one step: the customer takes the lead's {} tags, so the deal must carry \
+             fewer tags (each tag the lead lacks counts twice; {excess} too many)",
+            lead.tags.len()
+        );
+        return Err(CoreError::Invalid(Invalid(vec![FieldError::new("deal.tags", detail)])));
+    }
     Ok(Prepared { value: Conversion { lead: converted.record, customer, deal }, changes })
 }

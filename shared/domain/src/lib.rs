@@ -17,6 +17,7 @@ pub mod record;
 pub mod schema;
 pub mod slack;
 pub mod stats;
+pub mod throttle;
 pub mod user;
 pub mod validation;
 pub mod webhook;

@@ -15,6 +15,9 @@ use crm_domain::activity::Activity;
 use crm_domain::note::Note;
 use crm_domain::{Record, RecordKind, TenantId, UserId};
 
+/// DynamoDB's limit on the items one transaction writes or checks.
+pub const MAX_TRANSACTION_ACTIONS: usize = 100;
+
 pub struct Changes<'a> {
     pub(crate) tenant: TenantId,
     pub(crate) tx: Tx<'a>,
@@ -34,7 +37,7 @@ impl Changes<'_> {
         for tag in record.tags() {
             self.tx.put(tag_copy(self.tenant, record, tag)?, None)?;
         }
-        self.tags.record(R::KIND, &[], record.tags());
+        self.tags.record(R::KIND, None, Some((record.owner(), record.tags())));
         Ok(self)
     }
 
@@ -49,7 +52,7 @@ impl Changes<'_> {
         for tag in after.tags() {
             self.tx.put(tag_copy(self.tenant, after, tag)?, None)?;
         }
-        self.tags.record(R::KIND, before.tags(), after.tags());
+        self.tags.record(R::KIND, Some((before.owner(), before.tags())), Some((after.owner(), after.tags())));
         Ok(self)
     }
 
@@ -62,7 +65,7 @@ impl Changes<'_> {
         for tag in record.tags() {
             self.tx.delete(key(pk.clone(), &tag_sk(tag)), None)?;
         }
-        self.tags.record(R::KIND, record.tags(), &[]);
+        self.tags.record(R::KIND, Some((record.owner(), record.tags())), None);
         Ok(self)
     }
 
@@ -115,6 +118,12 @@ impl Changes<'_> {
         let note_key = note_key(self.tenant, note.record_type, &note.record_id, note.id);
         self.tx.delete(note_key, Some((Cond::at_version(note.version), OnFail::VersionConflict)))?;
         Ok(self)
+    }
+
+    /// How many writes the change makes, tag counters included: DynamoDB takes at most
+    /// [`MAX_TRANSACTION_ACTIONS`] in one transaction.
+    pub fn actions(&self) -> usize {
+        self.tx.len() + self.tags.updates(self.tenant).len()
     }
 
     pub async fn commit(mut self) -> Result<(), StoreError> {

@@ -18,11 +18,12 @@ pub mod secrets;
 mod sessions;
 mod stats;
 mod tags;
+mod throttle;
 mod tx;
 mod users;
 mod webhooks;
 
-pub use changes::Changes;
+pub use changes::{Changes, MAX_TRANSACTION_ACTIONS};
 pub use chat::Connection;
 pub use cursor::{Page, PageRequest};
 pub use error::StoreError;
@@ -33,7 +34,7 @@ pub use idempotency::{IDEMPOTENCY_WINDOW_SECONDS, IdempotencyClaim, IdempotencyR
 pub use records::RecordFilter;
 pub use sessions::Session;
 pub use stats::StatsRange;
-pub use tags::TagCount;
+pub use tags::{TagCount, TagScope};
 pub use users::StoredUser;
 pub use webhooks::StoredWebhook;
 

@@ -172,6 +172,10 @@ impl<'a> Tx<'a> {
         Ok(self)
     }
 
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
     fn push(&mut self, item: TransactWriteItem, fail: Option<OnFail>) {
         self.items.push(item);
         self.on_fail.push(fail);

@@ -122,3 +122,62 @@ async fn bad_tokens_are_refused() {
     let no_token = api.send(api.request(reqwest::Method::GET, "/api/v1/me", None)).await.expect_problem(401, None);
     assert_eq!(no_token.header("www-authenticate"), Some("Bearer"));
 }
+
+#[tokio::test]
+async fn wrong_passwords_for_an_account_are_throttled_and_a_right_one_forgives_them() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let email = tenant.admin.email.as_str();
+    let (wrong, right) = (json!({"email": email, "password": "wrong"}), json!({"email": email, "password": PASSWORD}));
+    for _ in 0..4 {
+        api.post("/api/v1/auth/sign_in", None, wrong.clone()).await.expect_problem(401, None);
+    }
+    api.post("/api/v1/auth/sign_in", None, right.clone()).await.expect(200);
+    // The right password forgave the four: five more wrong ones are answered, and only then it waits.
+    for _ in 0..5 {
+        api.post("/api/v1/auth/sign_in", None, wrong.clone()).await.expect_problem(401, None);
+    }
+    // Even the right password waits now, and from anywhere: the count is the account's.
+    let refused = crm_e2e::api().post("/api/v1/auth/sign_in", None, right).await.expect_problem(429, None);
+    let retry_after: u64 = refused.header("retry-after").and_then(|v| v.parse().ok()).expect("Retry-After");
+    assert!((25..=30).contains(&retry_after), "{retry_after}");
+    api.post("/api/v1/auth/sign_in", None, wrong).await.expect_problem(429, None);
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_one_address_are_throttled_whatever_email_they_name() {
+    let api = api();
+    for _ in 0..30 {
+        let guess = json!({"email": unique_email("guess"), "password": "hunter2"});
+        api.post("/api/v1/auth/sign_in", None, guess).await.expect_problem(401, None);
+    }
+    let tenant = crm_e2e::api().sign_up().await;
+    let right = json!({"email": tenant.admin.email, "password": PASSWORD});
+    api.post("/api/v1/auth/sign_in", None, right.clone()).await.expect_problem(429, None);
+    // Another address is not held back.
+    crm_e2e::api().post("/api/v1/auth/sign_in", None, right).await.expect(200);
+}
+
+#[tokio::test]
+async fn one_address_opens_only_a_few_accounts_an_hour() {
+    let api = api();
+    for _ in 0..10 {
+        api.sign_up().await;
+    }
+    let body = json!({"account_name": "Spam", "name": "S", "email": unique_email("spam"), "password": PASSWORD});
+    let refused = api.post("/api/v1/auth/sign_up", None, body).await.expect_problem(429, None);
+    assert!(refused.header("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn unusable_refresh_tokens_from_one_address_are_throttled() {
+    let api = api();
+    let tenant = crm_e2e::api().sign_up().await;
+    let forged = format!("{}.{}", tenant.admin.refresh.rsplit_once('.').expect("a dotted token").0, "x".repeat(43));
+    for _ in 0..30 {
+        api.post("/api/v1/auth/refresh", None, json!({"refresh_token": "garbage"})).await.expect_problem(401, None);
+    }
+    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": forged})).await.expect_problem(429, None);
+    // The holder of the real token, elsewhere, still refreshes.
+    crm_e2e::api().post("/api/v1/auth/refresh", None, json!({"refresh_token": tenant.admin.refresh})).await.expect(200);
+}

@@ -70,6 +70,26 @@ async fn conversion_without_a_deal_and_bad_deal_terms() {
 }
 
 #[tokio::test]
+async fn a_conversion_too_large_for_one_transaction_is_refused_up_front() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let token = &tenant.admin.token;
+    let lead_tags: Vec<String> = (0..20).map(|i| format!("lead-{i:02}")).collect();
+    let deal_tags: Vec<String> = (0..20).map(|i| format!("deal-{i:02}")).collect();
+    let lead = api.create_lead(token, json!({"name": "Tagged", "status": "qualified", "tags": lead_tags})).await;
+    let convert = format!("/api/v1/leads/{}/convert", id(&lead));
+    let terms = |tags: &[String]| json!({"deal": {"name": "D", "amount": {"amount_minor": 5, "currency": "EUR"}, "tags": tags}});
+    api.post(&convert, Some(token), terms(&deal_tags)).await.expect_problem(422, Some("deal.tags"));
+    let unchanged = api.get(&format!("/api/v1/leads/{}", id(&lead)), token).await.expect(200).body;
+    assert_eq!(unchanged["status"], "qualified");
+    assert_eq!(all_pages(&api, "/api/v1/customers", token).await.concat(), Vec::<String>::new());
+
+    // The lead's own tags on the deal share the customer's counters, so twenty of them fit.
+    let converted = api.post(&convert, Some(token), terms(&lead_tags)).await.expect(201).body;
+    assert_eq!(converted["deal"]["tags"].as_array().map(Vec::len), Some(20));
+}
+
+#[tokio::test]
 async fn a_deal_walks_the_pipeline_and_an_illegal_move_is_refused() {
     let api = api();
     let tenant = api.sign_up().await;
@@ -267,6 +287,40 @@ async fn tags_filter_every_list_and_are_counted() {
     let tags = api.get("/api/v1/tags", token).await.expect(200).body;
     assert_eq!(tags["items"], json!([{"tag": "vip", "leads": 1, "customers": 1, "deals": 0, "total": 2}]));
     assert_eq!(all_pages(&api, "/api/v1/deals?tag=vip", token).await.concat(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn sales_counts_only_the_tags_of_records_they_own() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let (ana, ben) = (api.add_user(&tenant, "sales").await, api.add_user(&tenant, "sales").await);
+    let admin = &tenant.admin.token;
+    api.create_lead(admin, json!({"name": "Admin's", "tags": ["secret-project", "vip"]})).await;
+    let lead = api.create_lead(&ana.token, json!({"name": "Ana's", "tags": ["vip"]})).await;
+    api.post("/api/v1/customers", Some(&ana.token), json!({"name": "C", "tags": ["vip", "emea"]})).await.expect(201);
+
+    let counts = |body: Value| body["items"].clone();
+    assert_eq!(
+        counts(api.get("/api/v1/tags", &ana.token).await.expect(200).body),
+        json!([
+            {"tag": "emea", "leads": 0, "customers": 1, "deals": 0, "total": 1},
+            {"tag": "vip", "leads": 1, "customers": 1, "deals": 0, "total": 2},
+        ])
+    );
+    assert_eq!(counts(api.get("/api/v1/tags", &ben.token).await.expect(200).body), json!([]));
+    let everyone = counts(api.get("/api/v1/tags", admin).await.expect(200).body);
+    assert_eq!(everyone[2], json!({"tag": "vip", "leads": 2, "customers": 1, "deals": 0, "total": 3}));
+
+    // Reassigning a record moves its tags to the new owner's counts.
+    api.patch(&format!("/api/v1/leads/{}", id(&lead)), admin, json!({"owner_id": ben.id})).await.expect(200);
+    assert_eq!(
+        counts(api.get("/api/v1/tags", &ben.token).await.expect(200).body),
+        json!([{"tag": "vip", "leads": 1, "customers": 0, "deals": 0, "total": 1}])
+    );
+    assert_eq!(
+        counts(api.get("/api/v1/tags", &ana.token).await.expect(200).body)[1],
+        json!({"tag": "vip", "leads": 0, "customers": 1, "deals": 0, "total": 1})
+    );
 }
 
 #[tokio::test]
