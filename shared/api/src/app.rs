@@ -1,7 +1,7 @@
 //! What every function builds once at start-up (the init phase) and hands to its handler.
 
 use crate::problem::ApiError;
-use crate::tokens::{TokenIssuer, TokenSubject, TokenVerifier};
+use crate::tokens::{TokenIssuer, TokenSubject, TokenVerifier, Verified};
 use crm_domain::Actor;
 use crm_domain::user::User;
 use crm_store::Table;
@@ -74,6 +74,15 @@ impl Settings {
             google: crm_google::GoogleSettings::from_lookup(&lookup),
         })
     }
+}
+
+/// What a verified access token says: who (with the role it was issued with, until the stored user
+/// confirms it), of which session generation, and until when (unix seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Claim {
+    pub actor: Actor,
+    pub generation: u64,
+    pub expires_at: i64,
 }
 
 pub struct App {
@@ -174,25 +183,30 @@ impl App {
     }
 
     /// The active user a bearer token names, as `authenticate` checks it, for tokens that do not come in
-    /// an `Authorization` header (a WebSocket connect).
-    pub async fn user_of_token(&self, token: &str) -> Result<(Actor, User), ApiError> {
+    /// an `Authorization` header (a WebSocket connect). The claim's actor has the stored user's role.
+    pub async fn user_of_token(&self, token: &str) -> Result<(Claim, User), ApiError> {
         let claimed = self.claimed(token)?;
-        let stored = self.table.user(claimed.tenant, claimed.user).await?;
+        let stored = self.table.user(claimed.actor.tenant, claimed.actor.user).await?;
         Self::confirmed(claimed, stored)
     }
 
     /// What a valid token claims, before the stored user confirms it.
-    pub fn claimed(&self, token: &str) -> Result<Actor, ApiError> {
-        let TokenSubject { tenant, user, role } =
+    pub fn claimed(&self, token: &str) -> Result<Claim, ApiError> {
+        let Verified { subject, expires_at } =
             self.verifier.verify(token.trim()).ok_or(ApiError::Unauthorized("the token is invalid or expired"))?;
-        Ok(Actor { tenant, user, role })
+        let TokenSubject { tenant, user, role, generation } = subject;
+        Ok(Claim { actor: Actor { tenant, user, role }, generation, expires_at })
     }
 
-    /// The caller as the stored user has it now: the token's user must exist and be active, and the role
+    /// The caller as the stored user has it now: the token's user must exist and be active, the token
+    /// must be of the user's current session generation (not signed out everywhere since), and the role
     /// is the stored one, so a role change or deactivation applies to tokens already issued.
-    fn confirmed(claimed: Actor, stored: Option<crm_store::StoredUser>) -> Result<(Actor, User), ApiError> {
+    fn confirmed(claimed: Claim, stored: Option<crm_store::StoredUser>) -> Result<(Claim, User), ApiError> {
         match stored {
-            Some(stored) if stored.user.is_active() => Ok((Actor { role: stored.user.role, ..claimed }, stored.user)),
+            Some(stored) if stored.user.is_active() && claimed.generation >= stored.session_generation => {
+                let actor = Actor { role: stored.user.role, ..claimed.actor };
+                Ok((Claim { actor, ..claimed }, stored.user))
+            }
             _ => Err(ApiError::Unauthorized("the token's user no longer has access")),
         }
     }
@@ -200,12 +214,13 @@ impl App {
     /// Confirms the claimed caller while `read` runs as them, so a read of one record or one page takes
     /// one DynamoDB round trip, not two. The read's answer is used only once the stored user confirms the
     /// caller; if the role changed since the token was issued, the read runs again with the current role.
-    pub async fn confirm_while<T, F>(&self, claimed: Actor, read: impl Fn(Actor) -> F) -> Result<(Actor, T), ApiError>
+    pub async fn confirm_while<T, F>(&self, claimed: Claim, read: impl Fn(Actor) -> F) -> Result<(Actor, T), ApiError>
     where
         F: std::future::Future<Output = Result<T, ApiError>>,
     {
-        let (stored, answer) = tokio::join!(self.table.user(claimed.tenant, claimed.user), read(claimed));
-        let (actor, _) = Self::confirmed(claimed, stored?)?;
-        if actor.role == claimed.role { Ok((actor, answer?)) } else { Ok((actor, read(actor).await?)) }
+        let (stored, answer) =
+            tokio::join!(self.table.user(claimed.actor.tenant, claimed.actor.user), read(claimed.actor));
+        let (Claim { actor, .. }, _) = Self::confirmed(claimed, stored?)?;
+        if actor.role == claimed.actor.role { Ok((actor, answer?)) } else { Ok((actor, read(actor).await?)) }
     }
 }

@@ -2,7 +2,7 @@
 //! the same problem documents everywhere: the caller (bearer token and stored user), a strict JSON body, a
 //! strict query, typed path ids, `If-Match` and `Idempotency-Key`.
 
-use crate::app::App;
+use crate::app::{App, Claim};
 use crate::idempotency::IdempotentRequest;
 use crate::problem::ApiError;
 use axum::body::Bytes;
@@ -74,15 +74,15 @@ impl FromRequestParts<Arc<App>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
-        let (actor, user) = app.user_of_token(bearer(&parts.headers)?).await?;
-        Ok(Caller { actor, user })
+        let (claim, user) = app.user_of_token(bearer(&parts.headers)?).await?;
+        Ok(Caller { actor: claim.actor, user })
     }
 }
 
 /// The caller a valid token claims to be, before the stored user confirms it: for reads that run while
 /// the user is checked (`App::confirm_while`), so one record or one page costs one round trip.
 #[derive(Clone, Copy, Debug)]
-pub struct Claimed(pub Actor);
+pub struct Claimed(pub Claim);
 
 impl FromRequestParts<Arc<App>> for Claimed {
     type Rejection = ApiError;

@@ -2,7 +2,7 @@
 //! cursor pages), change (with `If-Match`) and delete, each applying the record policy and writing its
 //! activity entry in the same transaction as the change.
 
-use crate::app::App;
+use crate::app::{App, Claim};
 use crate::extract::{IdempotencyKey, IfMatch};
 use crate::http::{PageBody, Versioned, json};
 use crate::idempotency::{IdempotentRequest, replay};
@@ -112,7 +112,7 @@ pub trait IntoFilter {
 /// answered only once both checks pass.
 pub async fn record_sublist<T, F>(
     app: &App,
-    claimed: Actor,
+    claimed: Claim,
     path: &RecordPath,
     page: &PageRequest,
     read_page: impl Fn(TenantId, RecordKind, String, PageRequest) -> F,
@@ -239,7 +239,7 @@ pub async fn respond_created<R: Record>(
 }
 
 /// `GET /api/v1/{kind}/{id}`.
-pub async fn get<R: Record>(app: &App, claimed: Actor, id: R::Id) -> Result<Versioned<R>, ApiError> {
+pub async fn get<R: Record>(app: &App, claimed: Claim, id: R::Id) -> Result<Versioned<R>, ApiError> {
     let (_, record) = app.confirm_while(claimed, async |actor: Actor| visible::<R>(app, &actor, id).await).await?;
     let version = record.version();
     Ok(Versioned::ok(record, version))
@@ -286,7 +286,7 @@ pub fn record_filter(
 /// `GET /api/v1/{kind}`: newest first, one Query per page; Sales sees only its own records.
 pub async fn list<R: Record>(
     app: &App,
-    claimed: Actor,
+    claimed: Claim,
     requested: RecordFilter,
     page: &PageRequest,
 ) -> Result<PageBody<R>, ApiError> {

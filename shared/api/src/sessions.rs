@@ -6,6 +6,7 @@ use crate::extract::ClientAddress;
 use crate::problem::ApiError;
 use crate::throttle;
 use crate::tokens::TokenSubject;
+use crm_chat::Member;
 use crm_domain::clock::Timestamp;
 use crm_domain::throttle::Attempt;
 use crm_domain::user::User;
@@ -61,8 +62,8 @@ fn same_hash(a: &str, b: &str) -> bool {
     constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
-fn pair(app: &App, user: &User, refresh: &RefreshToken, now: i64) -> Result<TokenPair, ApiError> {
-    let subject = TokenSubject { tenant: user.tenant_id, user: user.id, role: user.role };
+fn pair(app: &App, user: &User, generation: u64, refresh: &RefreshToken, now: i64) -> Result<TokenPair, ApiError> {
+    let subject = TokenSubject { tenant: user.tenant_id, user: user.id, role: user.role, generation };
     let issuer = app.issuer()?;
     let access_token = issuer.issue(subject, now).map_err(|e| ApiError::Internal(format!("signing a token: {e}")))?;
     Ok(TokenPair {
@@ -74,8 +75,8 @@ fn pair(app: &App, user: &User, refresh: &RefreshToken, now: i64) -> Result<Toke
     })
 }
 
-/// A new session for a user who just proved who they are.
-pub async fn start(app: &App, user: &User) -> Result<TokenPair, ApiError> {
+/// A new session for a user who just proved who they are, of their current session `generation`.
+pub async fn start(app: &App, user: &User, generation: u64) -> Result<TokenPair, ApiError> {
     let now = Timestamp::now();
     let refresh = RefreshToken { tenant: user.tenant_id, session: SessionId::new(), secret: new_secret()? };
     let session = Session {
@@ -86,9 +87,10 @@ pub async fn start(app: &App, user: &User) -> Result<TokenPair, ApiError> {
         expires_at: now.unix_seconds() + app.refresh_token_seconds,
         revoked: false,
         created_at: now.rfc3339(),
+        generation,
     };
     app.table.create_session(&session).await?;
-    pair(app, user, &refresh, now.unix_seconds())
+    pair(app, user, generation, &refresh, now.unix_seconds())
 }
 
 const INVALID_REFRESH: ApiError = ApiError::Unauthorized("the refresh token is invalid, expired or revoked");
@@ -134,10 +136,13 @@ pub async fn throttled<T>(
 pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, ApiError> {
     let token = parse(presented)?;
     let session = current_session(app, &token).await?;
-    let user = app.table.user(session.tenant_id, session.user_id).await?.map(|s| s.user);
-    let Some(user) = user.filter(User::is_active) else {
+    let stored = app.table.user(session.tenant_id, session.user_id).await?;
+    // A session from before the user's sessions were ended (deactivation, a password change, signing out
+    // everywhere) stays ended, even if the user is active again.
+    let Some(stored) = stored.filter(|s| s.user.is_active() && session.generation >= s.session_generation) else {
         return Err(INVALID_REFRESH);
     };
+    let (user, generation) = (stored.user, stored.session_generation);
     let next = RefreshToken { tenant: token.tenant, session: token.session, secret: new_secret()? };
     let now = Timestamp::now().unix_seconds();
     let rotated = app
@@ -145,7 +150,7 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, ApiError> 
         .rotate_session(&session, &session.secret_hash, &sha256_hex(&next.secret), now + app.refresh_token_seconds)
         .await;
     match rotated {
-        Ok(()) => pair(app, &user, &next, now),
+        Ok(()) => pair(app, &user, generation, &next, now),
         // Someone used the same token a moment ago: one of the two holders is not legitimate.
         Err(StoreError::VersionConflict) => {
             app.table.revoke_session(token.tenant, token.session).await?;
@@ -161,6 +166,23 @@ pub async fn end(app: &App, presented: &str) -> Result<(), ApiError> {
     current_session(app, &token).await?;
     app.table.revoke_session(token.tenant, token.session).await?;
     Ok(())
+}
+
+/// Ends every session, token and WebSocket connection of `user` ("sign out everywhere"), optionally
+/// setting a new password hash in the same write.
+pub async fn end_everywhere(app: &App, user: Member, new_password_hash: Option<&str>) -> Result<(), ApiError> {
+    app.table.end_sessions(user.tenant, user.user, new_password_hash).await?;
+    close_connections(app, user).await;
+    Ok(())
+}
+
+/// Closes the user's WebSocket connections after their sessions ended. A failure here is logged, not
+/// returned: every frame re-checks the user, so a socket left open can do nothing.
+pub async fn close_connections(app: &App, user: Member) {
+    let client = app.chat.client(None);
+    if let Err(error) = app.chat.end_user(client.as_ref(), user, "this sign-in has ended; sign in again").await {
+        tracing::warn!(%error, user = %user.user, "could not close a signed-out user's connections");
+    }
 }
 
 #[cfg(test)]

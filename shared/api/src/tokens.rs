@@ -16,6 +16,10 @@ pub struct Claims {
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+    /// The user's session generation when the token was issued: ending every session of the user
+    /// (deactivation, a password change, signing out everywhere) raises it and retires older tokens.
+    #[serde(default)]
+    pub r#gen: u64,
 }
 
 /// A token's verified identity.
@@ -24,6 +28,15 @@ pub struct TokenSubject {
     pub tenant: TenantId,
     pub user: UserId,
     pub role: Role,
+    pub generation: u64,
+}
+
+/// A verified token: who it names and until when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub subject: TokenSubject,
+    /// Unix seconds.
+    pub expires_at: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,13 +65,15 @@ impl TokenVerifier {
 
     /// The subject of a valid token; `None` for anything else (bad signature, other algorithm,
     /// expired, wrong issuer or audience, malformed ids).
-    pub fn verify(&self, token: &str) -> Option<TokenSubject> {
+    pub fn verify(&self, token: &str) -> Option<Verified> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).ok()?;
-        Some(TokenSubject {
+        let subject = TokenSubject {
             tenant: TenantId::parse(&data.claims.tid)?,
             user: UserId::parse(&data.claims.sub)?,
             role: data.claims.role,
-        })
+            generation: data.claims.r#gen,
+        };
+        Some(Verified { subject, expires_at: data.claims.exp })
     }
 }
 
@@ -86,6 +101,7 @@ impl TokenIssuer {
             aud: self.audience.clone(),
             iat: now_unix,
             exp: now_unix + self.ttl_seconds,
+            r#gen: subject.generation,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &self.key)
     }
@@ -103,7 +119,7 @@ pub(crate) mod tests {
     const OTHER_PRIVATE: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIE635zfFgs0N94omHnLjOQ/1IGAtuts8Pb3hKPUb1t5u\n-----END PRIVATE KEY-----\n";
 
     fn subject() -> TokenSubject {
-        TokenSubject { tenant: TenantId::new(), user: UserId::new(), role: Role::Sales }
+        TokenSubject { tenant: TenantId::new(), user: UserId::new(), role: Role::Sales, generation: 2 }
     }
 
     fn now() -> i64 {
@@ -115,7 +131,7 @@ pub(crate) mod tests {
         let issuer = TokenIssuer::new(PRIVATE.as_bytes(), "crm", "crm-api", 900).unwrap();
         let verifier = TokenVerifier::new(PUBLIC.as_bytes(), "crm", "crm-api").unwrap();
         let subject = subject();
-        assert_eq!(verifier.verify(&issuer.issue(subject, now()).unwrap()), Some(subject));
+        assert_eq!(verifier.verify(&issuer.issue(subject, now()).unwrap()).map(|v| v.subject), Some(subject));
     }
 
     #[test]

@@ -226,10 +226,9 @@ impl Chat {
         client: &Client,
         member: Member,
         connection: &str,
-        ttl_seconds: i64,
+        expires_at: i64,
     ) -> Result<(), ChatError> {
-        let expires = Timestamp::now().unix_seconds() + ttl_seconds;
-        let was_announced = self.table.refresh_connection(member.tenant, connection, expires).await?;
+        let was_announced = self.table.refresh_connection(member.tenant, connection, expires_at).await?;
         if was_announced {
             return Ok(());
         }
@@ -266,14 +265,53 @@ impl Chat {
         Ok(())
     }
 
-    /// Dispatches a client frame of an established connection; answers the frame to send back.
+    /// Ends a connection from the server side: tells it why, closes it and forgets it. Its `$disconnect`
+    /// follows and finds nothing left to do.
+    pub async fn end(&self, client: &Client, tenant: TenantId, connection: &str, why: &str) {
+        let farewell = ServerEvent::error(why, None).to_json();
+        if let Err(error) = client.post_to_connection().connection_id(connection).data(Blob::new(farewell)).send().await
+        {
+            tracing::info!(%connection, error = %aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&error), "farewell not delivered");
+        }
+        if let Err(error) = client.delete_connection().connection_id(connection).send().await
+            && !error.as_service_error().is_some_and(|e| e.is_gone_exception())
+        {
+            tracing::warn!(%connection, error = %aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&error), "could not close a connection");
+        }
+        if let Err(error) = self.table.delete_connection(tenant, connection).await {
+            tracing::warn!(%connection, %error, "could not forget a closed connection");
+        }
+    }
+
+    /// Ends every connection of a user whose sign-in ended (deactivated, signed out everywhere) and
+    /// announces them offline.
+    pub async fn end_user(&self, client: Option<&Client>, member: Member, why: &str) -> Result<(), ChatError> {
+        let Some(client) = client else { return Ok(()) };
+        let connections = self.connections(member.tenant, Some(member.user)).await?;
+        if connections.is_empty() {
+            return Ok(());
+        }
+        let mut ending = JoinSet::new();
+        for connection in connections {
+            let (chat, client, why) = (self.clone(), client.clone(), why.to_owned());
+            ending.spawn(async move { chat.end(&client, member.tenant, &connection.connection_id, &why).await });
+        }
+        ending.join_all().await;
+        let tenant_connections = self.connections(member.tenant, None).await?;
+        let offline = ServerEvent::Presence { user_id: member.user, status: PresenceStatus::Offline };
+        self.push(client, tenant_connections, &offline).await;
+        Ok(())
+    }
+
+    /// Dispatches a client frame of an established connection, which lives on until `expires_at` (unix
+    /// seconds) if it is a heartbeat; answers the frame to send back.
     pub async fn frame(
         &self,
         client: &Client,
         member: Member,
         connection: &str,
         frame: ClientFrame,
-        ttl_seconds: i64,
+        expires_at: i64,
     ) -> Result<ServerEvent, ChatError> {
         Ok(match frame {
             ClientFrame::SendMessage { channel_id, body, client_id } => {
@@ -286,7 +324,7 @@ impl Chat {
                 ServerEvent::Ack { action: "typing".into(), message_id: None, client_id: None }
             }
             ClientFrame::Heartbeat {} => {
-                self.heartbeat(client, member, connection, ttl_seconds).await?;
+                self.heartbeat(client, member, connection, expires_at).await?;
                 ServerEvent::Ack { action: "heartbeat".into(), message_id: None, client_id: None }
             }
             ClientFrame::MarkRead { channel_id, message_id } => {

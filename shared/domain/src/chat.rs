@@ -31,6 +31,36 @@ pub fn gone_connection_may_be_forgotten(connected_at: &str, now: Timestamp) -> b
     }
 }
 
+/// When a connection stops counting as live: a heartbeat's worth from now, but never past the access token
+/// it was opened with (unix seconds).
+pub fn connection_expiry(now_unix: i64, token_expires_at: i64) -> i64 {
+    (now_unix + CONNECTION_TTL_SECONDS).min(token_expires_at)
+}
+
+/// The user a connection belongs to, as stored now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionHolder {
+    pub active: bool,
+    pub session_generation: u64,
+}
+
+/// Why an established connection may not be used any more, if it may not: it lives no longer than the
+/// token that opened it, and not past its user's deactivation or signing out everywhere.
+pub fn connection_ended(
+    token_expires_at: i64,
+    token_generation: u64,
+    holder: Option<ConnectionHolder>,
+    now_unix: i64,
+) -> Option<&'static str> {
+    match holder {
+        _ if now_unix >= token_expires_at => {
+            Some("the access token this connection was opened with has expired; reconnect with a fresh one")
+        }
+        Some(holder) if holder.active && token_generation >= holder.session_generation => None,
+        _ => Some("this sign-in has ended; sign in again"),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChannelKind {
@@ -394,5 +424,22 @@ mod tests {
         let ack =
             ServerEvent::Ack { action: "sendMessage".into(), message_id: None, client_id: Some("c1".into()) }.to_json();
         assert_eq!(ack, r#"{"type":"ack","action":"sendMessage","client_id":"c1"}"#);
+    }
+
+    #[test]
+    fn a_connection_lives_no_longer_than_its_token_or_its_sign_in() {
+        let holder = Some(ConnectionHolder { active: true, session_generation: 2 });
+        assert_eq!(connection_ended(1000, 2, holder, 999), None);
+        assert!(connection_ended(1000, 2, holder, 1000).is_some_and(|why| why.contains("expired")));
+        assert!(connection_ended(1000, 1, holder, 999).is_some_and(|why| why.contains("ended")));
+        let deactivated = Some(ConnectionHolder { active: false, session_generation: 2 });
+        assert!(connection_ended(1000, 2, deactivated, 999).is_some());
+        assert!(connection_ended(1000, 2, None, 999).is_some());
+    }
+
+    #[test]
+    fn heartbeats_extend_a_connection_up_to_its_token() {
+        assert_eq!(connection_expiry(1000, 100_000), 1000 + CONNECTION_TTL_SECONDS);
+        assert_eq!(connection_expiry(1000, 1200), 1200);
     }
 }

@@ -28,6 +28,26 @@ pub struct Connection {
     /// Whether this connection's user was announced online through it.
     #[serde(default)]
     pub announced: bool,
+    /// The access token it was opened with: the connection ends when the token would, or when the
+    /// user's sessions end (a later generation).
+    #[serde(default)]
+    pub token: TokenTerms,
+}
+
+/// What a connection keeps of the access token that opened it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenTerms {
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub generation: u64,
+}
+
+/// Whose connection this is, and on what terms (from the connection directory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionOwner {
+    pub tenant: TenantId,
+    pub user: UserId,
+    pub token: TokenTerms,
 }
 
 fn connection_pk(tenant: TenantId, connection: &str) -> String {
@@ -79,6 +99,8 @@ fn membership_item(tenant: TenantId, membership: &Membership) -> Result<Item, St
 struct DirectoryEntry {
     tenant_id: TenantId,
     user_id: UserId,
+    #[serde(default)]
+    token: TokenTerms,
 }
 
 impl Table {
@@ -96,7 +118,7 @@ impl Table {
         )?;
         record.insert(TTL.to_owned(), n(connection.expires_at));
         tx.put(record, None)?;
-        let entry = DirectoryEntry { tenant_id: tenant, user_id: connection.user_id };
+        let entry = DirectoryEntry { tenant_id: tenant, user_id: connection.user_id, token: connection.token };
         let mut directory = item(&entry, [(PK, directory_pk(&connection.connection_id)), (SK, CONN.to_owned())])?;
         directory.insert(TTL.to_owned(), n(connection.expires_at));
         tx.put(directory, None)?;
@@ -104,10 +126,10 @@ impl Table {
     }
 
     /// Whose connection this is, from the directory (route events carry only the connection id).
-    pub async fn connection_owner(&self, connection: &str) -> Result<Option<(TenantId, UserId)>, StoreError> {
+    pub async fn connection_owner(&self, connection: &str) -> Result<Option<ConnectionOwner>, StoreError> {
         let found = self.get_item(key(directory_pk(connection), CONN), true).await?;
         let entry: Option<DirectoryEntry> = found.map(serde_dynamo::from_item).transpose()?;
-        Ok(entry.map(|e| (e.tenant_id, e.user_id)))
+        Ok(entry.map(|e| ConnectionOwner { tenant: e.tenant_id, user: e.user_id, token: e.token }))
     }
 
     /// Extends a connection's life and marks it announced; answers whether it was announced before.

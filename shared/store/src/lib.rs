@@ -24,7 +24,7 @@ mod users;
 mod webhooks;
 
 pub use changes::{Changes, MAX_TRANSACTION_ACTIONS};
-pub use chat::Connection;
+pub use chat::{Connection, ConnectionOwner, TokenTerms};
 pub use cursor::{Page, PageRequest};
 pub use error::StoreError;
 pub use google::{

@@ -20,6 +20,9 @@ pub struct Session {
     pub expires_at: i64,
     pub revoked: bool,
     pub created_at: String,
+    /// The user's session generation when it began: ending every session raises the user's.
+    #[serde(default)]
+    pub generation: u64,
 }
 
 impl Table {

@@ -13,12 +13,16 @@ use crm_domain::{TenantId, UserId};
 use serde::{Deserialize, Serialize};
 
 const PASSWORD_HASH: &str = "password_hash";
+const SESSION_GENERATION: &str = "session_generation";
 
 /// A user with the credential that only sign-in may look at.
 #[derive(Clone, Debug)]
 pub struct StoredUser {
     pub user: User,
     pub password_hash: String,
+    /// Raised by every "sign out everywhere" (a deactivation, a password change): tokens and sessions of
+    /// an earlier generation are no longer honoured.
+    pub session_generation: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -83,7 +87,12 @@ impl Table {
             return Ok(None);
         };
         let password_hash = record.remove(PASSWORD_HASH).and_then(|v| v.as_s().ok().cloned()).unwrap_or_default();
-        Ok(Some(StoredUser { user: serde_dynamo::from_item(record)?, password_hash }))
+        let generation = record.remove(SESSION_GENERATION).and_then(|v| v.as_n().ok().and_then(|n| n.parse().ok()));
+        Ok(Some(StoredUser {
+            user: serde_dynamo::from_item(record)?,
+            password_hash,
+            session_generation: generation.unwrap_or_default(),
+        }))
     }
 
     /// The account and user an email address belongs to.
@@ -109,16 +118,21 @@ impl Table {
         Ok(Page { items, next_cursor })
     }
 
-    /// Saves a changed user if nobody changed it since `before` was read. The password hash is untouched.
+    /// Saves a changed user if nobody changed it since `before` was read. The password hash is untouched;
+    /// a deactivation also ends every session of the user.
     pub async fn update_user(&self, before: &User, after: &User, activity: &Activity) -> Result<(), StoreError> {
         let pk = keys::user(after.tenant_id, after.id);
         let status = match after.status {
             UserStatus::Active => "active",
             UserStatus::Deactivated => "deactivated",
         };
-        let set = Cond::new(
-            "SET #name = :name, #role = :role, #status = :status, updated_at = :updated_at, #version = :version",
-        )
+        let deactivated = before.is_active() && !after.is_active();
+        let set = Cond::new(if deactivated {
+            "SET #name = :name, #role = :role, #status = :status, updated_at = :updated_at, #version = :version \
+             ADD #generation :one"
+        } else {
+            "SET #name = :name, #role = :role, #status = :status, updated_at = :updated_at, #version = :version"
+        })
         .name("#name", "name")
         .name("#role", "role")
         .name("#status", "status")
@@ -127,6 +141,7 @@ impl Table {
         .value(":status", s(status))
         .value(":updated_at", s(&after.updated_at))
         .value(":version", n(after.version));
+        let set = if deactivated { set.name("#generation", SESSION_GENERATION).value(":one", n(1)) } else { set };
         let mut tx = Tx::new(self);
         tx.update(
             key(pk.clone(), keys::sk::USER),
@@ -139,6 +154,45 @@ impl Table {
 }
 
 impl Table {
+    /// Ends every session and token of a user ("sign out everywhere"), optionally with a new password
+    /// hash; answers the new session generation, which the caller's fresh tokens carry.
+    pub async fn end_sessions(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        new_password_hash: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let update = match new_password_hash {
+            Some(_) => "ADD #generation :one SET #hash = :hash",
+            None => "ADD #generation :one",
+        };
+        let mut request = self
+            .client()
+            .update_item()
+            .table_name(self.name())
+            .set_key(Some(key(keys::user(tenant, user), keys::sk::USER)))
+            .update_expression(update)
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#generation", SESSION_GENERATION)
+            .expression_attribute_values(":one", n(1))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew);
+        if let Some(hash) = new_password_hash {
+            request = request
+                .expression_attribute_names("#hash", PASSWORD_HASH)
+                .expression_attribute_values(":hash", s(hash));
+        }
+        let output = request.send().await.map_err(|error| {
+            if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+                StoreError::NotFound
+            } else {
+                error.into()
+            }
+        })?;
+        let generation = output.attributes.as_ref().and_then(|a| a.get(SESSION_GENERATION));
+        Ok(generation.and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or_default())
+    }
+
     /// Which of these users exist in the tenant (one BatchGetItem per 100).
     pub async fn users_exist(&self, tenant: TenantId, users: &[UserId]) -> Result<Vec<UserId>, StoreError> {
         let mut found = Vec::new();

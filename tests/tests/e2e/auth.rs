@@ -106,7 +106,52 @@ async fn a_deactivated_users_tokens_stop_working_at_once() {
     api.patch(&format!("/api/v1/users/{}", sales.id), &tenant.admin.token, json!({"status": "active"}))
         .await
         .expect(200);
-    api.sign_in(&sales.email).await;
+    // Reactivation revives none of the old sign-in: it starts afresh.
+    api.get("/api/v1/me", &sales.token).await.expect_problem(401, None);
+    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": sales.refresh})).await.expect_problem(401, None);
+    let again = api.sign_in(&sales.email).await;
+    api.get("/api/v1/me", &again.token).await.expect(200);
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_and_token_at_once() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let (laptop, phone) = (tenant.admin.clone(), api.sign_in(&tenant.admin.email).await);
+    api.post("/api/v1/auth/sign_out_everywhere", Some(&phone.token), json!({})).await.expect(204);
+    for device in [&laptop, &phone] {
+        api.get("/api/v1/me", &device.token).await.expect_problem(401, None);
+        api.post("/api/v1/auth/refresh", None, json!({"refresh_token": device.refresh}))
+            .await
+            .expect_problem(401, None);
+    }
+    let fresh = api.sign_in(&tenant.admin.email).await;
+    api.get("/api/v1/me", &fresh.token).await.expect(200);
+    let refreshed = api.post("/api/v1/auth/refresh", None, json!({"refresh_token": fresh.refresh})).await.expect(200);
+    api.get("/api/v1/me", refreshed.body["access_token"].as_str().unwrap()).await.expect(200);
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_signs_out_everywhere() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let admin = &tenant.admin;
+    let new_password = "a longer and newer passphrase";
+    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    api.post("/api/v1/me/password", Some(&admin.token), change("not it", new_password))
+        .await
+        .expect_problem(422, Some("current_password"));
+    api.post("/api/v1/me/password", Some(&admin.token), change(PASSWORD, "short"))
+        .await
+        .expect_problem(422, Some("new_password"));
+    api.post("/api/v1/me/password", Some(&admin.token), change(PASSWORD, new_password)).await.expect(204);
+
+    api.get("/api/v1/me", &admin.token).await.expect_problem(401, None);
+    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": admin.refresh})).await.expect_problem(401, None);
+    api.post("/api/v1/auth/sign_in", None, json!({"email": admin.email, "password": PASSWORD}))
+        .await
+        .expect_problem(401, None);
+    api.post("/api/v1/auth/sign_in", None, json!({"email": admin.email, "password": new_password})).await.expect(200);
 }
 
 #[tokio::test]

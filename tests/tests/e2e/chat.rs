@@ -56,6 +56,24 @@ impl Socket {
         }
     }
 
+    /// Waits for the server to close the socket (within 10 s), answering the error frame it said last.
+    async fn closed_by_server(&mut self) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let mut last_error = Value::Null;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await.expect("the server closes the socket") {
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).expect("frames are JSON");
+                    if value["type"] == "error" {
+                        last_error = value;
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return last_error,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
     /// Asserts that no frame of this type arrives for a while.
     async fn nothing(&mut self, kind: &str, wait: Duration) {
         let deadline = tokio::time::Instant::now() + wait;
@@ -210,6 +228,7 @@ async fn a_stale_connection_is_cleaned_when_api_gateway_answers_410() {
         connected_at: now.plus_seconds(-300).rfc3339(),
         expires_at: now.unix_seconds() + 600,
         announced: true,
+        token: crm_store::TokenTerms { expires_at: now.unix_seconds() + 600, generation: 0 },
     };
     table.put_connection(&stale).await.unwrap();
     // One whose $connect is still running: API Gateway answers 410 for it too, but it must not be
@@ -363,4 +382,28 @@ async fn a_user_holds_at_most_ten_connections() {
     drop(sockets.pop());
     tokio::time::sleep(Duration::from_millis(500)).await;
     Socket::open(&a.admin).await;
+}
+
+#[tokio::test]
+async fn deactivation_and_signing_out_everywhere_close_the_users_sockets() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let sales = api.add_user(&tenant, "sales").await;
+    let mut watcher = Socket::open(&tenant.admin).await;
+    let mut socket = Socket::open(&sales).await;
+    watcher.next_where("presence", |p| p["user_id"] == sales.id.as_str() && p["status"] == "online").await;
+
+    api.patch(&format!("/api/v1/users/{}", sales.id), &tenant.admin.token, json!({"status": "deactivated"}))
+        .await
+        .expect(200);
+    let farewell = socket.closed_by_server().await;
+    assert!(farewell["error"].as_str().is_some_and(|e| e.contains("sign-in has ended")), "{farewell}");
+    watcher.next_where("presence", |p| p["user_id"] == sales.id.as_str() && p["status"] == "offline").await;
+
+    let mut own = Socket::open(&tenant.admin).await;
+    api.post("/api/v1/auth/sign_out_everywhere", Some(&tenant.admin.token), json!({})).await.expect(204);
+    own.closed_by_server().await;
+    watcher.closed_by_server().await;
+    let refused = tokio_tungstenite::connect_async(format!("{}/?token={}", ws_url(), tenant.admin.token)).await;
+    assert!(refused.is_err(), "a signed-out token opens no connection");
 }

@@ -353,3 +353,19 @@ async fn google_sync_keeps_to_what_the_connected_user_may_see() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(google_book(&code, |book| !book.entries["people/s1"].person.to_string().contains("Classified")));
 }
+
+#[tokio::test]
+async fn deactivating_a_user_disconnects_their_google_sync() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let sales = api.add_user(&tenant, "sales").await;
+    let code = format!("offboarded-{}", unique_email("g"));
+    connect_google(&api, &sales.token, &code).await;
+    api.get("/api/v1/integrations/google", &sales.token).await.expect(200);
+
+    let path = format!("/api/v1/users/{}", sales.id);
+    api.patch(&path, &tenant.admin.token, json!({"status": "deactivated"})).await.expect(200);
+    api.patch(&path, &tenant.admin.token, json!({"status": "active"})).await.expect(200);
+    let back = api.sign_in(&sales.email).await;
+    api.get("/api/v1/integrations/google", &back.token).await.expect_problem(404, None);
+}

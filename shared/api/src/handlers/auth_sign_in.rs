@@ -47,7 +47,7 @@ pub async fn sign_in(app: &App, input: SignIn, address: &ClientAddress) -> Resul
     match stored {
         Some(stored) if matches && stored.user.is_active() => {
             app.table.forget_attempts(Attempt::SignInForAccount, &email, now).await?;
-            let tokens = sessions::start(app, &stored.user).await?;
+            let tokens = sessions::start(app, &stored.user, stored.session_generation).await?;
             Ok(SignedIn { user: stored.user, tokens })
         }
         _ => {

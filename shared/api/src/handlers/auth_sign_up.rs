@@ -34,7 +34,7 @@ pub async fn sign_up(app: &App, input: SignUp, address: &ClientAddress) -> Resul
     let user = draft.user;
     let activity = Activity::record("user", user.id, Action::Created, user.id, &now.rfc3339(), Vec::new());
     app.table.sign_up(&tenant, &user, &password_hash, &activity).await?;
-    let tokens = sessions::start(app, &user).await?;
+    let tokens = sessions::start(app, &user, 0).await?;
     Ok(SignedUp { account: tenant, user, tokens })
 }
 

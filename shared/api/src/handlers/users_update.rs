@@ -1,11 +1,14 @@
 //! `PATCH /api/v1/users/{id}`: an Admin renames a user, changes their role, or deactivates them (which
-//! stops every token they hold at once).
+//! ends every session and token they hold at once, closes their WebSocket connections and disconnects
+//! their Google sync; reactivating them revives none of it).
 
 use crate::app::App;
 use crate::extract::{AppState, Caller, IfMatch, Json, Path};
 use crate::http::Versioned;
 use crate::problem::ApiError;
+use crate::sessions;
 use axum::extract::State;
+use crm_chat::Member;
 use crm_domain::activity::{Action, Activity, Change};
 use crm_domain::clock::Timestamp;
 use crm_domain::user::{User, UserPatch};
@@ -28,7 +31,15 @@ pub async fn update_user(
         return Ok(before);
     }
     let activity = Activity::record("user", id, Action::Updated, actor.user, &now.rfc3339(), changes);
+    // A deactivation ends the user's sessions in the same write; their sockets and Google sync follow.
     app.table.update_user(&before, &after, &activity).await?;
+    if before.is_active() && !after.is_active() {
+        sessions::close_connections(app, Member { tenant: actor.tenant, user: id }).await;
+        match app.table.delete_google_connection(actor.tenant, id).await {
+            Ok(()) | Err(crm_store::StoreError::NotFound) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
     Ok(after)
 }
 

@@ -5,7 +5,10 @@ use crate::app::App;
 use crate::ws::{event_endpoint, frame, status};
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use crm_chat::{ChatError, Member};
-use crm_domain::chat::{CONNECTION_TTL_SECONDS, ClientFrame, MAX_FRAME_BYTES, ServerEvent};
+use crm_domain::chat::{
+    ClientFrame, ConnectionHolder, MAX_FRAME_BYTES, ServerEvent, connection_ended, connection_expiry,
+};
+use crm_domain::clock::Timestamp;
 
 pub async fn handle(app: &App, event: ApiGatewayWebsocketProxyRequest) -> ApiGatewayProxyResponse {
     let Some(connection) = event.request_context.connection_id.clone() else { return status(400) };
@@ -13,23 +16,42 @@ pub async fn handle(app: &App, event: ApiGatewayWebsocketProxyRequest) -> ApiGat
     if body.len() > MAX_FRAME_BYTES {
         return frame(&ServerEvent::error(format!("frames are limited to {MAX_FRAME_BYTES} bytes"), None));
     }
-    let member = match app.table.connection_owner(&connection).await {
-        Ok(Some((tenant, user))) => Member { tenant, user },
+    let unavailable = || frame(&ServerEvent::error("temporarily unavailable; try again", None));
+    let owner = match app.table.connection_owner(&connection).await {
+        Ok(Some(owner)) => owner,
         Ok(None) => return frame(&ServerEvent::error("this connection is not known; reconnect", None)),
         Err(error) => {
             tracing::error!(%error, "connection lookup failed");
-            return frame(&ServerEvent::error("temporarily unavailable; try again", None));
+            return unavailable();
         }
     };
+    let Some(client) = app.chat.client(event_endpoint(&event).as_deref()) else {
+        return frame(&ServerEvent::error("no management endpoint configured", None));
+    };
+    // Every frame re-checks the user (one read by key): a deactivation or signing out everywhere ends
+    // the connection even if a socket outlived the attempt to close it.
+    let holder = match app.table.user(owner.tenant, owner.user).await {
+        Ok(stored) => {
+            stored.map(|s| ConnectionHolder { active: s.user.is_active(), session_generation: s.session_generation })
+        }
+        Err(error) => {
+            tracing::error!(%error, "user lookup failed");
+            return unavailable();
+        }
+    };
+    let now = Timestamp::now().unix_seconds();
+    if let Some(why) = connection_ended(owner.token.expires_at, owner.token.generation, holder, now) {
+        app.chat.end(&client, owner.tenant, &connection, why).await;
+        return status(200);
+    }
+    let member = Member { tenant: owner.tenant, user: owner.user };
     let parsed: Result<ClientFrame, _> = serde_json::from_str(&body);
     let parsed = match parsed {
         Ok(parsed) => parsed,
         Err(error) => return frame(&ServerEvent::error(format!("malformed frame: {error}"), None)),
     };
-    let Some(client) = app.chat.client(event_endpoint(&event).as_deref()) else {
-        return frame(&ServerEvent::error("no management endpoint configured", None));
-    };
-    match app.chat.frame(&client, member, &connection, parsed, CONNECTION_TTL_SECONDS).await {
+    let expires_at = connection_expiry(now, owner.token.expires_at);
+    match app.chat.frame(&client, member, &connection, parsed, expires_at).await {
         Ok(answer) => frame(&answer),
         Err(ChatError::Invalid(invalid)) => {
             let first = invalid.0.first();
@@ -40,7 +62,7 @@ pub async fn handle(app: &App, event: ApiGatewayWebsocketProxyRequest) -> ApiGat
         Err(error @ ChatError::TooManyConnections(_)) => frame(&ServerEvent::error(error.to_string(), None)),
         Err(ChatError::Store(error)) => {
             tracing::error!(%error, "chat action failed");
-            frame(&ServerEvent::error("temporarily unavailable; try again", None))
+            unavailable()
         }
     }
 }

@@ -2,14 +2,15 @@
 //! The token comes as `?token=<access token>` or, for browsers that cannot set headers, as the
 //! subprotocol list `Sec-WebSocket-Protocol: bearer, <access token>` (answered with `bearer`). The user is
 //! announced online to the tenant's other connections from here; nothing is posted to the new one, which
-//! is not open until this returns.
+//! is not open until this returns. The connection lives no longer than the token: the client reconnects
+//! with a fresh one.
 
 use crate::app::App;
 use crate::ws::{event_endpoint, status};
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
-use crm_domain::chat::CONNECTION_TTL_SECONDS;
+use crm_domain::chat::connection_expiry;
 use crm_domain::clock::Timestamp;
-use crm_store::Connection;
+use crm_store::{Connection, TokenTerms};
 use http::HeaderValue;
 
 const PROTOCOL: &str = "bearer";
@@ -27,15 +28,17 @@ fn token(event: &ApiGatewayWebsocketProxyRequest) -> Option<(String, bool)> {
 pub async fn handle(app: &App, event: ApiGatewayWebsocketProxyRequest) -> ApiGatewayProxyResponse {
     let Some(connection_id) = event.request_context.connection_id.clone() else { return status(400) };
     let Some((token, as_protocol)) = token(&event) else { return status(401) };
-    let Ok((actor, _)) = app.user_of_token(&token).await else { return status(401) };
+    let Ok((claim, _)) = app.user_of_token(&token).await else { return status(401) };
+    let actor = claim.actor;
     let now = Timestamp::now();
     let connection = Connection {
         connection_id,
         tenant_id: actor.tenant,
         user_id: actor.user,
         connected_at: now.rfc3339(),
-        expires_at: now.unix_seconds() + CONNECTION_TTL_SECONDS,
+        expires_at: connection_expiry(now.unix_seconds(), claim.expires_at),
         announced: false,
+        token: TokenTerms { expires_at: claim.expires_at, generation: claim.generation },
     };
     let client = app.chat.client(event_endpoint(&event).as_deref());
     match app.chat.arrive(client.as_ref(), connection).await {

@@ -15,7 +15,7 @@ pub async fn handle(app: &App, event: ApiGatewayWebsocketProxyRequest) -> ApiGat
             return status(500);
         }
     };
-    let member = Member { tenant: owner.0, user: owner.1 };
+    let member = Member { tenant: owner.tenant, user: owner.user };
     let client = app.chat.client(event_endpoint(&event).as_deref());
     match app.chat.depart(client.as_ref(), member, &connection).await {
         Ok(()) => status(200),
