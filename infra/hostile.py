@@ -160,8 +160,11 @@ def run_schemathesis(args, token, ids):
             # One worker: hypothesis's source introspection is not thread-safe (an internal "AST constructor
             # recursion depth mismatch" error appeared with two).
             "--phases", phases, "--workers", "1", "--max-failures", "200",
-            # Signing out or deactivating the caller would make the rest of the run unauthenticated.
+            # Signing out (here or everywhere), changing the password (the documented example is the
+            # caller's own) or deactivating the caller would make the rest of the run unauthenticated.
             "--exclude-path", "/api/v1/auth/sign_out",
+            "--exclude-path", "/api/v1/auth/sign_out_everywhere",
+            "--exclude-path", "/api/v1/me/password",
         ]
         print("hostile: schemathesis", phases, f"({args.examples} examples per operation)", flush=True)
         env = dict(os.environ, SCHEMATHESIS_TELEMETRY="false")

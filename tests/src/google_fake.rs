@@ -1,6 +1,8 @@
-//! A stand-in for Google's OAuth token endpoint and the People API's contacts, enough for the sync:
-//! codes exchange for refresh tokens, refresh tokens for access tokens; each authorization code is its
-//! own address book. Connections page (`pageSize`, `pageToken`) and sync incrementally (`syncToken`,
+//! A stand-in for Google's OAuth endpoints and the People API's contacts, enough for the sync: the consent
+//! page (`/auth`, which signs in as the address book named by `login_hint` and redirects with a code
+//! bound to the request's PKCE challenge and redirect URI), codes exchange for refresh tokens (only with
+//! the matching `code_verifier`), refresh tokens for access tokens; each authorization code is its own
+//! address book. Connections page (`pageSize`, `pageToken`) and sync incrementally (`syncToken`,
 //! deletions reported as `metadata.deleted`); `updateContact` checks the etag. The first listing of each
 //! address book answers 429 once, so the client's backoff is exercised.
 
@@ -27,10 +29,46 @@ pub struct Book {
     pub requests: Vec<String>,
 }
 
+/// What a consent request bound its code to.
+#[derive(Clone, Debug)]
+pub struct Consent {
+    pub code_challenge: String,
+    pub redirect_uri: String,
+}
+
 #[derive(Default)]
 pub struct State {
     pub books: BTreeMap<String, Book>,
     pub used_codes: HashSet<String>,
+    pub consents: BTreeMap<String, Consent>,
+}
+
+/// `GET /auth`: the user consents at once, as the book `login_hint`, and is sent back with a code.
+fn consent(state: &Shared, query: &str) -> hyper::Response<Full<Bytes>> {
+    let query = params(query);
+    let get = |name: &str| query.get(name).cloned().unwrap_or_default();
+    if get("client_id") != "fake-client-id" || get("response_type") != "code" {
+        return reply(400, json!({"error": "invalid_request"}));
+    }
+    if get("code_challenge_method") != "S256" || get("code_challenge").len() != 43 {
+        return reply(400, json!({"error": "invalid_request", "error_description": "PKCE with S256 is required"}));
+    }
+    let (code, redirect_uri) = (get("login_hint"), get("redirect_uri"));
+    let consent = Consent { code_challenge: get("code_challenge"), redirect_uri: redirect_uri.clone() };
+    state.lock().expect("state").consents.insert(code.clone(), consent);
+    let mut back = reqwest::Url::parse(&redirect_uri).expect("an absolute redirect URI");
+    back.query_pairs_mut().append_pair("state", &get("state")).append_pair("code", &code);
+    hyper::Response::builder()
+        .status(302)
+        .header("location", back.as_str())
+        .body(Full::new(Bytes::new()))
+        .expect("response")
+}
+
+fn s256(verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
 }
 
 pub type Shared = Arc<Mutex<State>>;
@@ -113,7 +151,17 @@ fn token(state: &Shared, method: &str, path: &str, body: &[u8]) -> hyper::Respon
         return match form.get("grant_type").map(String::as_str) {
             Some("authorization_code") => {
                 let code = form.get("code").cloned().unwrap_or_default();
-                if code.is_empty() || !state.used_codes.insert(code.clone()) {
+                let Some(consent) = state.consents.get(&code).cloned() else {
+                    return reply(400, json!({"error": "invalid_grant", "error_description": "no such code"}));
+                };
+                let verifier = form.get("code_verifier").map(String::as_str).unwrap_or("");
+                if s256(verifier) != consent.code_challenge || form.get("redirect_uri") != Some(&consent.redirect_uri) {
+                    return reply(
+                        400,
+                        json!({"error": "invalid_grant", "error_description": "PKCE or redirect_uri mismatch"}),
+                    );
+                }
+                if !state.used_codes.insert(code.clone()) {
                     return reply(400, json!({"error": "invalid_grant"}));
                 }
                 state.books.entry(code.clone()).or_default();
@@ -251,6 +299,8 @@ pub async fn start() -> (String, Shared) {
                     let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
                     let response = if path.starts_with("/v1/") {
                         people(&state, &method, &path, &query, auth.as_deref(), &body)
+                    } else if method == "GET" && path == "/auth" {
+                        consent(&state, &query)
                     } else {
                         token(&state, &method, &path, &body)
                     };

@@ -97,11 +97,23 @@ impl From<crm_store::GoogleConnection> for GoogleView {
     }
 }
 
-pub const GOOGLE_CALLBACK_PATH: &str = "/api/v1/integrations/google/callback";
+/// The web app's page Google sends the browser back to, when `GOOGLE_REDIRECT_URI` does not name one:
+/// the web app as served locally.
+pub const LOCAL_GOOGLE_REDIRECT_URI: &str = "http://localhost:5173/integrations/google/callback";
 
-/// The OAuth callback URL: configured (`GOOGLE_REDIRECT_URI`), else this API's own.
-pub fn google_redirect_uri(google: &crm_google::GoogleClient, headers: &http::HeaderMap) -> String {
-    google.settings().redirect_uri.clone().unwrap_or_else(|| format!("{}{GOOGLE_CALLBACK_PATH}", public_base(headers)))
+/// The OAuth redirect URI: a page of the web app, which hands the code to
+/// `POST /api/v1/integrations/google/callback` with the signed-in user's token, so the connection
+/// completes only for the user who started it, in their own browser.
+pub fn google_redirect_uri(google: &crm_google::GoogleClient) -> String {
+    google.settings().redirect_uri.clone().unwrap_or_else(|| LOCAL_GOOGLE_REDIRECT_URI.to_owned())
+}
+
+/// PKCE (RFC 7636, `S256`): the challenge sent with the consent request for a verifier kept here and
+/// sent only with the code exchange, so an intercepted code is useless to anyone else.
+pub fn pkce_challenge(verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
 }
 
 impl From<crm_google::GoogleError> for ApiError {
@@ -112,5 +124,15 @@ impl From<crm_google::GoogleError> for ApiError {
             }
             other => ApiError::Internal(format!("Google: {other}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_pkce_challenge_is_rfc_7636s() {
+        // RFC 7636, appendix B.
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert_eq!(super::pkce_challenge(verifier), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     }
 }

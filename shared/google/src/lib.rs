@@ -23,7 +23,7 @@ pub struct GoogleSettings {
     pub auth_url: String,
     pub token_url: String,
     pub people_url: String,
-    /// The callback URL registered with Google; derived from the request when not configured.
+    /// The web app's page registered with Google as the redirect URI (`GOOGLE_REDIRECT_URI`).
     pub redirect_uri: Option<String>,
 }
 
@@ -102,7 +102,7 @@ impl GoogleClient {
     }
 
     /// Where to send the user to consent: offline access (a refresh token), contacts scope.
-    pub fn consent_url(&self, state: &str, redirect_uri: &str) -> String {
+    pub fn consent_url(&self, state: &str, redirect_uri: &str, code_challenge: &str) -> String {
         let query = [
             ("client_id", self.settings.client_id.as_str()),
             ("redirect_uri", redirect_uri),
@@ -112,16 +112,25 @@ impl GoogleClient {
             ("prompt", "consent"),
             ("include_granted_scopes", "true"),
             ("state", state),
+            ("code_challenge", code_challenge),
+            ("code_challenge_method", "S256"),
         ];
         let url = reqwest::Url::parse_with_params(&self.settings.auth_url, query);
         url.map(String::from).unwrap_or_else(|_| self.settings.auth_url.clone())
     }
 
-    /// Exchanges the code from the consent redirect for a refresh token.
-    pub async fn exchange_code(&self, code: &str, redirect_uri: &str) -> Result<String, GoogleError> {
+    /// Exchanges the code from the consent redirect, with the PKCE verifier of its consent request, for
+    /// a refresh token.
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        redirect_uri: &str,
+        code_verifier: &str,
+    ) -> Result<String, GoogleError> {
         let form = [
             ("grant_type", "authorization_code"),
             ("code", code),
+            ("code_verifier", code_verifier),
             ("redirect_uri", redirect_uri),
             ("client_id", &self.settings.client_id),
             ("client_secret", &self.settings.client_secret),
@@ -323,10 +332,11 @@ mod tests {
             redirect_uri: None,
         };
         let client = GoogleClient::new(reqwest::Client::new(), settings);
-        let url = client.consent_url("st@te", "https://api.example/cb");
+        let url = client.consent_url("st@te", "https://app.example/cb", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
         assert!(url.starts_with("https://accounts.example/auth?client_id=id&"));
         assert!(url.contains("access_type=offline") && url.contains("state=st%40te"));
         assert!(url.contains("scope=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcontacts"));
+        assert!(url.contains("code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"));
         assert!(!url.contains("secret"));
     }
 }

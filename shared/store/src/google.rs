@@ -59,6 +59,8 @@ pub struct OAuthState {
     pub tenant: TenantId,
     pub user: UserId,
     pub expires_at: i64,
+    /// The PKCE verifier of the consent request this state belongs to.
+    pub code_verifier: String,
 }
 
 /// An address-book entry linked to a CRM record, with what both sides held at the last sync.

@@ -125,6 +125,8 @@ async fn signing_out_everywhere_ends_every_session_and_token_at_once() {
             .await
             .expect_problem(401, None);
     }
+    api.post("/api/v1/auth/sign_out_everywhere", Some(&phone.token), json!({})).await.expect_problem(401, None);
+    api.post("/api/v1/auth/sign_out_everywhere", Some("forged"), json!({})).await.expect_problem(401, None);
     let fresh = api.sign_in(&tenant.admin.email).await;
     api.get("/api/v1/me", &fresh.token).await.expect(200);
     let refreshed = api.post("/api/v1/auth/refresh", None, json!({"refresh_token": fresh.refresh})).await.expect(200);

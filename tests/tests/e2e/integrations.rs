@@ -211,12 +211,27 @@ async fn sync(api: &Api, tenant: &Tenant) -> Value {
     sync_as(api, &tenant.admin.token).await
 }
 
-/// Connects the caller's Google account (the fake's book `code`) through the consent flow.
-async fn connect_google(api: &Api, token: &str, code: &str) {
+/// The browser's part of the consent flow: open the consent URL `authorize` gave (the fake signs in as
+/// the address book `book`) and follow Google's redirect back to the web app; answers its state and code.
+async fn consent_in_browser(authorization: &Value, book: &str) -> (String, String) {
+    let url = format!("{}&login_hint={book}", authorization["authorization_url"].as_str().unwrap());
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let answer = browser.get(url).send().await.expect("the consent page answers");
+    assert_eq!(answer.status(), 302, "{:?}", answer.text().await);
+    let back = reqwest::Url::parse(answer.headers()["location"].to_str().unwrap()).unwrap();
+    assert!(back.as_str().starts_with("http://localhost:5173/integrations/google/callback?"), "{back}");
+    let pairs: std::collections::BTreeMap<String, String> = back.query_pairs().into_owned().collect();
+    (pairs["state"].clone(), pairs["code"].clone())
+}
+
+/// Connects the caller's Google account (the fake's book `book`) through the consent flow, completed by
+/// the web app with the caller's token.
+async fn connect_google(api: &Api, token: &str, book: &str) {
     let authorization = api.get("/api/v1/integrations/google/authorize", token).await.expect(200).body;
-    let state = authorization["state"].as_str().unwrap().to_owned();
-    let callback = format!("/api/v1/integrations/google/callback?state={state}&code={code}");
-    api.send(api.request(Method::GET, &callback, None)).await.expect(200);
+    let (state, code) = consent_in_browser(&authorization, book).await;
+    api.post("/api/v1/integrations/google/callback", Some(token), json!({"state": state, "code": code}))
+        .await
+        .expect(200);
 }
 
 /// Runs a sync as the caller and waits until their connection shows it finished.
@@ -250,11 +265,11 @@ async fn google_contacts_sync_imports_once_and_pushes_changes_back() {
     api.post("/api/v1/integrations/google/sync", Some(token), json!({})).await.expect_problem(409, None);
     api.get("/api/v1/integrations/google", token).await.expect_problem(404, None);
 
-    // The consent flow: a URL with a one-time state, the callback exchanging the code.
+    // The consent flow: a URL with a one-time state and a PKCE challenge; the web app posts the code.
     let authorization = api.get("/api/v1/integrations/google/authorize", token).await.expect(200).body;
     let url = authorization["authorization_url"].as_str().unwrap();
     assert!(url.contains("client_id=fake-client-id") && url.contains("access_type=offline"), "{url}");
-    let state = authorization["state"].as_str().unwrap().to_owned();
+    assert!(url.contains("code_challenge_method=S256") && url.contains("code_challenge="), "{url}");
     let code = format!("code-{}", tenant.id);
     let (ada, grace) = (unique_email("ada"), unique_email("grace"));
     google_book(&code, |book| {
@@ -265,11 +280,14 @@ async fn google_contacts_sync_imports_once_and_pushes_changes_back() {
     // Grace is already a customer: she is linked by email, not imported again.
     let existing =
         api.post("/api/v1/customers", Some(token), json!({"name": "Grace", "email": grace})).await.expect(201).body;
-    let callback = |state: &str, code: &str| format!("/api/v1/integrations/google/callback?state={state}&code={code}");
-    api.send(api.request(Method::GET, &callback("forged", &code), None)).await.expect_problem(401, None);
-    let connected = api.send(api.request(Method::GET, &callback(&state, &code), None)).await.expect(200).body;
+    let (state, code) = consent_in_browser(&authorization, &code).await;
+    let complete = |state: &str, code: &str| json!({"state": state, "code": code});
+    let callback = "/api/v1/integrations/google/callback";
+    api.post(callback, Some(token), complete("forged", &code)).await.expect_problem(409, Some("state"));
+    api.post(callback, None, complete(&state, &code)).await.expect_problem(401, None);
+    let connected = api.post(callback, Some(token), complete(&state, &code)).await.expect(200).body;
     assert!(connected["connected_at"].is_string() && connected["last_synced_at"].is_null());
-    api.send(api.request(Method::GET, &callback(&state, &code), None)).await.expect_problem(401, None);
+    api.post(callback, Some(token), complete(&state, &code)).await.expect_problem(409, Some("state"));
     api.post("/api/v1/integrations/google/sync", Some(token), json!({"import_as": "prospect"}))
         .await
         .expect_problem(422, Some("import_as"));
@@ -368,4 +386,35 @@ async fn deactivating_a_user_disconnects_their_google_sync() {
     api.patch(&path, &tenant.admin.token, json!({"status": "active"})).await.expect(200);
     let back = api.sign_in(&sales.email).await;
     api.get("/api/v1/integrations/google", &back.token).await.expect_problem(404, None);
+}
+
+#[tokio::test]
+async fn a_consent_link_made_by_someone_else_connects_nothing() {
+    let api = api();
+    let (attacker, victim) = (api.sign_up().await, api.sign_up().await);
+    // The attacker starts a connection and sends the consent link; the victim opens it and consents
+    // with their own Google account, and Google sends their browser back to the web app.
+    let link = api.get("/api/v1/integrations/google/authorize", &attacker.admin.token).await.expect(200).body;
+    let victims_book = format!("victim-{}", victim.id);
+    let (state, code) = consent_in_browser(&link, &victims_book).await;
+    // The web app completes it with whoever is signed in there: not the user who started it.
+    let callback = "/api/v1/integrations/google/callback";
+    api.post(callback, Some(&victim.admin.token), json!({"state": state, "code": code}))
+        .await
+        .expect_problem(403, None);
+    // The state is spent, so the attacker cannot complete it either, even holding the code.
+    api.post(callback, Some(&attacker.admin.token), json!({"state": state, "code": code}))
+        .await
+        .expect_problem(409, Some("state"));
+    api.get("/api/v1/integrations/google", &attacker.admin.token).await.expect_problem(404, None);
+    api.get("/api/v1/integrations/google", &victim.admin.token).await.expect_problem(404, None);
+
+    // PKCE: a code from one consent request is useless with another request's state.
+    let mine = api.get("/api/v1/integrations/google/authorize", &victim.admin.token).await.expect(200).body;
+    let (_, intercepted) = consent_in_browser(&mine, &format!("intercepted-{}", victim.id)).await;
+    let other = api.get("/api/v1/integrations/google/authorize", &victim.admin.token).await.expect(200).body;
+    let (other_state, _) = consent_in_browser(&other, &format!("other-{}", victim.id)).await;
+    api.post(callback, Some(&victim.admin.token), json!({"state": other_state, "code": intercepted}))
+        .await
+        .expect_problem(400, Some("code"));
 }

@@ -1,68 +1,60 @@
-//! `GET /api/v1/integrations/google/callback?code&state`: where Google sends the user back after
-//! consent. No bearer token arrives here; the one-time state names the user. The code is exchanged for
-//! a refresh token, which is stored sealed.
+//! `POST /api/v1/integrations/google/callback`: completes connecting the caller's Google account. Google
+//! sends the browser back to the web app's page (`GOOGLE_REDIRECT_URI`) with `code` and `state`; the page
+//! posts them here with the signed-in user's token. The state must be one this user started (so a consent
+//! link made by someone else cannot connect the victim's Google account to the attacker's CRM user), and
+//! the code is exchanged with the state's PKCE verifier. The refresh token is stored sealed.
 
-use crate::extract::{AppState, Json, Query};
+use crate::extract::{AppState, Caller, Json};
 use crate::integrations::{GoogleView, google_redirect_uri};
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use crm_domain::clock::Timestamp;
 use crm_store::{GoogleConnection, google_place};
-use http::HeaderMap;
+use serde::Deserialize;
 
-/// What Google's redirect carries (RFC 6749 §4.1.2, and the extras Google adds).
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+/// What Google's redirect brought the web app (RFC 6749 §4.1.2).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct Callback {
+pub struct Consent {
     /// The one-time state from `authorize`
+    #[schema(min_length = 1, max_length = 512)]
     pub state: String,
-    /// The authorization code, when the user consented
-    pub code: Option<String>,
-    /// Set when the user declined
-    pub error: Option<String>,
-    /// The scopes granted
-    pub scope: Option<String>,
-    /// Google's account index
-    pub authuser: Option<String>,
-    /// Google's prompt
-    pub prompt: Option<String>,
-    /// The hosted domain
-    pub hd: Option<String>,
-    /// The issuer
-    pub iss: Option<String>,
+    /// The authorization code
+    #[schema(min_length = 1, max_length = 2048)]
+    pub code: String,
 }
 
-/// Google's redirect after consent: the code is exchanged and the refresh token stored sealed
-#[utoipa::path(get, operation_id = "integrations_google_callback", path = "/api/v1/integrations/google/callback", tag = "integrations", params(Callback),
-    responses((status = 200, description = "Connected", body = GoogleView), (status = 401, description = "The user who started the connection no longer has access", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Google sync is not configured", body = Problem, content_type = "application/problem+json")),
-    security(()))]
+/// Complete connecting the caller's Google account with the code Google's redirect brought
+#[utoipa::path(post, operation_id = "integrations_google_callback", path = "/api/v1/integrations/google/callback", tag = "integrations",
+    request_body(content = Consent, example = json!({"state": "<state from authorize>", "code": "<code from Google's redirect>"})),
+    responses((status = 200, description = "Connected", body = GoogleView), (status = 403, description = "The state was started by another user", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Google sync is not configured, or the state is unknown, used or expired", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn handle(
     State(app): AppState,
-    headers: HeaderMap,
-    Query(callback): Query<Callback>,
+    caller: Caller,
+    Json(consent): Json<Consent>,
 ) -> Result<Json<GoogleView>, ApiError> {
     let google = app.google()?;
-    let state = callback.state;
+    let actor = caller.actor;
     let now = Timestamp::now();
-    // The state is the caller's credential here: an unknown one is refused like a bad token.
-    let unknown_state = || ApiError::Unauthorized("the state is unknown, used or expired; start again");
-    let started = app.table.take_oauth_state(&state, now.unix_seconds()).await?.ok_or_else(unknown_state)?;
-    if let Some(error) = callback.error {
-        return Err(ApiError::bad_request("error", format!("Google did not grant access: {error}")));
+    let unknown_state = || ApiError::Conflict {
+        detail: "the state is unknown, used or expired; start connecting again".into(),
+        field: Some("state".into()),
+    };
+    // One use only, whoever presents it: a state that leaked to another user is spent by the attempt.
+    let started = app.table.take_oauth_state(&consent.state, now.unix_seconds()).await?.ok_or_else(unknown_state)?;
+    if (started.tenant, started.user) != (actor.tenant, actor.user) {
+        tracing::warn!(tenant = %actor.tenant, user = %actor.user, "a Google consent started by another user was presented");
+        return Err(ApiError::Forbidden("this connection was started by another user; start connecting again".into()));
     }
-    let code = callback.code.ok_or_else(|| ApiError::bad_request("code", "`code` is required"))?;
-    let user = app.table.user(started.tenant, started.user).await?;
-    if !user.is_some_and(|u| u.user.is_active()) {
-        return Err(ApiError::Unauthorized("the user who started this connection no longer has access"));
-    }
-    let refresh_token = google.exchange_code(&code, &google_redirect_uri(google, &headers)).await?;
+    let redirect_uri = google_redirect_uri(google);
+    let refresh_token = google.exchange_code(&consent.code, &redirect_uri, &started.code_verifier).await?;
     let sealed = app
         .sealer()?
-        .seal(&refresh_token, &google_place(started.tenant, started.user))
+        .seal(&refresh_token, &google_place(actor.tenant, actor.user))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let connection = GoogleConnection {
-        user_id: started.user,
+        user_id: actor.user,
         sealed_refresh_token: sealed,
         connected_at: now.rfc3339(),
         sync_token: None,
@@ -72,7 +64,7 @@ pub async fn handle(
         pushed: 0,
         pulled: 0,
     };
-    app.table.put_google_connection(started.tenant, &connection).await?;
-    tracing::info!(tenant = %started.tenant, user = %started.user, "Google account connected");
+    app.table.put_google_connection(actor.tenant, &connection).await?;
+    tracing::info!(tenant = %actor.tenant, user = %actor.user, "Google account connected");
     Ok(Json(GoogleView::from(connection)))
 }
