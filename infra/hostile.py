@@ -54,10 +54,26 @@ def must(status_body, expected):
     return body
 
 
+def confirmation_token(email):
+    """The token of the sign-up confirmation mailed to `email`, read from the local SES (moto)."""
+    endpoint = os.environ["AWS_ENDPOINT_URL_SESV2"]
+    marker = "/verify-email?token="
+    for _ in range(200):
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=30) as response:
+            mails = json.load(response).get("ses", {}).get("Message", [])
+        for mail in reversed(mails):
+            if email in mail.get("destinations", {}).get("ToAddresses", []) and marker in mail.get("body", ""):
+                return mail["body"].split(marker, 1)[1].split()[0]
+        time.sleep(0.05)
+    sys.exit(f"fixture set-up failed: no confirmation mail to {email}")
+
+
 def account(base, tag):
     email = f"hostile-{tag}-{time.time_ns()}@example.com"
     body = {"account_name": f"Hostile {tag}", "name": "Hostile Admin", "email": email, "password": PASSWORD}
-    return must(call(base, "POST", "/api/v1/auth/sign_up", body=body), 201)
+    must(call(base, "POST", "/api/v1/auth/sign_up", body=body), 202)
+    token = confirmation_token(email)
+    return must(call(base, "POST", "/api/v1/auth/verify_email", body={"token": token}), 201)
 
 
 def fixtures(base, token):

@@ -31,7 +31,7 @@ require_tools() {
   command -v java >/dev/null || apt_install openjdk-17-jre-headless
   command -v openssl >/dev/null || apt_install openssl
   command -v npm >/dev/null || die "npm (Node.js) is required to fetch DynamoDB Local"
-  command -v python3 >/dev/null || die "python3 is required for moto (SQS) and cfn-lint"
+  command -v python3 >/dev/null || die "python3 is required for moto (SQS, SES) and cfn-lint"
   command -v cargo >/dev/null || die "cargo (Rust) is required"
   python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
 }
@@ -147,7 +147,7 @@ start_moto() {
   port_in_use "$port" && die "port $port is taken: is another moto server or local stack running?"
   "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   STARTED_PIDS+=($!)
-  wait_for_port "$port" "moto (SQS)" "$log"
+  wait_for_port "$port" "moto (SQS, SES)" "$log"
 }
 
 # start_opensearch PORT LOG: the in-memory OpenSearch-compatible engine from PyPI.
@@ -168,7 +168,8 @@ stop_started() {
 }
 
 # export_environment DYNAMODB_PORT MOTO_PORT TABLE [OPENSEARCH_PORT]: what a deployed function gets from
-# Lambda, plus the SDK's standard endpoint variables pointing at the local engines.
+# Lambda, plus the SDK's standard endpoint variables pointing at the local engines (moto serves SQS and
+# SES).
 export_environment() {
   if [ -n "${4:-}" ]; then
     export OPENSEARCH_ENDPOINT="http://127.0.0.1:$4" SEARCH_INDEX="$3-records"
@@ -176,6 +177,8 @@ export_environment() {
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1"
   export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$2"
+  # moto is SES too: account mails land there, and the tests read them from its /moto-api/data.json.
+  export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$2"
   export TABLE_NAME="$3"
   JWT_PUBLIC_KEY="$(cat "$KEYS/jwt-public.pem")"
   JWT_PRIVATE_KEY="$(cat "$KEYS/jwt-private.pem")"

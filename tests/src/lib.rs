@@ -248,17 +248,14 @@ impl Api {
         self.send(self.request(Method::DELETE, path, Some(token))).await
     }
 
-    /// A new account with its Admin signed in.
+    /// A new account with its Admin signed in: the sign-up, the mail and the confirmation, as a person
+    /// would go through them.
     pub async fn sign_up(&self) -> Tenant {
         let email = unique_email("admin");
-        let reply = self
-            .post(
-                "/api/v1/auth/sign_up",
-                None,
-                json!({"account_name": "Acme", "name": "Ada Admin", "email": email, "password": PASSWORD}),
-            )
-            .await
-            .expect(201);
+        let body = json!({"account_name": "Acme", "name": "Ada Admin", "email": email, "password": PASSWORD});
+        self.post("/api/v1/auth/sign_up", None, body).await.expect(202);
+        let token = token_in(&mail_to(&email, "Confirm your email address").await, "/verify-email?token=");
+        let reply = self.post("/api/v1/auth/verify_email", None, json!({"token": token})).await.expect(201);
         let admin = User::from_tokens(&reply.body, &email);
         Tenant { id: reply.body["account"]["id"].as_str().expect("account id").to_owned(), admin }
     }
@@ -286,6 +283,49 @@ impl Api {
     pub async fn create_lead(&self, token: &str, body: Value) -> Value {
         self.post("/api/v1/leads", Some(token), body).await.expect(201).body
     }
+}
+
+/// A mail sent through the local SES (moto): the latest to `address` whose subject is `subject`, within
+/// 10 s. Answers its text.
+pub async fn mail_to(address: &str, subject: &str) -> String {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2 (moto) is set");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
+            .await
+            .expect("moto answers")
+            .json()
+            .await
+            .expect("moto's data is JSON");
+        let found = mails(&data).filter(|m| m["subject"] == subject && sent_to(m, address)).last();
+        if let Some(mail) = found {
+            return mail["body"].as_str().expect("a text body").to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "no mail \"{subject}\" to {address} arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// How many mails were sent to `address` through the local SES.
+pub async fn mail_count(address: &str) -> usize {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2 (moto) is set");
+    let data: Value =
+        reqwest::get(format!("{endpoint}/moto-api/data.json")).await.expect("moto answers").json().await.expect("JSON");
+    mails(&data).filter(|m| sent_to(m, address)).count()
+}
+
+fn mails(data: &Value) -> impl Iterator<Item = &Value> {
+    data["ses"]["Message"].as_array().into_iter().flatten()
+}
+
+fn sent_to(mail: &Value, address: &str) -> bool {
+    mail["destinations"]["ToAddresses"].as_array().is_some_and(|to| to.iter().any(|a| a == address))
+}
+
+/// The one-time token a mail's link carries after `marker` (`/verify-email?token=`).
+pub fn token_in(text: &str, marker: &str) -> String {
+    let start = text.find(marker).unwrap_or_else(|| panic!("no {marker} in the mail: {text}")) + marker.len();
+    text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
 /// The `id` of a JSON record.

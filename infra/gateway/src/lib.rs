@@ -129,6 +129,25 @@ pub fn init_tracing() {
     crm_api::lambda::init_tracing();
 }
 
+/// Creates the template's SES identities in the local SES (moto), which sends only from verified ones,
+/// as SES does; one that exists already is fine.
+async fn create_mail_identities(identities: &[String]) -> Result<(), String> {
+    if identities.is_empty() {
+        return Ok(());
+    }
+    let ses = aws_sdk_sesv2::Client::new(&aws_config::load_from_env().await);
+    for identity in identities {
+        match ses.create_email_identity().email_identity(identity).send().await {
+            Ok(_) => {}
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_already_exists_exception()) => {}
+            Err(error) => {
+                return Err(format!("SES identity {identity}: {}", aws_sdk_sesv2::error::DisplayErrorContext(&error)));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Reads the template, prepares the table and starts serving. Settings come from the same environment
 /// variables a deployed function reads.
 pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayError> {
@@ -143,6 +162,7 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
         .map_err(GatewayError::Table)?;
     let pollers =
         workers::start(&template, &queues, table.name(), &options.settings).await.map_err(GatewayError::Workers)?;
+    create_mail_identities(&template.mail_identities).await.map_err(GatewayError::Table)?;
 
     if let Some(route) = template.routes.iter().find(|r| r.binary != HTTP_BINARY) {
         return Err(GatewayError::UnknownBinary(route.route_key(), route.binary.clone()));
@@ -157,6 +177,8 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
         ws_listener.local_addr().map_err(|source| GatewayError::Listen { addr: options.ws_listen, source })?;
     let mut settings = settings;
     settings.websocket_management_endpoint = Some(format!("http://{ws_addr}/{}", websocket::STAGE));
+    // Mail goes out from the template's identity, as the deployed functions' MAIL_FROM says.
+    settings.mail_from = settings.mail_from.or_else(|| template.mail_identities.first().cloned());
     let aws = aws_config::load_from_env().await;
     let verifying = Settings { jwt_private_key: None, ..settings.clone() };
     let verifying_app = Arc::new(App::new(table.clone(), &verifying, aws.clone())?);

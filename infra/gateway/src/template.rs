@@ -84,6 +84,8 @@ pub struct Template {
     pub cors: Option<Cors>,
     /// Every function's binary, whatever triggers it.
     pub binaries: Vec<String>,
+    /// The SES identities mail is sent from (`AWS::SES::EmailIdentity`, parameters at their defaults).
+    pub mail_identities: Vec<String>,
     pub table: TableDefinition,
 }
 
@@ -257,6 +259,7 @@ impl Template {
         let mut function_binaries: BTreeMap<String, String> = BTreeMap::new();
         let mut cors = None;
         let mut queues = Vec::new();
+        let mut mail_identities = Vec::new();
         let mut workers = Vec::new();
         let global_timeout = field(&root, "Globals")
             .and_then(|g| field(g, "Function"))
@@ -280,6 +283,14 @@ impl Template {
                     let uri = field(resource, "Properties").and_then(|p| field(p, "IntegrationUri"));
                     if let Some(function) = sub_targets(uri).into_iter().next() {
                         integrations.insert(name.clone(), function);
+                    }
+                }
+                Some("AWS::SES::EmailIdentity") => {
+                    let identity = field(resource, "Properties").and_then(|p| field(p, "EmailIdentity"));
+                    if let Some(identity) =
+                        identity.map(|i| with_parameter_defaults(i, &root)).as_ref().and_then(Value::as_str)
+                    {
+                        mail_identities.push(identity.to_owned());
                     }
                 }
                 Some("AWS::SQS::Queue") => {
@@ -396,7 +407,7 @@ impl Template {
                 Ok(WsRoute { route_key, binary: binary.clone() })
             })
             .collect::<Result<Vec<_>, TemplateError>>()?;
-        Ok(Template { ws_routes, queues, workers, routes, cors, binaries, table })
+        Ok(Template { ws_routes, queues, workers, routes, cors, binaries, table, mail_identities })
     }
 }
 

@@ -29,6 +29,10 @@ pub struct Settings {
     pub integrations_key: Option<String>,
     /// Google Contacts sync, when configured (`GOOGLE_CLIENT_ID`, …).
     pub google: Option<crm_google::GoogleSettings>,
+    /// The verified address mail is sent from (`MAIL_FROM`), for the functions that send mail.
+    pub mail_from: Option<String>,
+    /// The web app's base URL (`WEB_APP_URL`), for links in mails.
+    pub web_app_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +76,8 @@ impl Settings {
             search_index: optional("SEARCH_INDEX").unwrap_or_else(|| "crm-records".into()),
             integrations_key: optional("INTEGRATIONS_KEY"),
             google: crm_google::GoogleSettings::from_lookup(&lookup),
+            mail_from: optional("MAIL_FROM"),
+            web_app_url: optional("WEB_APP_URL").unwrap_or_else(|| crate::mail::LOCAL_WEB_APP_URL.into()),
         })
     }
 }
@@ -98,6 +104,7 @@ pub struct App {
     /// Built on first use, like search: only the Google routes need an HTTPS client.
     google: std::sync::OnceLock<Option<crm_google::GoogleClient>>,
     google_settings: Option<crm_google::GoogleSettings>,
+    mailer: Option<crate::mail::Mailer>,
 }
 
 impl App {
@@ -118,6 +125,8 @@ impl App {
             .transpose()?;
         let search_settings =
             settings.opensearch_endpoint.clone().map(|e| (e, settings.search_index.clone(), aws.clone()));
+        let mailer =
+            settings.mail_from.clone().map(|from| crate::mail::Mailer::new(&aws, from, settings.web_app_url.clone()));
         let chat = crm_chat::Chat::new(table.clone(), aws, settings.websocket_management_endpoint.clone());
         let sealer = settings.integrations_key.as_deref().map(crm_store::secrets::Sealer::from_base64).transpose()?;
 
@@ -132,6 +141,7 @@ impl App {
             sealer,
             google: std::sync::OnceLock::new(),
             google_settings: settings.google.clone(),
+            mailer,
         })
     }
 
@@ -174,6 +184,11 @@ impl App {
             detail: "Google sync is not configured on this deployment".into(),
             field: None,
         })
+    }
+
+    /// The mailer, for the functions deployed with `MAIL_FROM`.
+    pub fn mailer(&self) -> Result<&crate::mail::Mailer, ApiError> {
+        self.mailer.as_ref().ok_or_else(|| ApiError::Internal("this function was deployed without MAIL_FROM".into()))
     }
 
     pub fn issuer(&self) -> Result<&TokenIssuer, ApiError> {

@@ -9,6 +9,7 @@ pub mod http;
 pub mod idempotency;
 pub mod integrations;
 pub mod lambda;
+pub mod mail;
 pub mod openapi;
 pub mod passwords;
 pub mod problem;

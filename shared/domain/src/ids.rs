@@ -85,6 +85,12 @@ impl TenantId {
     pub const SYSTEM: TenantId = TenantId(Ulid::nil());
 }
 
+impl UserId {
+    /// A user id no user ever gets (`Ulid::new()` never yields the nil value): for reads that must cost
+    /// what a real one costs.
+    pub const NOBODY: UserId = UserId(Ulid::nil());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

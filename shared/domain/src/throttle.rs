@@ -17,6 +17,8 @@ pub enum Attempt {
     RefreshFromAddress,
     /// Emails (verification, password reset) sent to one address.
     MailToAddress,
+    /// Password resets asked for from one client address, whatever email they name.
+    ResetFromAddress,
 }
 
 impl Attempt {
@@ -27,6 +29,7 @@ impl Attempt {
             Attempt::SignUpFromAddress => Limit { free: 10, first_wait_seconds: 60, max_wait_seconds: 3600 },
             Attempt::RefreshFromAddress => Limit { free: 30, first_wait_seconds: 30, max_wait_seconds: 900 },
             Attempt::MailToAddress => Limit { free: 3, first_wait_seconds: 300, max_wait_seconds: 3600 },
+            Attempt::ResetFromAddress => Limit { free: 10, first_wait_seconds: 60, max_wait_seconds: 3600 },
         }
     }
 
@@ -38,6 +41,7 @@ impl Attempt {
             Attempt::SignUpFromAddress => "sign_up_address",
             Attempt::RefreshFromAddress => "refresh_address",
             Attempt::MailToAddress => "mail_address",
+            Attempt::ResetFromAddress => "reset_address",
         }
     }
 }

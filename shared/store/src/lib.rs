@@ -12,6 +12,7 @@ mod idempotency;
 mod integrations;
 pub mod keys;
 mod notes;
+mod once;
 mod read;
 mod records;
 pub mod secrets;

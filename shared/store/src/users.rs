@@ -104,6 +104,17 @@ impl Table {
         self.user(entry.tenant_id, entry.user_id).await
     }
 
+    /// `user_by_email` with the same reads whether or not the address is registered (a miss reads a user
+    /// that cannot exist), so response times do not tell which addresses have accounts.
+    pub async fn user_by_email_evenly(&self, email: &str) -> Result<Option<StoredUser>, StoreError> {
+        let Some(entry) = self.get_item(key(keys::email(email), keys::sk::EMAIL), true).await? else {
+            self.user(TenantId::SYSTEM, UserId::NOBODY).await?;
+            return Ok(None);
+        };
+        let entry: EmailEntry = serde_dynamo::from_item(entry)?;
+        self.user(entry.tenant_id, entry.user_id).await
+    }
+
     /// A page of an account's users, oldest first.
     pub async fn users(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<User>, StoreError> {
         let scope = ListScope {

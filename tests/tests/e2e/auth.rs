@@ -1,4 +1,4 @@
-use crm_e2e::{PASSWORD, api, unique_email};
+use crm_e2e::{PASSWORD, api, mail_count, mail_to, token_in, unique_email};
 use serde_json::json;
 
 #[tokio::test]
@@ -50,7 +50,10 @@ async fn emails_are_unique_across_the_service() {
             json!({"account_name": "Other", "name": "X", "email": first.admin.email, "password": PASSWORD}),
         )
         .await;
-    again.expect_problem(409, Some("email"));
+    // The same answer as for a new address; only the mailbox learns that it has an account already.
+    assert_eq!(again.expect(202).body, json!({"status": "verification_sent", "email": first.admin.email}));
+    let notice = mail_to(&first.admin.email, "You already have an account").await;
+    assert!(!notice.contains("token="), "{notice}");
     let other = api.sign_up().await;
     let taken = api
         .post(
@@ -227,4 +230,74 @@ async fn unusable_refresh_tokens_from_one_address_are_throttled() {
     api.post("/api/v1/auth/refresh", None, json!({"refresh_token": forged})).await.expect_problem(429, None);
     // The holder of the real token, elsewhere, still refreshes.
     crm_e2e::api().post("/api/v1/auth/refresh", None, json!({"refresh_token": tenant.admin.refresh})).await.expect(200);
+}
+
+#[tokio::test]
+async fn a_sign_up_opens_nothing_until_its_address_is_confirmed_once() {
+    let api = api();
+    let email = unique_email("pending");
+    let body = json!({"account_name": "Acme", "name": "Ada", "email": email, "password": PASSWORD});
+    let asked = api.post("/api/v1/auth/sign_up", None, body).await.expect(202);
+    assert_eq!(asked.body, json!({"status": "verification_sent", "email": email}));
+    api.post("/api/v1/auth/sign_in", None, json!({"email": email, "password": PASSWORD}))
+        .await
+        .expect_problem(401, None);
+
+    let token = token_in(&mail_to(&email, "Confirm your email address").await, "/verify-email?token=");
+    api.post("/api/v1/auth/verify_email", None, json!({"token": "forged"})).await.expect_problem(409, Some("token"));
+    let opened = api.post("/api/v1/auth/verify_email", None, json!({"token": token})).await.expect(201);
+    assert_eq!(opened.body["user"]["role"], "admin");
+    assert_eq!(opened.body["user"]["email"], email.as_str());
+    api.get("/api/v1/me", opened.body["access_token"].as_str().unwrap()).await.expect(200);
+    api.post("/api/v1/auth/verify_email", None, json!({"token": token})).await.expect_problem(409, Some("token"));
+}
+
+#[tokio::test]
+async fn a_password_is_reset_by_mail_and_every_session_ends() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let admin = &tenant.admin;
+    let asked = api.post("/api/v1/auth/password_reset", None, json!({"email": admin.email.to_uppercase()})).await;
+    assert_eq!(asked.expect(202).body, json!({"status": "reset_sent", "email": admin.email}));
+    let token = token_in(&mail_to(&admin.email, "Reset your password").await, "/reset-password?token=");
+
+    let confirm = "/api/v1/auth/password_reset/confirm";
+    let new_password = "a longer and newer passphrase";
+    api.post(confirm, None, json!({"token": token, "new_password": "short"}))
+        .await
+        .expect_problem(422, Some("new_password"));
+    api.post(confirm, None, json!({"token": "forged", "new_password": new_password}))
+        .await
+        .expect_problem(409, Some("token"));
+    api.post(confirm, None, json!({"token": token, "new_password": new_password})).await.expect(204);
+    api.post(confirm, None, json!({"token": token, "new_password": new_password}))
+        .await
+        .expect_problem(409, Some("token"));
+
+    api.get("/api/v1/me", &admin.token).await.expect_problem(401, None);
+    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": admin.refresh})).await.expect_problem(401, None);
+    api.post("/api/v1/auth/sign_in", None, json!({"email": admin.email, "password": PASSWORD}))
+        .await
+        .expect_problem(401, None);
+    api.post("/api/v1/auth/sign_in", None, json!({"email": admin.email, "password": new_password})).await.expect(200);
+}
+
+#[tokio::test]
+async fn a_reset_for_an_unknown_address_answers_alike_and_mails_only_that_address() {
+    let api = api();
+    let nobody = unique_email("nobody");
+    let asked = api.post("/api/v1/auth/password_reset", None, json!({"email": nobody})).await.expect(202);
+    assert_eq!(asked.body, json!({"status": "reset_sent", "email": nobody}));
+    let notice = mail_to(&nobody, "Reset your password").await;
+    assert!(notice.contains("has none") && !notice.contains("token="), "{notice}");
+    api.post("/api/v1/auth/password_reset", None, json!({"email": "not an address"}))
+        .await
+        .expect_problem(422, Some("email"));
+
+    // One mailbox gets a few mails an hour at most, whoever asks.
+    for _ in 0..2 {
+        crm_e2e::api().post("/api/v1/auth/password_reset", None, json!({"email": nobody})).await.expect(202);
+    }
+    crm_e2e::api().post("/api/v1/auth/password_reset", None, json!({"email": nobody})).await.expect_problem(429, None);
+    assert_eq!(mail_count(&nobody).await, 3);
 }

@@ -13,10 +13,13 @@ use std::path::PathBuf;
 /// The callers, in the order of each row's expectations.
 const CALLERS: [&str; 4] = ["admin", "manager", "sales", "other tenant"];
 
-/// Routes that take no bearer token (their own proof is tested with them): token issuing, the
-/// documents, inbound webhooks and Google's redirect.
+/// Routes that take no bearer token (their own proof is tested with them): token issuing, the mailed
+/// one-time tokens, the documents and inbound webhooks.
 const PUBLIC: &[&str] = &[
     "POST /api/v1/auth/sign_up",
+    "POST /api/v1/auth/verify_email",
+    "POST /api/v1/auth/password_reset",
+    "POST /api/v1/auth/password_reset/confirm",
     "POST /api/v1/auth/sign_in",
     "POST /api/v1/auth/refresh",
     "POST /api/v1/auth/sign_out",

@@ -41,7 +41,7 @@ pub async fn sign_in(app: &App, input: SignIn, address: &ClientAddress) -> Resul
     let stored = if input.password.chars().count() > MAX_PASSWORD || email.len() > MAX_EMAIL {
         None
     } else {
-        app.table.user_by_email(&email).await?
+        app.table.user_by_email_evenly(&email).await?
     };
     let matches = passwords::verify(input.password, stored.as_ref().map(|s| s.password_hash.clone())).await;
     match stored {

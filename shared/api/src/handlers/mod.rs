@@ -6,11 +6,14 @@ mod record_routes;
 
 pub mod activity_list;
 pub mod api_docs;
+pub mod auth_password_reset;
+pub mod auth_password_reset_confirm;
 pub mod auth_refresh;
 pub mod auth_sign_in;
 pub mod auth_sign_out;
 pub mod auth_sign_out_everywhere;
 pub mod auth_sign_up;
+pub mod auth_verify_email;
 pub mod channels_create;
 pub mod channels_list;
 pub mod channels_members_add;
