@@ -27,13 +27,15 @@ say "building the local gateway"
 start_dynamodb "$DYNAMODB_PORT" "$LOCAL/data" "$RUN/dynamodb.log"
 say "DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT (data in .local/data)"
 start_moto "$SQS_PORT" "$RUN/moto.log"
-say "moto (SQS) on 127.0.0.1:$SQS_PORT"
+say "moto (SQS, SES) on 127.0.0.1:$SQS_PORT; account mails: http://127.0.0.1:$SQS_PORT/moto-api/data.json (ses.Message)"
 start_opensearch "$SEARCH_PORT" "$RUN/opensearch.log"
 say "osmem-server (OpenSearch, in memory) on 127.0.0.1:$SEARCH_PORT"
 export_environment "$DYNAMODB_PORT" "$SQS_PORT" crm-local "$SEARCH_PORT"
 export RUST_LOG="${RUST_LOG:-info}"
 
 cd "$ROOT"
-"$ROOT/target/debug/crm-local-gateway" --template "$ROOT/template.yaml" --listen "127.0.0.1:$API_PORT" &
+# The stream consumers keep their place beside the data, so a restart resumes where the last run stopped.
+"$ROOT/target/debug/crm-local-gateway" --template "$ROOT/template.yaml" --listen "127.0.0.1:$API_PORT" \
+  --stream-checkpoints "$LOCAL/data/stream-checkpoints.json" &
 STARTED_PIDS+=($!)
 wait "${STARTED_PIDS[-1]}"

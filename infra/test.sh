@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy, cfn-lint, unit tests, the end-to-end tests over the
 # local stack (DynamoDB Local in memory, moto and osmem, on free ports, stopped afterwards), and hostile
-# input (schemathesis and hand-made cases) against the local gateway, and Redocly's lint of the served
-# OpenAPI document. Installs what it needs on first run.
+# input (schemathesis and hand-made cases) against the local gateway, Redocly's lint of the served
+# OpenAPI document, and the fault run (infra/faults.py). Installs what it needs on first run.
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 
@@ -18,6 +18,8 @@ say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --workspace --all-targets -- -D warnings
 say "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml
+say "template checks: what the local stack cannot show about the deployed stack"
+"$VENV/bin/python" "$ROOT/infra/template_checks.py"
 say "sam validate --lint"
 install_sam
 SAM_CLI_TELEMETRY=0 AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
@@ -52,3 +54,8 @@ python3 -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.u
   "http://127.0.0.1:$API_PORT/api-docs/openapi.json" > "$RUN/openapi.json"
 REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
   "$REDOCLY" lint "$RUN/openapi.json" --config "$ROOT/infra/redocly.yaml" --format stylish
+
+say "faults: DynamoDB restarted and the workers killed mid-burst; nothing lost, nothing counted twice"
+# Its own DynamoDB Local (on disk, so a restart keeps the data) and gateway; moto and OpenSearch are shared.
+"$VENV/bin/python" "$ROOT/infra/faults.py" --gateway "$ROOT/target/debug/crm-local-gateway" \
+  --template "$ROOT/template.yaml" --dynamodb-dir "$DYNAMODB_DIR"

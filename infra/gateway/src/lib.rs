@@ -62,12 +62,22 @@ pub struct GatewayOptions {
     /// Overrides every queue's visibility timeout, so failed messages come back (and reach their
     /// dead-letter queue) in seconds rather than the deployed timeout.
     pub queue_visibility_seconds: Option<i32>,
+    /// Where stream consumers keep their place, as Lambda's event source mappings do: a restarted
+    /// gateway resumes after the last batch delivered instead of at the stream's tip.
+    pub stream_checkpoints: Option<PathBuf>,
 }
 
 impl GatewayOptions {
     pub fn new(template: PathBuf, listen: SocketAddr) -> Self {
         let ws_listen = SocketAddr::new(listen.ip(), if listen.port() == 0 { 0 } else { listen.port() + 1 });
-        GatewayOptions { template, listen, ws_listen, settings: HashMap::new(), queue_visibility_seconds: None }
+        GatewayOptions {
+            template,
+            listen,
+            ws_listen,
+            settings: HashMap::new(),
+            queue_visibility_seconds: None,
+            stream_checkpoints: None,
+        }
     }
 }
 
@@ -160,8 +170,10 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
     let queues = workers::create_queues(&sqs, table.name(), &template.queues, options.queue_visibility_seconds)
         .await
         .map_err(GatewayError::Table)?;
-    let pollers =
-        workers::start(&template, &queues, table.name(), &options.settings).await.map_err(GatewayError::Workers)?;
+    let checkpoints = options.stream_checkpoints.clone();
+    let pollers = workers::start(&template, &queues, table.name(), &options.settings, checkpoints)
+        .await
+        .map_err(GatewayError::Workers)?;
     create_mail_identities(&template.mail_identities).await.map_err(GatewayError::Table)?;
 
     if let Some(route) = template.routes.iter().find(|r| r.binary != HTTP_BINARY) {

@@ -1,4 +1,5 @@
-//! `crm-local-gateway [--template template.yaml] [--listen 127.0.0.1:3000]`: serves the HTTP API locally.
+//! `crm-local-gateway [--template template.yaml] [--listen 127.0.0.1:3000] [--stream-checkpoints FILE]`: serves
+//! the HTTP API locally; with a checkpoint file, its stream consumers resume where a previous run stopped.
 //! Configuration comes from the same environment variables as the deployed functions (`TABLE_NAME`,
 //! `JWT_PUBLIC_KEY`, `JWT_PRIVATE_KEY`, …) plus the AWS SDK's (`AWS_ENDPOINT_URL_DYNAMODB`, …).
 
@@ -21,6 +22,7 @@ fn options() -> Result<GatewayOptions, String> {
                 options.ws_listen = SocketAddr::new(options.listen.ip(), options.listen.port() + 1);
             }
             "--ws-listen" => options.ws_listen = value()?.parse().map_err(|e| format!("--ws-listen: {e}"))?,
+            "--stream-checkpoints" => options.stream_checkpoints = Some(PathBuf::from(value()?)),
             "--help" | "-h" => {
                 return Err("usage: crm-local-gateway [--template template.yaml] [--listen 127.0.0.1:3000]".into());
             }

@@ -86,6 +86,7 @@ pub async fn start(
     queues: &BTreeMap<String, LocalQueue>,
     table_name: &str,
     settings: &HashMap<String, String>,
+    checkpoints: Option<std::path::PathBuf>,
 ) -> Result<Vec<JoinHandle<()>>, String> {
     let config = aws_config::load_from_env().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
@@ -110,15 +111,9 @@ pub async fn start(
             Trigger::TableStream { batch_size } => {
                 let streams = streams_client(&config);
                 let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-                tokio::spawn(poll_stream(
-                    streams,
-                    dynamodb,
-                    table_name.to_owned(),
-                    *batch_size,
-                    workers,
-                    worker,
-                    function.clone(),
-                ))
+                let stream = StreamSource { streams, dynamodb, table: table_name.to_owned(), batch_size: *batch_size };
+                let places = Checkpoints::load(checkpoints.clone(), &function.function);
+                tokio::spawn(poll_stream(stream, places, workers, worker, function.clone()))
             }
             Trigger::Queue { queue, batch_size } => {
                 let local = queues.get(queue).ok_or_else(|| {
@@ -143,16 +138,69 @@ fn streams_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodbstreams::Cl
     aws_sdk_dynamodbstreams::Client::from_conf(builder.build())
 }
 
-/// Reads the table's stream from its tip, shard by shard, and hands each batch of records to the worker.
-async fn poll_stream(
+struct StreamSource {
     streams: aws_sdk_dynamodbstreams::Client,
     dynamodb: aws_sdk_dynamodb::Client,
     table: String,
     batch_size: i32,
+}
+
+/// A stream consumer's place in each shard (the last sequence number delivered), kept in a JSON file
+/// shared by the consumers (`function/shard` → sequence number) when one is configured.
+struct Checkpoints {
+    file: Option<std::path::PathBuf>,
+    function: String,
+    /// Whether a previous run left places: then no shard is read from its tip.
+    resumed: bool,
+    places: HashMap<String, String>,
+}
+
+impl Checkpoints {
+    fn load(file: Option<std::path::PathBuf>, function: &str) -> Self {
+        let all: HashMap<String, String> = file
+            .as_ref()
+            .and_then(|f| std::fs::read(f).ok())
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        let prefix = format!("{function}/");
+        let places: HashMap<String, String> =
+            all.iter().filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_owned(), v.clone()))).collect();
+        Checkpoints { file, function: function.to_owned(), resumed: !places.is_empty(), places }
+    }
+
+    fn after(&self, shard: &str) -> Option<&String> {
+        self.places.get(shard)
+    }
+
+    /// Records a delivered batch's last record; the file is replaced whole, so a kill never leaves half
+    /// of it.
+    fn delivered(&mut self, shard: &str, sequence_number: &str) {
+        self.places.insert(shard.to_owned(), sequence_number.to_owned());
+        let Some(file) = &self.file else { return };
+        let mut all: HashMap<String, String> =
+            std::fs::read(file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        all.insert(format!("{}/{shard}", self.function), sequence_number.to_owned());
+        let temporary = file.with_extension(format!("{}.tmp", std::process::id()));
+        let written = serde_json::to_vec(&all)
+            .map_err(std::io::Error::other)
+            .and_then(|json| std::fs::write(&temporary, json))
+            .and_then(|()| std::fs::rename(&temporary, file));
+        if let Err(error) = written {
+            tracing::warn!(file = %file.display(), %error, "could not save a stream checkpoint");
+        }
+    }
+}
+
+/// Reads the table's stream shard by shard and hands each batch of records to the worker: from where a
+/// previous run left off (with checkpoints), else from the tip for the shards present at start.
+async fn poll_stream(
+    source: StreamSource,
+    mut checkpoints: Checkpoints,
     workers: Arc<Workers>,
     worker: Worker,
     function: WorkerFunction,
 ) {
+    let StreamSource { streams, dynamodb, table, batch_size } = source;
     let stream_arn = loop {
         match dynamodb.describe_table().table_name(&table).send().await {
             Ok(output) => match output.table.and_then(|t| t.latest_stream_arn) {
@@ -174,24 +222,25 @@ async fn poll_stream(
                 if iterators.contains_key(&shard_id) {
                     continue;
                 }
-                // Shards present at start are read from their tip (what happened before is not news);
-                // shards that appear later are read from their beginning.
-                let start = if first_scan { ShardIteratorType::Latest } else { ShardIteratorType::TrimHorizon };
-                let iterator = streams
-                    .get_shard_iterator()
-                    .stream_arn(&stream_arn)
-                    .shard_id(&shard_id)
-                    .shard_iterator_type(start)
-                    .send()
-                    .await
-                    .ok()
-                    .and_then(|o| o.shard_iterator);
+                // Shards present at a fresh start are read from their tip (what happened before is not
+                // news); shards that appear later, or that a previous run did not reach, from their beginning.
+                let request = streams.get_shard_iterator().stream_arn(&stream_arn).shard_id(&shard_id);
+                let request = match checkpoints.after(&shard_id) {
+                    Some(sequence) => {
+                        request.shard_iterator_type(ShardIteratorType::AfterSequenceNumber).sequence_number(sequence)
+                    }
+                    None if first_scan && !checkpoints.resumed => {
+                        request.shard_iterator_type(ShardIteratorType::Latest)
+                    }
+                    None => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
+                };
+                let iterator = request.send().await.ok().and_then(|o| o.shard_iterator);
                 iterators.insert(shard_id, iterator);
             }
             first_scan = false;
         }
         let mut delivered = false;
-        for iterator in iterators.values_mut() {
+        for (shard_id, iterator) in iterators.iter_mut() {
             let Some(current) = iterator.clone() else { continue };
             let Ok(output) = streams.get_records().shard_iterator(&current).limit(batch_size).send().await else {
                 continue;
@@ -202,6 +251,9 @@ async fn poll_stream(
                 let event =
                     json!({"Records": records.iter().map(|r| stream_record(r, &stream_arn)).collect::<Vec<_>>()});
                 deliver(&workers, worker, &function, event).await;
+                if let Some(last) = records.last().and_then(|r| r.dynamodb.as_ref()).and_then(|c| c.sequence_number()) {
+                    checkpoints.delivered(shard_id, last);
+                }
             }
             *iterator = output.next_shard_iterator;
         }
@@ -361,6 +413,25 @@ fn attribute(value: &AttributeValue) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checkpoints_survive_a_restart_per_function_and_shard() {
+        let file = std::env::temp_dir().join(format!("crm-checkpoints-{}.json", std::process::id()));
+        let _ = std::fs::remove_file(&file);
+        let fresh = Checkpoints::load(Some(file.clone()), "Router");
+        assert!(!fresh.resumed && fresh.after("shard-1").is_none());
+        let mut router = fresh;
+        router.delivered("shard-1", "100");
+        router.delivered("shard-1", "105");
+        Checkpoints::load(Some(file.clone()), "Other").delivered("shard-1", "7");
+
+        let restarted = Checkpoints::load(Some(file.clone()), "Router");
+        assert!(restarted.resumed);
+        assert_eq!(restarted.after("shard-1").map(String::as_str), Some("105"));
+        assert_eq!(Checkpoints::load(Some(file.clone()), "Other").after("shard-1").map(String::as_str), Some("7"));
+        assert!(!Checkpoints::load(None, "Router").resumed);
+        std::fs::remove_file(&file).unwrap();
+    }
 
     #[test]
     fn attributes_take_dynamodb_json_form() {

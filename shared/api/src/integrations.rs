@@ -2,7 +2,6 @@
 //! shown back masked.
 
 use crate::problem::ApiError;
-use crm_domain::slack::SlackSettings;
 use crm_domain::{Actor, Role};
 use serde::Serialize;
 
@@ -24,10 +23,10 @@ pub struct SlackView {
     pub last_error_at: Option<String>,
 }
 
-impl From<&SlackSettings> for SlackView {
-    fn from(settings: &SlackSettings) -> Self {
+impl From<&crm_store::StoredSlack> for SlackView {
+    fn from(settings: &crm_store::StoredSlack) -> Self {
         SlackView {
-            webhook_url: settings.masked_url(),
+            webhook_url: settings.masked_url.clone(),
             events: settings.events.iter().map(|e| e.name()).collect(),
             updated_at: settings.updated_at.clone(),
             last_error: settings.last_error.clone(),

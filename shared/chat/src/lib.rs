@@ -38,6 +38,10 @@ impl From<Denied> for ChatError {
     }
 }
 
+/// Up to this many users, their connections are found by one query each (cheaper than reading every
+/// connection of the tenant); past it, by one query over the tenant's.
+const PER_USER_QUERIES_UP_TO: usize = 8;
+
 /// The chat service: the table and a way to reach connections.
 #[derive(Clone)]
 pub struct Chat {
@@ -111,6 +115,25 @@ impl Chat {
         Ok(self.table.live_connections(tenant, user, Timestamp::now().unix_seconds()).await?)
     }
 
+    /// The live connections of these users only: one query per user, concurrently, for a few users (a
+    /// direct conversation, a small channel); for more, one query over the tenant's connections, filtered.
+    async fn connections_of(&self, tenant: TenantId, users: &BTreeSet<UserId>) -> Result<Vec<Connection>, ChatError> {
+        if users.len() > PER_USER_QUERIES_UP_TO {
+            let all = self.connections(tenant, None).await?;
+            return Ok(all.into_iter().filter(|c| users.contains(&c.user_id)).collect());
+        }
+        let mut queries = JoinSet::new();
+        for user in users.iter().copied() {
+            let chat = self.clone();
+            queries.spawn(async move { chat.connections(tenant, Some(user)).await });
+        }
+        let mut found = Vec::new();
+        for result in queries.join_all().await {
+            found.extend(result?);
+        }
+        Ok(found)
+    }
+
     /// A channel the member belongs to (or, for reading a team channel, may read).
     async fn membership(&self, member: Member, channel: ChannelId) -> Result<Option<Membership>, ChatError> {
         Ok(self.table.membership(member.tenant, channel, member.user).await?)
@@ -149,11 +172,11 @@ impl Chat {
             }
         }
         if let Some(client) = client {
-            let connections = self.connections(member.tenant, None).await?;
+            let audience: BTreeSet<UserId> = members.iter().chain(&message.mentions).copied().collect();
+            let connections = self.connections_of(member.tenant, &audience).await?;
             let (to_members, to_mentioned): (Vec<Connection>, Vec<Connection>) = connections
                 .into_iter()
                 .filter(|c| Some(c.connection_id.as_str()) != from_connection)
-                .filter(|c| members.contains(&c.user_id) || message.mentions.contains(&c.user_id))
                 .partition(|c| !message.mentions.contains(&c.user_id));
             let plain = ServerEvent::Message { message: message.clone(), mentioned: false };
             let mentioned = ServerEvent::Message { message: message.clone(), mentioned: true };
@@ -166,10 +189,15 @@ impl Chat {
     pub async fn typing(&self, client: &Client, member: Member, channel: ChannelId) -> Result<(), ChatError> {
         let channel = self.table.channel(member.tenant, channel).await?.ok_or(ChatError::NotFound)?;
         channel.may_post(self.membership(member, channel.id).await?.is_some())?;
-        let members: BTreeSet<UserId> =
-            self.table.channel_members(member.tenant, channel.id).await?.into_iter().map(|m| m.user_id).collect();
-        let connections = self.connections(member.tenant, None).await?;
-        let others = connections.into_iter().filter(|c| c.user_id != member.user && members.contains(&c.user_id));
+        let others: BTreeSet<UserId> = self
+            .table
+            .channel_members(member.tenant, channel.id)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .filter(|u| *u != member.user)
+            .collect();
+        let others = self.connections_of(member.tenant, &others).await?;
         self.push(client, others, &ServerEvent::Typing { channel_id: channel.id, user_id: member.user }).await;
         Ok(())
     }
@@ -189,9 +217,9 @@ impl Chat {
         if let Some(client) = client {
             let members: BTreeSet<UserId> =
                 self.table.channel_members(member.tenant, channel).await?.into_iter().map(|m| m.user_id).collect();
-            let connections = self.connections(member.tenant, None).await?;
+            let connections = self.connections_of(member.tenant, &members).await?;
             let event = ServerEvent::Read { channel_id: channel, user_id: member.user, message_id: message };
-            self.push(client, connections.into_iter().filter(|c| members.contains(&c.user_id)), &event).await;
+            self.push(client, connections, &event).await;
         }
         Ok(())
     }

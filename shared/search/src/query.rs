@@ -98,6 +98,11 @@ impl SearchClient {
         }
         body["from"] = json!(from);
         let (status, response) = self.json(Method::POST, &format!("/{}/_search", self.index), Some(&body)).await?;
+        // Nothing indexed yet (a fresh stack before its index exists) finds nothing; it is not an error.
+        if status == 404 && response["error"]["type"] == "index_not_found_exception" {
+            tracing::warn!(index = %self.index, "search on a missing index");
+            return Ok(SearchPage { items: Vec::new(), next_cursor: None });
+        }
         if !(200..300).contains(&status) {
             return Err(QueryError::Search(SearchError::Backend(format!("search: {status} {response}"))));
         }

@@ -32,6 +32,7 @@ pub use google::{
     ContactLink, GoogleConnection, OAUTH_STATE_SECONDS, OAuthState, SYNC_REQUEST_PREFIX, SyncOutcome, google_place,
 };
 pub use idempotency::{IDEMPOTENCY_WINDOW_SECONDS, IdempotencyClaim, IdempotencyRecord};
+pub use integrations::StoredSlack;
 pub use records::RecordFilter;
 pub use sessions::Session;
 pub use stats::StatsRange;

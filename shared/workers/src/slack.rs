@@ -9,7 +9,8 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMe
 use crm_domain::TenantId;
 use crm_domain::clock::Timestamp;
 use crm_domain::events::{DomainEvent, Queue};
-use crm_domain::slack::{self, SLACK_HOST, SlackSettings};
+use crm_domain::slack::{self, SLACK_HOST};
+use crm_store::StoredSlack;
 use lambda_runtime::Error;
 use std::collections::HashMap;
 
@@ -43,7 +44,7 @@ fn retry_after(response: &reqwest::Response) -> i32 {
         .clamp(0, MAX_DELAY_SECONDS)
 }
 
-async fn deliver(workers: &Workers, settings: &SlackSettings, event: &DomainEvent) -> Result<Delivery, Error> {
+async fn deliver(workers: &Workers, settings: &StoredSlack, event: &DomainEvent) -> Result<Delivery, Error> {
     if !settings.events.contains(&event.kind) {
         return Ok(Delivery::Done);
     }
@@ -51,7 +52,9 @@ async fn deliver(workers: &Workers, settings: &SlackSettings, event: &DomainEven
     if workers.table.notification_sent(event.tenant_id, "slack", &event.id).await? {
         return Ok(Delivery::Done);
     }
-    let response = match workers.http.post(target(workers, &settings.webhook_url)).json(&message).send().await {
+    let sealer = workers.sealer.as_ref().ok_or("this worker was deployed without INTEGRATIONS_KEY")?;
+    let webhook_url = settings.webhook_url(event.tenant_id, sealer)?;
+    let response = match workers.http.post(target(workers, &webhook_url)).json(&message).send().await {
         Ok(response) => response,
         Err(error) => {
             // The webhook URL is a credential: the error is logged without it.
@@ -82,7 +85,7 @@ async fn deliver(workers: &Workers, settings: &SlackSettings, event: &DomainEven
 
 async fn process(
     workers: &Workers,
-    cache: &mut HashMap<TenantId, Option<SlackSettings>>,
+    cache: &mut HashMap<TenantId, Option<StoredSlack>>,
     message: &SqsMessage,
 ) -> Result<Delivery, Error> {
     let event: DomainEvent = serde_json::from_str(message.body.as_deref().unwrap_or(""))?;

@@ -186,3 +186,21 @@ async fn an_email_finds_that_address_only() {
     let found = search_until(&api, token, "ADA@Engines.example", |f| ids(f).contains(&ada)).await;
     assert_eq!(ids(&found), [ada], "{found}");
 }
+
+#[tokio::test]
+async fn a_missing_index_finds_nothing_rather_than_failing() {
+    // A fresh stack before its index exists (issue #16, item 2): the engine answers 404, search an empty page.
+    let endpoint = std::env::var("OPENSEARCH_ENDPOINT").expect("OPENSEARCH_ENDPOINT (the local engine)");
+    let missing = format!("crm-missing-{}", std::process::id());
+    let client = crm_search::SearchClient::new(&endpoint, &missing, None);
+    let request = crm_search::SearchRequest {
+        tenant: "T".into(),
+        text: "anyone".into(),
+        kind: None,
+        owner: None,
+        limit: 10,
+        cursor: None,
+    };
+    let page = client.search(&request).await.expect("a missing index is not an error");
+    assert!(page.items.is_empty() && page.next_cursor.is_none());
+}

@@ -66,6 +66,11 @@ async fn slack_settings_are_validated_masked_and_admin_only() {
     assert_eq!(saved["events"], json!(["lead.created", "deal.won"]));
     assert!(!saved["webhook_url"].as_str().unwrap().contains("secret"), "{saved}");
     assert_eq!(api.get(path, token).await.expect(200).body, saved);
+    // At rest the URL is sealed (issue #15, item 13): the stored item holds no part of its secret path.
+    let table = crm_store::Table::from_env(std::env::var("TABLE_NAME").unwrap()).await;
+    let stored = table.slack_settings(crm_domain::TenantId::parse(&tenant.id).unwrap()).await.unwrap().unwrap();
+    let secret_part = url.rsplit('/').next().unwrap();
+    assert!(!format!("{stored:?}").contains(secret_part), "{stored:?}");
     api.delete(path, token).await.expect(204);
     api.delete(path, token).await.expect_problem(404, None);
 }
