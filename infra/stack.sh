@@ -147,7 +147,7 @@ start_moto() {
   port_in_use "$port" && die "port $port is taken: is another moto server or local stack running?"
   "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   STARTED_PIDS+=($!)
-  wait_for_port "$port" "moto (SQS, SES)" "$log"
+  wait_for_port "$port" "moto (SQS, SES, Secrets Manager)" "$log"
 }
 
 # start_opensearch PORT LOG: the in-memory OpenSearch-compatible engine from PyPI.
@@ -168,8 +168,8 @@ stop_started() {
 }
 
 # export_environment DYNAMODB_PORT MOTO_PORT TABLE [OPENSEARCH_PORT]: what a deployed function gets from
-# Lambda, plus the SDK's standard endpoint variables pointing at the local engines (moto serves SQS and
-# SES).
+# Lambda, plus the SDK's standard endpoint variables pointing at the local engines (moto serves SQS, SES
+# and Secrets Manager).
 export_environment() {
   if [ -n "${4:-}" ]; then
     export OPENSEARCH_ENDPOINT="http://127.0.0.1:$4" SEARCH_INDEX="$3-records"
@@ -180,9 +180,30 @@ export_environment() {
   # moto is SES too: account mails land there, and the tests read them from its /moto-api/data.json.
   export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$2"
   export TABLE_NAME="$3"
-  JWT_PUBLIC_KEY="$(cat "$KEYS/jwt-public.pem")"
-  JWT_PRIVATE_KEY="$(cat "$KEYS/jwt-private.pem")"
-  INTEGRATIONS_KEY="$(cat "$KEYS/integrations.key")"
-  export JWT_PUBLIC_KEY JWT_PRIVATE_KEY INTEGRATIONS_KEY
+  # The secrets live in the local Secrets Manager (moto), as in AWS; functions get only where they are.
+  export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$2"
+  local prefix="crm-local/$3"
+  "$VENV/bin/python" - "$prefix" "$KEYS" <<'PY' || die "could not store the local secrets in moto"
+import json, os, sys, boto3
+prefix, keys = sys.argv[1], sys.argv[2]
+read = lambda name: open(f"{keys}/{name}").read()
+secrets = {
+    "jwt-signing": {"private_key": read("jwt-private.pem")},
+    "jwt-verifying": {"public_key": read("jwt-public.pem")},
+    "integrations": {"integrations_key": read("integrations.key").strip()},
+}
+client = boto3.client("secretsmanager", region_name=os.environ["AWS_REGION"])
+for name, value in secrets.items():
+    try:
+        client.create_secret(Name=f"{prefix}/{name}", SecretString=json.dumps(value))
+    except client.exceptions.ResourceExistsException:
+        client.put_secret_value(SecretId=f"{prefix}/{name}", SecretString=json.dumps(value))
+PY
+  export JWT_PUBLIC_KEY_FROM_SECRET="$prefix/jwt-verifying#public_key"
+  export JWT_PREVIOUS_PUBLIC_KEY_FROM_SECRET="$prefix/jwt-verifying#previous_public_key"
+  export JWT_PRIVATE_KEY_FROM_SECRET="$prefix/jwt-signing#private_key"
+  export INTEGRATIONS_KEY_FROM_SECRET="$prefix/integrations#integrations_key"
+  # For tests that sign tokens of their own (forged or expired ones), never read by the functions.
+  export LOCAL_JWT_SIGNING_KEY_FILE="$KEYS/jwt-private.pem"
   export JWT_ISSUER=serverless-crm-local JWT_AUDIENCE=serverless-crm-local-api
 }

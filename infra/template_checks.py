@@ -1,15 +1,27 @@
 #!/usr/bin/env python3
 """What the local stack cannot show about the deployed stack, checked from template.yaml and samconfig.toml
-(issue #16): each check names the finding it guards against. Run by infra/test.sh with the venv's Python.
+(issue #16): each check names the finding it guards against. Run by infra/test.sh with the SAM CLI's Python,
+whose SAM translator expands the template as `sam deploy` does.
 
-    .local/venv/bin/python infra/template_checks.py
+    .local/sam-venv/bin/python infra/template_checks.py
 """
 
+import json
 import os
+import re
 import sys
 import tomllib
 
 import yaml
+
+# CloudFormation's documented quotas for one template (Service Quotas: "AWS CloudFormation").
+QUOTAS = {"Resources": 500, "Parameters": 200, "Outputs": 200, "Mappings": 200}
+MAX_DYNAMIC_REFERENCES = 60
+MAX_TEMPLATE_BYTES = 1_000_000  # from S3, as `sam deploy` uploads it
+
+# Settings that are secrets: functions get where they are (`<NAME>_FROM_SECRET`), never their values.
+SECRET_SETTINGS = ["JWT_PUBLIC_KEY", "JWT_PREVIOUS_PUBLIC_KEY", "JWT_PRIVATE_KEY", "INTEGRATIONS_KEY",
+                   "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -90,16 +102,83 @@ def check_build_settings(template, failures):
             failures.append(f"samconfig.toml [{environment}.build]: cached/parallel builds race cargo over CodeUri: .")
 
 
+def check_quotas(template, failures):
+    """Finding 1: after the SAM transform the template must fit CloudFormation's quotas (it once held 89
+    `{{resolve:secretsmanager}}` references, past the 60 allowed)."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    from samtranslator.translator.transform import transform
+    from samtranslator.yaml_helper import yaml_parse
+
+    class NoManagedPolicies:
+        def load(self):
+            return {}
+
+    with open(os.path.join(ROOT, "template.yaml"), encoding="utf-8") as file:
+        source = yaml_parse(file.read())
+    # As `sam package` leaves it: the code in S3.
+    source["Globals"]["Function"]["CodeUri"] = "s3://bucket/artifact.zip"
+    transformed = transform(source, {}, NoManagedPolicies())
+    body = json.dumps(transformed)
+    for section, limit in QUOTAS.items():
+        if len(transformed.get(section, {})) > limit:
+            failures.append(f"{len(transformed[section])} {section} after the SAM transform (at most {limit})")
+    references = len(re.findall(r"\{\{resolve:", body))
+    if references > MAX_DYNAMIC_REFERENCES:
+        failures.append(f"{references} dynamic references after the SAM transform (at most {MAX_DYNAMIC_REFERENCES})")
+    if len(body) > MAX_TEMPLATE_BYTES:
+        failures.append(f"the transformed template is {len(body)} bytes (at most {MAX_TEMPLATE_BYTES})")
+
+
+def secret_parameter(value):
+    """The parameter a `!Sub "${Param}#field"` reference names."""
+    text = value.value if isinstance(value, Tagged) else value
+    match = re.fullmatch(r"\$\{(\w+)\}#\w+", text if isinstance(text, str) else "")
+    return match.group(1) if match else None
+
+
+def check_secrets(template, failures):
+    """Finding 1: no secret in any environment variable, and each function may read exactly the secrets it
+    is told to read (the one part of IAM the local stack cannot exercise that this check can)."""
+    globals_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    for name, resource in template["Resources"].items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        properties = resource.get("Properties", {})
+        env = {**globals_env, **properties.get("Environment", {}).get("Variables", {})}
+        for setting in SECRET_SETTINGS:
+            if setting in env:
+                failures.append(f"{name}: {setting} is a secret; give {setting}_FROM_SECRET instead")
+        binary = resource.get("Metadata", {}).get("BuildProperties", {}).get("Binary")
+        # Workers verify no tokens: the global verifying-key reference is not theirs to read.
+        wanted = {secret_parameter(value) for variable, value in env.items() if variable.endswith("_FROM_SECRET")
+                  and (binary != "worker" or variable not in globals_env)}
+        allowed = set()
+        for policy in properties.get("Policies", []):
+            for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+                if "secretsmanager:GetSecretValue" in statement.get("Action", []):
+                    for arn in statement.get("Resource", []):
+                        allowed.update(re.findall(r"secret:\$\{(\w+)\}-\?{6}$", arn.value if isinstance(arn, Tagged) else arn))
+        if None in wanted:
+            failures.append(f"{name}: a *_FROM_SECRET variable is not of the form \"${{Parameter}}#field\"")
+        for missing in sorted((wanted - {None}) - allowed):
+            failures.append(f"{name}: reads the secret {missing} but its policy does not allow it")
+        for extra in sorted(allowed - wanted):
+            failures.append(f"{name}: may read the secret {extra}, which it does not use")
+    if "{{resolve:" in open(os.path.join(ROOT, "template.yaml"), encoding="utf-8").read():
+        failures.append("template.yaml resolves a secret into the template; functions read secrets at start")
+
+
 def main():
     template = load("template.yaml")
     failures = []
-    for check in (check_tables, check_log_level, check_build_settings):
+    for check in (check_tables, check_log_level, check_build_settings, check_secrets, check_quotas):
         check(template, failures)
     for failure in failures:
         print(f"template checks: FAIL {failure}", file=sys.stderr)
     if failures:
         sys.exit(1)
-    print("template checks: table naming and retention, log level, build settings: ok")
+    print("template checks: quotas after the SAM transform, secrets and who may read them, table naming and "
+          "retention, log level, build settings: ok")
 
 
 if __name__ == "__main__":

@@ -18,12 +18,12 @@ say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --workspace --all-targets -- -D warnings
 say "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml
-say "template checks: what the local stack cannot show about the deployed stack"
-"$VENV/bin/python" "$ROOT/infra/template_checks.py"
 say "sam validate --lint"
 install_sam
 SAM_CLI_TELEMETRY=0 AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
   "$SAM_VENV/bin/sam" validate --lint >/dev/null
+say "template checks: what the local stack cannot show about the deployed stack"
+"$SAM_VENV/bin/python" "$ROOT/infra/template_checks.py"
 
 DYNAMODB_PORT="$(free_port)"
 SQS_PORT="$(free_port)"

@@ -162,8 +162,13 @@ async fn create_mail_identities(identities: &[String]) -> Result<(), String> {
 /// variables a deployed function reads.
 pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayError> {
     let template = Template::load(&options.template)?;
-    let settings =
-        Settings::from_lookup(|name| options.settings.get(name).cloned().or_else(|| std::env::var(name).ok()))?;
+    // Secrets come from the local Secrets Manager (moto) where the environment names them, as in Lambda.
+    let lookup = |name: &str| options.settings.get(name).cloned().or_else(|| std::env::var(name).ok());
+    let secrets =
+        crm_store::secret_env::expand(&aws_config::load_from_env().await, &crm_api::app::SECRET_SETTINGS, &lookup)
+            .await
+            .map_err(|e| GatewayError::Table(format!("secrets: {e}")))?;
+    let settings = Settings::from_lookup(|name| secrets.get(name).cloned().or_else(|| lookup(name)))?;
     let table = Table::from_env(settings.table_name.clone()).await;
     table::ensure_table(table.client(), table.name(), &template.table).await.map_err(GatewayError::Table)?;
     let sqs = aws_sdk_sqs::Client::new(&aws_config::load_from_env().await);

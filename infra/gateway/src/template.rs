@@ -26,7 +26,8 @@ pub struct HttpRoute {
     /// Upper case, or `ANY`.
     pub method: String,
     pub path: String,
-    /// Whether the function is given the token-signing key (`JWT_PRIVATE_KEY` in its environment).
+    /// Whether the function is given the token-signing key (`JWT_PRIVATE_KEY`, or where to read it from:
+    /// `JWT_PRIVATE_KEY_FROM_SECRET`).
     pub issues_tokens: bool,
 }
 
@@ -323,11 +324,11 @@ impl Template {
                             .and_then(|e| field(e, "Variables"))
                             .and_then(|v| field(v, "WORKER")),
                     );
-                    let issues_tokens = properties
-                        .and_then(|p| field(p, "Environment"))
-                        .and_then(|e| field(e, "Variables"))
-                        .and_then(|v| field(v, "JWT_PRIVATE_KEY"))
-                        .is_some();
+                    let variables =
+                        properties.and_then(|p| field(p, "Environment")).and_then(|e| field(e, "Variables"));
+                    let issues_tokens = ["JWT_PRIVATE_KEY", "JWT_PRIVATE_KEY_FROM_SECRET"]
+                        .iter()
+                        .any(|name| variables.and_then(|v| field(v, name)).is_some());
                     let queue_refs: Vec<(String, String)> = properties
                         .and_then(|p| field(p, "Environment"))
                         .and_then(|e| field(e, "Variables"))
@@ -429,7 +430,7 @@ Resources:
     Metadata: { BuildMethod: rust-cargolambda, BuildProperties: { Binary: things_get } }
     Properties:
       Timeout: 7
-      Environment: { Variables: { JWT_PRIVATE_KEY: !Sub "{{resolve:x}}", WORKER: things } }
+      Environment: { Variables: { JWT_PRIVATE_KEY_FROM_SECRET: !Sub "${JwtSigningSecretName}#private_key", WORKER: things } }
       Events:
         Route: { Type: HttpApi, Properties: { ApiId: !Ref Api, Method: get, Path: "/things/{id}" } }
         Queue: { Type: SQS, Properties: { Queue: !GetAtt Q.Arn } }

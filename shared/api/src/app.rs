@@ -13,6 +13,8 @@ pub const DEFAULT_REFRESH_TOKEN_SECONDS: i64 = 30 * 24 * 60 * 60;
 pub struct Settings {
     pub table_name: String,
     pub jwt_public_key: String,
+    /// The key before the current one, during a rotation (`JWT_PREVIOUS_PUBLIC_KEY`).
+    pub jwt_previous_public_key: Option<String>,
     /// Only the token-issuing functions (sign-up, sign-in, refresh) are given the private key.
     pub jwt_private_key: Option<String>,
     pub jwt_issuer: String,
@@ -45,6 +47,8 @@ pub enum SettingsError {
     Key(#[from] crate::tokens::KeyError),
     #[error("INTEGRATIONS_KEY: {0}")]
     IntegrationsKey(#[from] crm_store::secrets::SecretError),
+    #[error(transparent)]
+    Secrets(#[from] crm_store::secret_env::SecretEnvError),
 }
 
 impl Settings {
@@ -66,6 +70,7 @@ impl Settings {
         Ok(Settings {
             table_name: required("TABLE_NAME")?,
             jwt_public_key: required("JWT_PUBLIC_KEY")?,
+            jwt_previous_public_key: optional("JWT_PREVIOUS_PUBLIC_KEY"),
             jwt_private_key: optional("JWT_PRIVATE_KEY"),
             jwt_issuer: optional("JWT_ISSUER").unwrap_or_else(|| "serverless-crm".into()),
             jwt_audience: optional("JWT_AUDIENCE").unwrap_or_else(|| "serverless-crm-api".into()),
@@ -91,14 +96,78 @@ pub struct Claim {
     pub expires_at: i64,
 }
 
+/// Every secret setting the API's functions may be given.
+pub const SECRET_SETTINGS: [&str; 6] = crm_store::secret_env::SECRET_SETTINGS;
+
+/// How long token keys read from Secrets Manager are used before they are read again.
+pub const KEY_CACHE_SECONDS: u64 = 5 * 60;
+
+/// The token keys in use: the verifier, and the issuer in the token-issuing functions.
+#[derive(Clone)]
+struct Keys {
+    verifier: std::sync::Arc<TokenVerifier>,
+    issuer: Option<std::sync::Arc<TokenIssuer>>,
+    loaded: std::time::Instant,
+}
+
+/// Where the token keys come from when they are secrets, to read them again: a key rotation reaches
+/// running functions within `KEY_CACHE_SECONDS`, without a deploy.
+struct KeySource {
+    client: aws_sdk_secretsmanager::Client,
+    references: Vec<crm_store::secret_env::SecretReference>,
+    issuer: String,
+    audience: String,
+    access_token_seconds: i64,
+}
+
+impl KeySource {
+    fn from_lookup(
+        aws: &aws_config::SdkConfig,
+        lookup: &impl Fn(&str) -> Option<String>,
+        settings: &Settings,
+    ) -> Result<Option<Self>, SettingsError> {
+        let references: Vec<_> = crm_store::secret_env::references(&SECRET_SETTINGS, lookup)?
+            .into_iter()
+            .filter(|r| r.setting.starts_with("JWT_"))
+            .collect();
+        Ok((!references.is_empty()).then(|| KeySource {
+            client: aws_sdk_secretsmanager::Client::new(aws),
+            references,
+            issuer: settings.jwt_issuer.clone(),
+            audience: settings.jwt_audience.clone(),
+            access_token_seconds: settings.access_token_seconds,
+        }))
+    }
+
+    async fn load(&self) -> Result<Keys, String> {
+        let keys = crm_store::secret_env::fetch(&self.client, &self.references).await.map_err(|e| e.to_string())?;
+        let current = keys.get("JWT_PUBLIC_KEY").ok_or("no JWT_PUBLIC_KEY in its secret")?;
+        let previous = keys.get("JWT_PREVIOUS_PUBLIC_KEY").map(String::as_bytes);
+        let verifier = TokenVerifier::rotating(current.as_bytes(), previous, &self.issuer, &self.audience)
+            .map_err(|e| e.to_string())?;
+        let issuer = keys
+            .get("JWT_PRIVATE_KEY")
+            .map(|pem| TokenIssuer::new(pem.as_bytes(), &self.issuer, &self.audience, self.access_token_seconds))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        Ok(Keys {
+            verifier: std::sync::Arc::new(verifier),
+            issuer: issuer.map(std::sync::Arc::new),
+            loaded: std::time::Instant::now(),
+        })
+    }
+}
+
 pub struct App {
     pub table: Table,
     /// Built on first use: only the search routes need it, and every function's init stays small.
     search: std::sync::OnceLock<Option<crm_search::SearchClient>>,
     search_settings: Option<(String, String, aws_config::SdkConfig)>,
     pub chat: crm_chat::Chat,
-    pub verifier: TokenVerifier,
-    pub issuer: Option<TokenIssuer>,
+    /// The token keys, re-read from Secrets Manager at most every `KEY_CACHE_SECONDS` when they come from
+    /// there, so a key rotation reaches running functions without a deploy.
+    keys: std::sync::RwLock<Keys>,
+    key_source: Option<KeySource>,
     pub refresh_token_seconds: i64,
     sealer: Option<crm_store::secrets::Sealer>,
     /// Built on first use, like search: only the Google routes need an HTTPS client.
@@ -109,8 +178,12 @@ pub struct App {
 
 impl App {
     pub fn new(table: Table, settings: &Settings, aws: aws_config::SdkConfig) -> Result<Self, SettingsError> {
-        let verifier =
-            TokenVerifier::new(settings.jwt_public_key.as_bytes(), &settings.jwt_issuer, &settings.jwt_audience)?;
+        let verifier = TokenVerifier::rotating(
+            settings.jwt_public_key.as_bytes(),
+            settings.jwt_previous_public_key.as_deref().map(str::as_bytes),
+            &settings.jwt_issuer,
+            &settings.jwt_audience,
+        )?;
         let issuer = settings
             .jwt_private_key
             .as_ref()
@@ -135,8 +208,12 @@ impl App {
             search: std::sync::OnceLock::new(),
             search_settings,
             chat,
-            verifier,
-            issuer,
+            keys: std::sync::RwLock::new(Keys {
+                verifier: std::sync::Arc::new(verifier),
+                issuer: issuer.map(std::sync::Arc::new),
+                loaded: std::time::Instant::now(),
+            }),
+            key_source: None,
             refresh_token_seconds: settings.refresh_token_seconds,
             sealer,
             google: std::sync::OnceLock::new(),
@@ -145,13 +222,50 @@ impl App {
         })
     }
 
-    /// Builds the app from the Lambda environment: settings from variables, the DynamoDB client from
-    /// the standard AWS configuration chain.
+    /// Builds the app from the Lambda environment: settings from variables (secrets from Secrets Manager,
+    /// where the environment names them), the AWS clients from the standard configuration chain.
     pub async fn from_env() -> Result<Self, SettingsError> {
-        let settings = Settings::from_env()?;
         let aws = aws_config::load_from_env().await;
+        let environment = |name: &str| std::env::var(name).ok();
+        let secrets = crm_store::secret_env::expand(&aws, &SECRET_SETTINGS, &environment).await?;
+        let settings = Settings::from_lookup(|name| secrets.get(name).cloned().or_else(|| environment(name)))?;
         let table = Table::new(crm_store::DynamoDbClient::new(&aws), settings.table_name.clone());
-        App::new(table, &settings, aws)
+        let key_source = KeySource::from_lookup(&aws, &environment, &settings)?;
+        Ok(App { key_source, ..App::new(table, &settings, aws)? })
+    }
+
+    /// The token keys, at most `KEY_CACHE_SECONDS` old when they come from Secrets Manager.
+    async fn keys(&self) -> Keys {
+        let current = self.keys.read().map(|k| k.clone()).unwrap_or_else(|e| e.into_inner().clone());
+        let Some(source) = &self.key_source else { return current };
+        if current.loaded.elapsed().as_secs() < KEY_CACHE_SECONDS {
+            return current;
+        }
+        match source.load().await {
+            Ok(fresh) => {
+                if let Ok(mut slot) = self.keys.write() {
+                    *slot = fresh.clone();
+                }
+                fresh
+            }
+            Err(error) => {
+                // The keys in hand still work; the next request tries again.
+                tracing::warn!(%error, "could not re-read the token keys");
+                current
+            }
+        }
+    }
+
+    pub async fn verifier(&self) -> std::sync::Arc<TokenVerifier> {
+        self.keys().await.verifier
+    }
+
+    /// The token issuer, in the functions given the signing key.
+    pub async fn issuer(&self) -> Result<std::sync::Arc<TokenIssuer>, ApiError> {
+        self.keys()
+            .await
+            .issuer
+            .ok_or_else(|| ApiError::Internal("this function was deployed without JWT_PRIVATE_KEY".into()))
     }
 
     /// The search client, when search is deployed (`OPENSEARCH_ENDPOINT`).
@@ -191,24 +305,19 @@ impl App {
         self.mailer.as_ref().ok_or_else(|| ApiError::Internal("this function was deployed without MAIL_FROM".into()))
     }
 
-    pub fn issuer(&self) -> Result<&TokenIssuer, ApiError> {
-        self.issuer
-            .as_ref()
-            .ok_or_else(|| ApiError::Internal("this function was deployed without JWT_PRIVATE_KEY".into()))
-    }
-
     /// The active user a bearer token names, as `authenticate` checks it, for tokens that do not come in
     /// an `Authorization` header (a WebSocket connect). The claim's actor has the stored user's role.
     pub async fn user_of_token(&self, token: &str) -> Result<(Claim, User), ApiError> {
-        let claimed = self.claimed(token)?;
+        let claimed = self.claimed(token).await?;
         let stored = self.table.user(claimed.actor.tenant, claimed.actor.user).await?;
         Self::confirmed(claimed, stored)
     }
 
     /// What a valid token claims, before the stored user confirms it.
-    pub fn claimed(&self, token: &str) -> Result<Claim, ApiError> {
+    pub async fn claimed(&self, token: &str) -> Result<Claim, ApiError> {
+        let verifier = self.verifier().await;
         let Verified { subject, expires_at } =
-            self.verifier.verify(token.trim()).ok_or(ApiError::Unauthorized("the token is invalid or expired"))?;
+            verifier.verify(token.trim()).ok_or(ApiError::Unauthorized("the token is invalid or expired"))?;
         let TokenSubject { tenant, user, role, generation } = subject;
         Ok(Claim { actor: Actor { tenant, user, role }, generation, expires_at })
     }

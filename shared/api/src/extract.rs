@@ -88,7 +88,7 @@ impl FromRequestParts<Arc<App>> for Claimed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
-        app.claimed(bearer(&parts.headers)?).map(Claimed)
+        app.claimed(bearer(&parts.headers)?).await.map(Claimed)
     }
 }
 

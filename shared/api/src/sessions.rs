@@ -62,9 +62,15 @@ fn same_hash(a: &str, b: &str) -> bool {
     constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
-fn pair(app: &App, user: &User, generation: u64, refresh: &RefreshToken, now: i64) -> Result<TokenPair, ApiError> {
+async fn pair(
+    app: &App,
+    user: &User,
+    generation: u64,
+    refresh: &RefreshToken,
+    now: i64,
+) -> Result<TokenPair, ApiError> {
     let subject = TokenSubject { tenant: user.tenant_id, user: user.id, role: user.role, generation };
-    let issuer = app.issuer()?;
+    let issuer = app.issuer().await?;
     let access_token = issuer.issue(subject, now).map_err(|e| ApiError::Internal(format!("signing a token: {e}")))?;
     Ok(TokenPair {
         access_token,
@@ -90,7 +96,7 @@ pub async fn start(app: &App, user: &User, generation: u64) -> Result<TokenPair,
         generation,
     };
     app.table.create_session(&session).await?;
-    pair(app, user, generation, &refresh, now.unix_seconds())
+    pair(app, user, generation, &refresh, now.unix_seconds()).await
 }
 
 const INVALID_REFRESH: ApiError = ApiError::Unauthorized("the refresh token is invalid, expired or revoked");
@@ -150,7 +156,7 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, ApiError> 
         .rotate_session(&session, &session.secret_hash, &sha256_hex(&next.secret), now + app.refresh_token_seconds)
         .await;
     match rotated {
-        Ok(()) => pair(app, &user, generation, &next, now),
+        Ok(()) => pair(app, &user, generation, &next, now).await,
         // Someone used the same token a moment ago: one of the two holders is not legitimate.
         Err(StoreError::VersionConflict) => {
             app.table.revoke_session(token.tenant, token.session).await?;

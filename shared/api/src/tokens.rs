@@ -47,26 +47,45 @@ pub enum KeyError {
 
 #[derive(Clone)]
 pub struct TokenVerifier {
-    key: DecodingKey,
+    /// The current public key, then the previous one while a rotation is under way: tokens signed with
+    /// either verify, so the signing key can change without a deploy.
+    keys: Vec<DecodingKey>,
     validation: Validation,
 }
 
 impl TokenVerifier {
     pub fn new(public_pem: &[u8], issuer: &str, audience: &str) -> Result<Self, KeyError> {
+        Self::rotating(public_pem, None, issuer, audience)
+    }
+
+    /// A verifier that also accepts tokens signed with the key before the current one.
+    pub fn rotating(
+        public_pem: &[u8],
+        previous_pem: Option<&[u8]>,
+        issuer: &str,
+        audience: &str,
+    ) -> Result<Self, KeyError> {
         let key = DecodingKey::from_ed_pem(public_pem)
             .map_err(|source| KeyError::BadKey { name: "JWT_PUBLIC_KEY", source })?;
+        let previous = previous_pem
+            .map(|pem| {
+                DecodingKey::from_ed_pem(pem)
+                    .map_err(|source| KeyError::BadKey { name: "JWT_PREVIOUS_PUBLIC_KEY", source })
+            })
+            .transpose()?;
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
-        Ok(Self { key, validation })
+        Ok(Self { keys: std::iter::once(key).chain(previous).collect(), validation })
     }
 
     /// The subject of a valid token; `None` for anything else (bad signature, other algorithm,
     /// expired, wrong issuer or audience, malformed ids).
     pub fn verify(&self, token: &str) -> Option<Verified> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).ok()?;
+        let data =
+            self.keys.iter().find_map(|key| jsonwebtoken::decode::<Claims>(token, key, &self.validation).ok())?;
         let subject = TokenSubject {
             tenant: TenantId::parse(&data.claims.tid)?,
             user: UserId::parse(&data.claims.sub)?,
@@ -132,6 +151,19 @@ pub(crate) mod tests {
         let verifier = TokenVerifier::new(PUBLIC.as_bytes(), "crm", "crm-api").unwrap();
         let subject = subject();
         assert_eq!(verifier.verify(&issuer.issue(subject, now()).unwrap()).map(|v| v.subject), Some(subject));
+    }
+
+    #[test]
+    fn during_a_rotation_tokens_of_the_previous_key_still_verify() {
+        const OTHER_PUBLIC: &str = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAuPIphuJO5dpx6Ti9E8J687LaJFCNSsMoYn9ZPPxI2+k=\n-----END PUBLIC KEY-----\n";
+        let old =
+            TokenIssuer::new(OTHER_PRIVATE.as_bytes(), "crm", "crm-api", 900).unwrap().issue(subject(), now()).unwrap();
+        let new = TokenIssuer::new(PRIVATE.as_bytes(), "crm", "crm-api", 900).unwrap().issue(subject(), now()).unwrap();
+        let rotating =
+            TokenVerifier::rotating(PUBLIC.as_bytes(), Some(OTHER_PUBLIC.as_bytes()), "crm", "crm-api").unwrap();
+        assert!(rotating.verify(&new).is_some() && rotating.verify(&old).is_some());
+        let settled = TokenVerifier::new(PUBLIC.as_bytes(), "crm", "crm-api").unwrap();
+        assert!(settled.verify(&new).is_some() && settled.verify(&old).is_none());
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod notes;
 mod once;
 mod read;
 mod records;
+pub mod secret_env;
 pub mod secrets;
 mod sessions;
 mod stats;

@@ -21,6 +21,8 @@ pub enum SettingsError {
     Missing(&'static str),
     #[error("INTEGRATIONS_KEY: {0}")]
     IntegrationsKey(#[from] crm_store::secrets::SecretError),
+    #[error(transparent)]
+    Secrets(#[from] crm_store::secret_env::SecretEnvError),
 }
 
 /// Everything a worker builds once at start-up.
@@ -42,10 +44,17 @@ pub struct Workers {
     pub sealer: Option<crm_store::secrets::Sealer>,
 }
 
+/// The secret settings workers may be given.
+const WORKER_SECRETS: [&str; 3] = ["INTEGRATIONS_KEY", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"];
+
 impl Workers {
-    /// Builds the workers' clients from settings looked up by name (environment variables in Lambda).
+    /// Builds the workers' clients from settings looked up by name (environment variables in Lambda);
+    /// the secret ones are read from Secrets Manager where the settings name them.
     pub async fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let config = aws_config::load_from_env().await;
+        // The workers verify no tokens: only the sealing key and Google's client are theirs to read.
+        let secrets = crm_store::secret_env::expand(&config, &WORKER_SECRETS, &lookup).await?;
+        let lookup = |name: &str| secrets.get(name).cloned().or_else(|| lookup(name));
         let table_name = lookup("TABLE_NAME").filter(|t| !t.is_empty()).ok_or(SettingsError::Missing("TABLE_NAME"))?;
         let queues = Queue::ALL
             .into_iter()
@@ -55,9 +64,9 @@ impl Workers {
             .timeout(std::time::Duration::from_secs(10))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        let search = crm_search::SearchClient::from_lookup(&lookup, &config);
+        let search = crm_search::SearchClient::from_lookup(lookup, &config);
         let google =
-            crm_google::GoogleSettings::from_lookup(&lookup).map(|s| crm_google::GoogleClient::new(http.clone(), s));
+            crm_google::GoogleSettings::from_lookup(lookup).map(|s| crm_google::GoogleClient::new(http.clone(), s));
         let sealer = lookup("INTEGRATIONS_KEY")
             .filter(|k| !k.is_empty())
             .map(|k| crm_store::secrets::Sealer::from_base64(&k))

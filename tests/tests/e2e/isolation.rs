@@ -268,7 +268,8 @@ fn bad_tokens(valid: &str) -> Vec<(&'static str, String)> {
     use base64::Engine;
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let claims: Value = serde_json::from_slice(&engine.decode(valid.split('.').nth(1).unwrap()).unwrap()).unwrap();
-    let private = std::env::var("JWT_PRIVATE_KEY").expect("infra/test.sh exports the local signing key");
+    let file = std::env::var("LOCAL_JWT_SIGNING_KEY_FILE").expect("infra/test.sh names the local signing key");
+    let private = std::fs::read_to_string(file).expect("the local signing key");
     let ours = jsonwebtoken::EncodingKey::from_ed_pem(private.as_bytes()).unwrap();
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let theirs = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
