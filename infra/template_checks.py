@@ -168,17 +168,80 @@ def check_secrets(template, failures):
         failures.append("template.yaml resolves a secret into the template; functions read secrets at start")
 
 
+def check_stream_failures(template, failures):
+    """Finding 3: stream records that keep failing must not be dropped without a trace or an alarm."""
+    resources = template["Resources"]
+    alarmed = set()
+    for resource in resources.values():
+        if resource.get("Type") == "AWS::CloudWatch::Alarm":
+            for dimension in resource.get("Properties", {}).get("Dimensions", []):
+                value = dimension.get("Value")
+                if isinstance(value, Tagged) and value.tag == "!GetAtt":
+                    alarmed.add(value.value.split(".")[0])
+    for name, resource in resources.items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        properties = resource.get("Properties", {})
+        for event_name, event in properties.get("Events", {}).items():
+            if event.get("Type") not in ("DynamoDB", "Kinesis"):
+                continue
+            destination = event.get("Properties", {}).get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+            if not (isinstance(destination, Tagged) and destination.tag == "!GetAtt"):
+                failures.append(f"{name}.{event_name}: a stream event needs DestinationConfig.OnFailure (an SQS queue)")
+                continue
+            queue = destination.value.split(".")[0]
+            if resources.get(queue, {}).get("Type") != "AWS::SQS::Queue":
+                failures.append(f"{name}.{event_name}: its on-failure destination {queue} is not an SQS queue")
+            if queue not in alarmed:
+                failures.append(f"{name}.{event_name}: nothing alarms on its on-failure queue {queue}")
+            sends = [arn.value.split(".")[0] for policy in properties.get("Policies", []) if isinstance(policy, dict)
+                     for statement in policy.get("Statement", []) if "sqs:SendMessage" in statement.get("Action", [])
+                     for arn in statement.get("Resource", []) if isinstance(arn, Tagged)]
+            if queue not in sends:
+                failures.append(f"{name}: may not send to its on-failure queue {queue}")
+
+
+def check_search_sizing(template, failures):
+    """Finding 5: one node with a replica per shard stays yellow, and prod needs redundancy across zones."""
+    sizing = template.get("Mappings", {}).get("SearchSizing", {})
+    for stage in template["Parameters"]["Stage"]["AllowedValues"]:
+        size = sizing.get(stage)
+        if not size:
+            failures.append(f"SearchSizing has no entry for stage {stage}")
+            continue
+        nodes, replicas = int(size["InstanceCount"]), int(size["Replicas"])
+        if replicas > nodes - 1:
+            failures.append(f"{stage}: {replicas} replicas per shard on {nodes} node(s) leave the cluster yellow")
+    if sizing.get("prod") and int(sizing["prod"]["InstanceCount"]) < 3:
+        failures.append("prod's search domain needs three nodes across availability zones")
+    domains = [r for r in template["Resources"].values() if r.get("Type") == "AWS::OpenSearchService::Domain"]
+    for domain in domains:
+        properties = domain.get("Properties", {})
+        if not (properties.get("EncryptionAtRestOptions", {}).get("Enabled")
+                and properties.get("NodeToNodeEncryptionOptions", {}).get("Enabled")
+                and properties.get("DomainEndpointOptions", {}).get("EnforceHTTPS")):
+            failures.append("the search domain must encrypt at rest and between nodes, and take HTTPS only")
+        zones = properties.get("ClusterConfig", {}).get("ZoneAwarenessEnabled")
+        if not (isinstance(zones, Tagged) and zones.value[0] == "IsProd"):
+            failures.append("the search domain must spread over availability zones in prod (ZoneAwarenessEnabled)")
+    replicas = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}).get("SEARCH_REPLICAS")
+    if not (isinstance(replicas, Tagged) and replicas.value[0] == "SearchSizing"):
+        failures.append("SEARCH_REPLICAS must come from SearchSizing, so new indexes fit their domain")
+
+
 def main():
     template = load("template.yaml")
     failures = []
-    for check in (check_tables, check_log_level, check_build_settings, check_secrets, check_quotas):
+    checks = (check_tables, check_log_level, check_build_settings, check_secrets, check_stream_failures,
+              check_search_sizing, check_quotas)
+    for check in checks:
         check(template, failures)
     for failure in failures:
         print(f"template checks: FAIL {failure}", file=sys.stderr)
     if failures:
         sys.exit(1)
-    print("template checks: quotas after the SAM transform, secrets and who may read them, table naming and "
-          "retention, log level, build settings: ok")
+    print("template checks: quotas after the SAM transform, secrets and who may read them, stream failure "
+          "destinations, search sizing, table naming and retention, log level, build settings: ok")
 
 
 if __name__ == "__main__":

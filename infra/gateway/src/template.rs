@@ -49,8 +49,8 @@ pub struct QueueDefinition {
 /// What invokes a non-HTTP function.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Trigger {
-    /// The table's stream.
-    TableStream { batch_size: i32 },
+    /// The table's stream; batches that keep failing are reported to the `on_failure` queue (logical id).
+    TableStream { batch_size: i32, on_failure: Option<String> },
     /// An SQS queue, by logical id.
     Queue { queue: String, batch_size: i32 },
 }
@@ -343,6 +343,13 @@ impl Template {
                         let trigger = match field(event, "Type").and_then(Value::as_str) {
                             Some("DynamoDB") => Some(Trigger::TableStream {
                                 batch_size: number(props.and_then(|p| field(p, "BatchSize"))).unwrap_or(100),
+                                on_failure: intrinsic_target(
+                                    props
+                                        .and_then(|p| field(p, "DestinationConfig"))
+                                        .and_then(|d| field(d, "OnFailure"))
+                                        .and_then(|o| field(o, "Destination")),
+                                    "!GetAtt",
+                                ),
                             }),
                             Some("SQS") => {
                                 intrinsic_target(props.and_then(|p| field(p, "Queue")), "!GetAtt").map(|queue| {
@@ -485,7 +492,10 @@ Resources:
         let triggers: Vec<_> = workers.iter().map(|w| w.trigger.clone()).collect();
         assert_eq!(
             triggers,
-            [Trigger::Queue { queue: "Jobs".into(), batch_size: 5 }, Trigger::TableStream { batch_size: 50 }]
+            [
+                Trigger::Queue { queue: "Jobs".into(), batch_size: 5 },
+                Trigger::TableStream { batch_size: 50, on_failure: None }
+            ]
         );
         assert!(workers[0].report_batch_item_failures && !workers[1].report_batch_item_failures);
         assert_eq!(workers[0].queue_refs, [("JOBS_QUEUE_URL".to_owned(), "Jobs".to_owned())]);
@@ -497,6 +507,15 @@ Resources:
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
         let template = Template::load(&path).unwrap();
         assert!(template.routes.iter().any(|r| r.route_key() == "POST /api/v1/auth/sign_in" && r.issues_tokens));
+        let stream_failures: Vec<_> = template
+            .workers
+            .iter()
+            .filter_map(|w| match &w.trigger {
+                Trigger::TableStream { on_failure, .. } => Some(on_failure.as_deref()),
+                Trigger::Queue { .. } => None,
+            })
+            .collect();
+        assert_eq!(stream_failures, [Some("StreamFailureQueue")]);
         assert!(template.routes.iter().any(|r| r.route_key() == "GET /api/v1/leads" && !r.issues_tokens));
         assert_eq!(template.table.global_secondary_indexes.len(), 3);
         let ws: Vec<(&str, &str)> =

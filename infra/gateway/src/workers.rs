@@ -108,10 +108,25 @@ pub async fn start(
             .map_err(|e| e.to_string())?;
         let workers = Arc::new(workers);
         let task = match &function.trigger {
-            Trigger::TableStream { batch_size } => {
+            Trigger::TableStream { batch_size, on_failure } => {
                 let streams = streams_client(&config);
                 let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-                let stream = StreamSource { streams, dynamodb, table: table_name.to_owned(), batch_size: *batch_size };
+                let on_failure = match on_failure {
+                    Some(queue) => Some(queues.get(queue).map(|q| (sqs.clone(), q.url.clone())).ok_or_else(|| {
+                        format!(
+                            "{} reports failures to queue {queue}, which the template does not define",
+                            function.function
+                        )
+                    })?),
+                    None => None,
+                };
+                let stream = StreamSource {
+                    streams,
+                    dynamodb,
+                    table: table_name.to_owned(),
+                    batch_size: *batch_size,
+                    on_failure,
+                };
                 let places = Checkpoints::load(checkpoints.clone(), &function.function);
                 tokio::spawn(poll_stream(stream, places, workers, worker, function.clone()))
             }
@@ -143,6 +158,8 @@ struct StreamSource {
     dynamodb: aws_sdk_dynamodb::Client,
     table: String,
     batch_size: i32,
+    /// The event source mapping's on-failure destination: where a batch that keeps failing is reported.
+    on_failure: Option<(aws_sdk_sqs::Client, String)>,
 }
 
 /// A stream consumer's place in each shard (the last sequence number delivered), kept in a JSON file
@@ -200,7 +217,7 @@ async fn poll_stream(
     worker: Worker,
     function: WorkerFunction,
 ) {
-    let StreamSource { streams, dynamodb, table, batch_size } = source;
+    let StreamSource { streams, dynamodb, table, batch_size, on_failure } = source;
     let stream_arn = loop {
         match dynamodb.describe_table().table_name(&table).send().await {
             Ok(output) => match output.table.and_then(|t| t.latest_stream_arn) {
@@ -250,7 +267,15 @@ async fn poll_stream(
                 delivered = true;
                 let event =
                     json!({"Records": records.iter().map(|r| stream_record(r, &stream_arn)).collect::<Vec<_>>()});
-                deliver(&workers, worker, &function, event).await;
+                if !deliver(&workers, worker, &function, event).await
+                    && let Some((sqs, url)) = &on_failure
+                {
+                    let report = failure_record(&function.function, &stream_arn, shard_id, &records);
+                    if let Err(error) = sqs.send_message().queue_url(url).message_body(report.to_string()).send().await
+                    {
+                        tracing::error!(function = %function.function, %error, "could not report a failed stream batch");
+                    }
+                }
                 if let Some(last) = records.last().and_then(|r| r.dynamodb.as_ref()).and_then(|c| c.sequence_number()) {
                     checkpoints.delivered(shard_id, last);
                 }
@@ -263,11 +288,38 @@ async fn poll_stream(
     }
 }
 
-/// Invokes a stream worker, retrying a batch it reports failed a few times as Lambda would.
-async fn deliver(workers: &Workers, worker: Worker, function: &WorkerFunction, event: Value) {
+/// What Lambda sends an event source mapping's on-failure destination for a stream batch it gave up on:
+/// where the batch is in the stream, not its records.
+fn failure_record(
+    function: &str,
+    stream_arn: &str,
+    shard_id: &str,
+    records: &[aws_sdk_dynamodbstreams::types::Record],
+) -> Value {
+    let sequence = |r: Option<&aws_sdk_dynamodbstreams::types::Record>| {
+        r.and_then(|r| r.dynamodb.as_ref()).and_then(|c| c.sequence_number().map(str::to_owned))
+    };
+    json!({
+        "requestContext": {"functionArn": format!("arn:aws:lambda:local:000000000000:function:{function}"), "condition": "RetryAttemptsExhausted", "approximateInvokeCount": 3},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "version": "1.0",
+        "timestamp": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "DDBStreamBatchInfo": {
+            "shardId": shard_id,
+            "startSequenceNumber": sequence(records.first()),
+            "endSequenceNumber": sequence(records.last()),
+            "batchSize": records.len(),
+            "streamArn": stream_arn,
+        },
+    })
+}
+
+/// Invokes a stream worker, retrying a batch it reports failed a few times as Lambda would; answers
+/// whether the batch was processed in the end.
+async fn deliver(workers: &Workers, worker: Worker, function: &WorkerFunction, event: Value) -> bool {
     for attempt in 1..=3 {
         match worker(workers, event.clone()).await {
-            Ok(response) if batch_failures(&response).is_empty() => return,
+            Ok(response) if batch_failures(&response).is_empty() => return true,
             Ok(response) => {
                 tracing::warn!(function = %function.function, attempt, failures = ?batch_failures(&response), "stream batch failed")
             }
@@ -276,6 +328,7 @@ async fn deliver(workers: &Workers, worker: Worker, function: &WorkerFunction, e
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     tracing::error!(function = %function.function, "giving up on a stream batch after 3 attempts");
+    false
 }
 
 fn batch_failures(response: &Value) -> Vec<String> {
@@ -413,6 +466,21 @@ fn attribute(value: &AttributeValue) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_stream_batch_is_reported_by_its_place_in_the_stream() {
+        let record = |sequence: &str| {
+            aws_sdk_dynamodbstreams::types::Record::builder()
+                .dynamodb(aws_sdk_dynamodbstreams::types::StreamRecord::builder().sequence_number(sequence).build())
+                .build()
+        };
+        let report = failure_record("Router", "arn:stream", "shard-1", &[record("100"), record("105")]);
+        assert_eq!(report["DDBStreamBatchInfo"]["shardId"], "shard-1");
+        assert_eq!(report["DDBStreamBatchInfo"]["startSequenceNumber"], "100");
+        assert_eq!(report["DDBStreamBatchInfo"]["endSequenceNumber"], "105");
+        assert_eq!(report["DDBStreamBatchInfo"]["batchSize"], 2);
+        assert_eq!(report["requestContext"]["condition"], "RetryAttemptsExhausted");
+    }
 
     #[test]
     fn checkpoints_survive_a_restart_per_function_and_shard() {

@@ -24,6 +24,18 @@ pub struct SearchClient {
     endpoint: String,
     pub index: String,
     aws: Option<aws_config::SdkConfig>,
+    /// Replicas per shard for a new index (`SEARCH_REPLICAS`): none on a one-node domain, whose cluster
+    /// would otherwise stay yellow; the mapping's own value when unset.
+    replicas: Option<u32>,
+}
+
+/// The index's settings and mapping, with `replicas` per shard if given.
+pub fn index_body(replicas: Option<u32>) -> Result<Value, SearchError> {
+    let mut body: Value = serde_json::from_str(MAPPING).map_err(|e| SearchError::Backend(e.to_string()))?;
+    if let Some(replicas) = replicas {
+        body["settings"]["index"]["number_of_replicas"] = Value::from(replicas);
+    }
+    Ok(body)
 }
 
 impl SearchClient {
@@ -33,14 +45,15 @@ impl SearchClient {
         let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap_or_default();
         let endpoint = endpoint.trim_end_matches('/').to_owned();
         let aws = aws.filter(|_| endpoint.starts_with("https://"));
-        SearchClient { http, endpoint, index: index.to_owned(), aws }
+        SearchClient { http, endpoint, index: index.to_owned(), aws, replicas: None }
     }
 
     /// From `OPENSEARCH_ENDPOINT` and `SEARCH_INDEX`, if set.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>, aws: &aws_config::SdkConfig) -> Option<Self> {
         let endpoint = lookup("OPENSEARCH_ENDPOINT").filter(|e| !e.is_empty())?;
         let index = lookup("SEARCH_INDEX").filter(|i| !i.is_empty()).unwrap_or_else(|| "crm-records".into());
-        Some(SearchClient::new(&endpoint, &index, Some(aws.clone())))
+        let replicas = lookup("SEARCH_REPLICAS").and_then(|r| r.parse().ok());
+        Some(SearchClient { replicas, ..SearchClient::new(&endpoint, &index, Some(aws.clone())) })
     }
 
     async fn send(
@@ -110,7 +123,7 @@ impl SearchClient {
         if status == 200 {
             return Ok(());
         }
-        let mapping: Value = serde_json::from_str(MAPPING).map_err(|e| SearchError::Backend(e.to_string()))?;
+        let mapping = index_body(self.replicas)?;
         let (status, body) = self.json(Method::PUT, &format!("/{}", self.index), Some(&mapping)).await?;
         let exists = body["error"]["type"] == "resource_already_exists_exception";
         if (200..300).contains(&status) || exists {
@@ -170,4 +183,15 @@ impl SearchClient {
 
 fn encode(id: &str) -> String {
     id.replace(':', "%3A")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_one_node_domain_gets_an_index_without_replicas() {
+        assert_eq!(index_body(Some(0)).unwrap()["settings"]["index"]["number_of_replicas"], 0);
+        assert_eq!(index_body(None).unwrap()["settings"]["index"]["number_of_replicas"], 1);
+    }
 }
