@@ -253,28 +253,28 @@ def main():
         signed_up = sign_up(base, moto)
         token, tenant = signed_up["access_token"], signed_up["account"]["id"]
 
-        # 1. DynamoDB dies mid-burst and comes back.
         outage = {}
-        def restart_database():
-            started = time.time()
-            database.restart_under_load()
-            outage["dynamodb"] = time.time() - started
-        first = Burst(base, token, "dynamodb", args.leads)
-        began = time.time()
-        first.run(args.clients, args.leads // 4, restart_database)
-        first_seconds = time.time() - began
+
+        def burst(prefix, fault):
+            """One burst with `fault` (a restart) once a quarter of it is acknowledged: the burst, its seconds."""
+            def timed_fault():
+                started = time.time()
+                fault()
+                outage[prefix] = time.time() - started
+            run = Burst(base, token, prefix, args.leads)
+            began = time.time()
+            run.run(args.clients, args.leads // 4, timed_fault)
+            return run, time.time() - began
+
+        # 1. DynamoDB dies mid-burst and comes back.
+        first, first_seconds = burst("dynamodb", database.restart_under_load)
 
         # 2. The gateway, with every worker, dies mid-burst and comes back.
         def restart_gateway():
-            started = time.time()
             gateway.kill()
             time.sleep(1)
             gateway.start()
-            outage["workers"] = time.time() - started
-        second = Burst(base, token, "workers", args.leads)
-        began = time.time()
-        second.run(args.clients, args.leads // 4, restart_gateway)
-        second_seconds = time.time() - began
+        second, second_seconds = burst("workers", restart_gateway)
 
         acknowledged = {**first.acknowledged, **second.acknowledged}
         expected = len(acknowledged)

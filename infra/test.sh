@@ -34,6 +34,9 @@ start_opensearch "$SEARCH_PORT" "$RUN/opensearch.log"
 export_environment "$DYNAMODB_PORT" "$SQS_PORT" "crm-test-$$" "$SEARCH_PORT"
 export RUST_LOG="${RUST_LOG:-warn}"
 
+say "predeploy: the first-deploy prerequisites check, against the local Secrets Manager"
+"$VENV/bin/python" "$ROOT/infra/predeploy.py" --self-test
+
 say "cargo test (unit and end-to-end)"
 cargo test --workspace --exclude crm-functions
 

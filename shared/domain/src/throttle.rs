@@ -52,7 +52,8 @@ impl fmt::Display for Attempt {
     }
 }
 
-/// Counts restart each window, so a client that stops trying is forgiven within the hour.
+/// Attempts are counted per hour-long window and judged over the current and the previous one, so a
+/// client that stops trying is forgiven within two hours, and never just because the clock passed the hour.
 pub const WINDOW_SECONDS: i64 = 3600;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -136,6 +136,15 @@ async fn signing_out_everywhere_ends_every_session_and_token_at_once() {
     api.get("/api/v1/me", refreshed.body["access_token"].as_str().unwrap()).await.expect(200);
 }
 
+/// The user's old tokens and old password stopped working, and the new password signs in.
+async fn password_was_replaced(api: &crm_e2e::Api, user: &crm_e2e::User, new_password: &str) {
+    api.get("/api/v1/me", &user.token).await.expect_problem(401, None);
+    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": user.refresh})).await.expect_problem(401, None);
+    let sign_in = |password: &str| json!({"email": user.email, "password": password});
+    api.post("/api/v1/auth/sign_in", None, sign_in(PASSWORD)).await.expect_problem(401, None);
+    api.post("/api/v1/auth/sign_in", None, sign_in(new_password)).await.expect(200);
+}
+
 #[tokio::test]
 async fn changing_the_password_needs_the_current_one_and_signs_out_everywhere() {
     let api = api();
@@ -151,12 +160,7 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_everywhere() 
         .expect_problem(422, Some("new_password"));
     api.post("/api/v1/me/password", Some(&admin.token), change(PASSWORD, new_password)).await.expect(204);
 
-    api.get("/api/v1/me", &admin.token).await.expect_problem(401, None);
-    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": admin.refresh})).await.expect_problem(401, None);
-    api.post("/api/v1/auth/sign_in", None, json!({"email": admin.email, "password": PASSWORD}))
-        .await
-        .expect_problem(401, None);
-    api.post("/api/v1/auth/sign_in", None, json!({"email": admin.email, "password": new_password})).await.expect(200);
+    password_was_replaced(&api, admin, new_password).await;
 }
 
 #[tokio::test]
@@ -274,12 +278,7 @@ async fn a_password_is_reset_by_mail_and_every_session_ends() {
         .await
         .expect_problem(409, Some("token"));
 
-    api.get("/api/v1/me", &admin.token).await.expect_problem(401, None);
-    api.post("/api/v1/auth/refresh", None, json!({"refresh_token": admin.refresh})).await.expect_problem(401, None);
-    api.post("/api/v1/auth/sign_in", None, json!({"email": admin.email, "password": PASSWORD}))
-        .await
-        .expect_problem(401, None);
-    api.post("/api/v1/auth/sign_in", None, json!({"email": admin.email, "password": new_password})).await.expect(200);
+    password_was_replaced(&api, admin, new_password).await;
 }
 
 #[tokio::test]
