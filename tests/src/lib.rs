@@ -328,6 +328,25 @@ pub fn token_in(text: &str, marker: &str) -> String {
     text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
+/// Starts a job with `POST path` (answered 202 with the job and its `Location`) and follows it until it
+/// ends, within 30 s; answers the finished job, which must have succeeded.
+pub async fn run_job(api: &Api, path: &str, token: &str) -> Value {
+    let started = api.post(path, Some(token), json!({})).await.expect(202);
+    let location = started.header("location").expect("a job's Location").to_owned();
+    assert_eq!(started.body["status"], "queued", "{}", started.body);
+    assert_eq!(location, format!("/api/v1/jobs/{}", id_of(&started.body)));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let job = api.get(&location, token).await.expect(200).body;
+        if job["status"] != "queued" && job["status"] != "running" {
+            assert_eq!(job["status"], "succeeded", "{job}");
+            return job;
+        }
+        assert!(std::time::Instant::now() < deadline, "the job never ended: {job}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// The `id` of a JSON record.
 pub fn id_of(value: &Value) -> String {
     value["id"].as_str().expect("an id").to_owned()

@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod http;
 pub mod idempotency;
 pub mod integrations;
+pub mod jobs;
 pub mod lambda;
 pub mod mail;
 pub mod openapi;

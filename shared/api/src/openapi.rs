@@ -229,6 +229,7 @@ impl Modify for SecuritySchemes {
         (name = "webhooks", description = "Leads pushed in by Typeform, Zapier and other tools"),
         (name = "chat", description = "Channels, messages and presence (live over the WebSocket API)"),
         (name = "search", description = "Fuzzy search over OpenSearch"),
+        (name = "jobs", description = "Long work (a reindex, a statistics rebuild), followed through its resource"),
     )
 )]
 struct ApiDoc;

@@ -104,6 +104,7 @@ api_routes!(
     presence_list::handle,
     search::handle,
     search_reindex::handle,
+    jobs_get::handle,
 );
 
 /// Adds a handler at its documented path and methods. A query parameter its documentation does not

@@ -115,10 +115,13 @@ pub enum Queue {
     StatsRollup,
     SearchIndex,
     ContactsSync,
+    /// Jobs to run (not domain events): see `crm_domain::job`.
+    Jobs,
 }
 
 impl Queue {
-    pub const ALL: [Queue; 4] = [Queue::SlackNotify, Queue::StatsRollup, Queue::SearchIndex, Queue::ContactsSync];
+    pub const ALL: [Queue; 5] =
+        [Queue::SlackNotify, Queue::StatsRollup, Queue::SearchIndex, Queue::ContactsSync, Queue::Jobs];
 
     /// The environment variable holding the queue's URL.
     pub fn url_variable(self) -> &'static str {
@@ -127,6 +130,7 @@ impl Queue {
             Queue::StatsRollup => "STATS_ROLLUP_QUEUE_URL",
             Queue::SearchIndex => "SEARCH_INDEX_QUEUE_URL",
             Queue::ContactsSync => "CONTACTS_SYNC_QUEUE_URL",
+            Queue::Jobs => "JOBS_QUEUE_URL",
         }
     }
 }

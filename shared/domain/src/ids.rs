@@ -68,6 +68,10 @@ ulid_id!(
     /// A refresh-token family: one sign-in and every token rotated from it.
     SessionId
 );
+ulid_id!(
+    /// Long work run by a worker (a search reindex, a statistics rebuild), followed through its resource.
+    JobId
+);
 
 /// The canonical spelling of an id of any kind: upper case, as the id's own `Display` writes it. The parser
 /// also takes lower case and a first character offset by 8 (the same 128 bits), so text is keyed only once

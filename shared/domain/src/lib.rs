@@ -9,6 +9,7 @@ pub mod customer;
 pub mod deal;
 pub mod events;
 pub mod ids;
+pub mod job;
 pub mod lead;
 pub mod note;
 pub mod patch;
@@ -23,7 +24,7 @@ pub mod validation;
 pub mod webhook;
 
 pub use ids::{
-    ActivityId, ChannelId, CustomerId, DealId, LeadId, MessageId, NoteId, SessionId, TenantId, UserId, WebhookId,
+    ActivityId, ChannelId, CustomerId, DealId, JobId, LeadId, MessageId, NoteId, SessionId, TenantId, UserId, WebhookId,
 };
 pub use policy::{Actor, Denied, Role};
 pub use record::{Record, RecordId, RecordKind};

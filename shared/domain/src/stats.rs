@@ -135,18 +135,23 @@ pub fn deltas(old: Option<&Snapshot>, new: Option<&Snapshot>) -> Deltas {
 pub fn totals<'a>(records: impl IntoIterator<Item = &'a Snapshot>) -> Deltas {
     let mut sums = Deltas::new();
     for record in records {
-        for (key, counters) in deltas(None, Some(record)) {
-            let target = sums.entry(key).or_default();
-            for (counter, value) in counters {
-                *target.entry(counter).or_insert(0) += value;
-            }
+        add_into(&mut sums, deltas(None, Some(record)));
+    }
+    sums
+}
+
+/// Adds `more` to `sums`, dropping what sums to zero: a rebuild adds page after page, holding only sums.
+pub fn add_into(sums: &mut Deltas, more: Deltas) {
+    for (key, counters) in more {
+        let target = sums.entry(key).or_default();
+        for (counter, value) in counters {
+            *target.entry(counter).or_insert(0) += value;
         }
     }
     for counters in sums.values_mut() {
         counters.retain(|_, v| *v != 0);
     }
     sums.retain(|_, c| !c.is_empty());
-    sums
 }
 
 /// The dashboard's figures for one scope and date range, read from pre-computed items.

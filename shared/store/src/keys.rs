@@ -54,6 +54,7 @@ pub mod sk {
     pub const TAG_PREFIX: &str = "TAG#";
     pub const ACTIVITY_PREFIX: &str = "ACT#";
     pub const MESSAGE_PREFIX: &str = "MSG#";
+    pub const JOB: &str = "JOB";
 }
 
 /// What a changed item holds, read from its keys alone: how the table stream's consumers tell records,
@@ -64,6 +65,7 @@ pub enum ItemKind {
     Note,
     Message,
     GoogleSyncRequest,
+    Job,
     Other,
 }
 
@@ -78,6 +80,8 @@ pub fn classify(pk: &str, sk: &str) -> Option<(TenantId, ItemKind)> {
         ItemKind::Message
     } else if sk.starts_with(crate::google::SYNC_REQUEST_PREFIX) {
         ItemKind::GoogleSyncRequest
+    } else if sk == sk::JOB {
+        ItemKind::Job
     } else {
         ItemKind::Other
     };
@@ -155,6 +159,11 @@ pub fn tags_of(tenant: TenantId) -> String {
     format!("T#{tenant}#TAGS")
 }
 
+/// A job (a reindex, a statistics rebuild) of a tenant.
+pub fn job(tenant: TenantId, job: crm_domain::JobId) -> String {
+    format!("T#{tenant}#JOB#{job}")
+}
+
 /// gsi1 over activity items: a tenant's activity log, newest first.
 pub fn activity_of(tenant: TenantId) -> String {
     format!("T#{tenant}#ACTIVITY")
@@ -187,6 +196,7 @@ mod tests {
         let sync = format!("{}U#1", crate::google::SYNC_REQUEST_PREFIX);
         assert_eq!(classify(&record_pk, &sync), Some((tenant, ItemKind::GoogleSyncRequest)));
         assert_eq!(classify(&record_pk, sk::TAG_COUNT), Some((tenant, ItemKind::Other)));
+        assert_eq!(classify(&job(tenant, crm_domain::JobId::new()), sk::JOB), Some((tenant, ItemKind::Job)));
         assert_eq!(classify("EMAIL#x", sk::RECORD), None);
     }
 

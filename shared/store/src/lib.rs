@@ -10,6 +10,7 @@ mod error;
 mod google;
 mod idempotency;
 mod integrations;
+mod jobs;
 pub mod keys;
 mod notes;
 mod once;

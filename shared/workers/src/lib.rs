@@ -5,6 +5,7 @@
 
 pub mod contacts;
 pub mod functions;
+pub mod jobs;
 pub mod lambda;
 pub mod rollup;
 pub mod router;

@@ -35,7 +35,7 @@ fn snapshot(kind: ItemKind, image: &serde_dynamo::Item) -> Option<Snapshot> {
         },
         ItemKind::Note => serde_dynamo::from_item(item).map(Snapshot::Note),
         ItemKind::Message => serde_dynamo::from_item(item).map(Snapshot::Message),
-        ItemKind::GoogleSyncRequest | ItemKind::Other => return None,
+        ItemKind::GoogleSyncRequest | ItemKind::Job | ItemKind::Other => return None,
     };
     parsed.map_err(|e| tracing::warn!(?kind, error = %e, "unreadable image in the stream")).ok()
 }
@@ -52,6 +52,16 @@ pub fn event_of(record: &EventRecord) -> Option<DomainEvent> {
     let old = snapshot(kind, &record.change.old_image);
     let new = snapshot(kind, &record.change.new_image);
     DomainEvent::from_change(record.event_id.clone(), tenant, old, new)
+}
+
+/// A new job: the insert of a job item.
+pub fn job_of(record: &EventRecord) -> Option<crm_domain::job::JobMessage> {
+    let (tenant, kind) = item_of(record)?;
+    if record.event_name != "INSERT" || kind != ItemKind::Job {
+        return None;
+    }
+    let job_id = crm_domain::JobId::parse(&text(&record.change.new_image, "id")?)?;
+    Some(crm_domain::job::JobMessage { tenant_id: tenant, job_id })
 }
 
 /// A Google sync request: an insert of a sync-request item under a tenant's Google partition.
@@ -73,6 +83,12 @@ pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResp
     // Messages per queue, each remembering which stream record it came from.
     let mut outgoing: BTreeMap<Queue, Vec<(usize, String)>> = BTreeMap::new();
     for (index, record) in event.records.iter().enumerate() {
+        if let Some(job) = job_of(record) {
+            if workers.queues.contains_key(&Queue::Jobs) {
+                outgoing.entry(Queue::Jobs).or_default().push((index, serde_json::to_string(&job)?));
+            }
+            continue;
+        }
         if let Some(sync_request) = sync_request_of(record) {
             if workers.queues.contains_key(&Queue::ContactsSync) {
                 let body = serde_json::to_string(&ContactsSyncMessage::Sync { sync_request })?;

@@ -114,7 +114,9 @@ fn rows() -> Vec<Row> {
         row("GET /api/v1/activity", "/api/v1/activity", None, [200, 200, 200, 200]),
         row("GET /api/v1/tags", "/api/v1/tags", None, [200, 200, 200, 200]),
         row("GET /api/v1/dashboard", "/api/v1/dashboard", None, [200, 200, 200, 200]),
-        row("POST /api/v1/dashboard/rebuild", "/api/v1/dashboard/rebuild", None, [200, 403, 403, 200]),
+        row("POST /api/v1/dashboard/rebuild", "/api/v1/dashboard/rebuild", None, [202, 403, 403, 202]),
+        // No such job of the tenant: Admins get 404, others may not follow jobs at all.
+        row("GET /api/v1/jobs/{id}", "/api/v1/jobs/{user}", None, [404, 403, 403, 404]),
         row("GET /api/v1/integrations/slack", "/api/v1/integrations/slack", None, [200, 403, 403, 404]),
         row("DELETE /api/v1/integrations/slack", "/api/v1/integrations/slack", None, [204, 403, 403, 404]),
         // After the two above: until then the other tenant has no Slack settings of its own.
@@ -175,7 +177,7 @@ fn rows() -> Vec<Row> {
         ),
         row("GET /api/v1/presence", "/api/v1/presence", None, [200, 200, 200, 200]),
         row("GET /api/v1/search", "/api/v1/search?q=fixture", None, [200, 200, 200, 200]),
-        row("POST /api/v1/search/reindex", "/api/v1/search/reindex", None, [200, 403, 403, 200]),
+        row("POST /api/v1/search/reindex", "/api/v1/search/reindex", None, [202, 403, 403, 202]),
     ]
 }
 

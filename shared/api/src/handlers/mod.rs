@@ -32,6 +32,7 @@ pub mod integrations_slack_put;
 pub mod integrations_webhooks_create;
 pub mod integrations_webhooks_delete;
 pub mod integrations_webhooks_list;
+pub mod jobs_get;
 pub mod leads;
 pub mod leads_convert;
 pub mod me;

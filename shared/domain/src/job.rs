@@ -1,0 +1,100 @@
+//! Long work (a search reindex, a statistics rebuild) runs as a job: the request answers 202 with the job's
+//! resource at once, a worker fed by a queue does the work, and the job tells how far it got.
+
+use crate::clock::Timestamp;
+use crate::ids::{JobId, UserId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Rebuilds the account's search documents from its records.
+    SearchReindex,
+    /// Recomputes the account's statistics from its records.
+    StatsRebuild,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Job {
+    pub id: JobId,
+    pub kind: JobKind,
+    pub status: JobStatus,
+    pub requested_by: UserId,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Records processed so far.
+    pub processed: u64,
+    /// What the job did, once it succeeded (`{"documents": n}`, `{"records": n, "stats_items": n}`).
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+impl Job {
+    pub fn queued(kind: JobKind, requested_by: UserId, now: Timestamp) -> Self {
+        let at = now.rfc3339();
+        Job {
+            id: JobId::new(),
+            kind,
+            status: JobStatus::Queued,
+            requested_by,
+            created_at: at.clone(),
+            updated_at: at,
+            processed: 0,
+            result: None,
+            error: None,
+        }
+    }
+
+    /// Whether a worker should (still) run it: a job that ended is not run again on a redelivery.
+    pub fn is_pending(&self) -> bool {
+        matches!(self.status, JobStatus::Queued | JobStatus::Running)
+    }
+
+    pub fn progressed(&self, processed: u64, now: Timestamp) -> Self {
+        Job { status: JobStatus::Running, processed, updated_at: now.rfc3339(), ..self.clone() }
+    }
+
+    pub fn succeeded(&self, result: serde_json::Value, now: Timestamp) -> Self {
+        Job { status: JobStatus::Succeeded, result: Some(result), updated_at: now.rfc3339(), ..self.clone() }
+    }
+
+    pub fn failed(&self, error: String, now: Timestamp) -> Self {
+        Job { status: JobStatus::Failed, error: Some(error), updated_at: now.rfc3339(), ..self.clone() }
+    }
+}
+
+/// What the jobs queue carries: which job to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobMessage {
+    pub tenant_id: crate::TenantId,
+    pub job_id: JobId,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_runs_once_to_an_end() {
+        let now = Timestamp::now();
+        let job = Job::queued(JobKind::StatsRebuild, UserId::new(), now);
+        assert!(job.is_pending() && job.processed == 0);
+        let running = job.progressed(100, now);
+        assert_eq!((running.status, running.processed), (JobStatus::Running, 100));
+        assert!(running.is_pending());
+        let done = running.succeeded(serde_json::json!({"records": 100}), now);
+        assert!(!done.is_pending() && done.result.is_some());
+        assert!(!running.failed("boom".into(), now).is_pending());
+    }
+}
