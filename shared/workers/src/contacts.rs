@@ -7,8 +7,8 @@
 //! as a domain event and is pushed to Google at once. Everything is idempotent: records are matched by
 //! link or email, so a redelivered request creates nothing twice.
 
-use crate::Workers;
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use crate::{Retries, Workers};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use crm_domain::clock::Timestamp;
 use crm_domain::contacts::{ContactCard, ContactsSyncMessage, Reconcile, SyncRequest, reconcile};
 use crm_domain::customer::{Customer, CustomerPatch, NewCustomer};
@@ -24,17 +24,13 @@ use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 
 pub async fn handle(workers: &Workers, event: SqsEvent) -> Result<SqsBatchResponse, Error> {
-    let mut response = SqsBatchResponse::default();
+    let mut retries = Retries::default();
     for message in &event.records {
         if let Err(error) = process(workers, message).await {
-            let id = message.message_id.clone().unwrap_or_default();
-            tracing::warn!(message_id = %id, %error, "contact sync failed; will retry");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            response.batch_item_failures.push(failure);
+            retries.retry(message, "contact sync", &error);
         }
     }
-    Ok(response)
+    Ok(retries.response())
 }
 
 async fn process(workers: &Workers, message: &SqsMessage) -> Result<(), Error> {

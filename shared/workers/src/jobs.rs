@@ -2,8 +2,8 @@
 //! request, page by page, saving the job's progress after each page; a job that ended is not run again when
 //! its message comes back.
 
-use crate::Workers;
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use crate::{Retries, Workers};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use crm_domain::clock::Timestamp;
 use crm_domain::customer::Customer;
 use crm_domain::deal::Deal;
@@ -146,19 +146,15 @@ async fn run(workers: &Workers, message: JobMessage) -> Result<(), Error> {
 }
 
 pub async fn handle(workers: &Workers, event: SqsEvent) -> Result<SqsBatchResponse, Error> {
-    let mut response = SqsBatchResponse::default();
-    for message in event.records {
-        let id = message.message_id.clone().unwrap_or_default();
+    let mut retries = Retries::default();
+    for message in &event.records {
         let outcome = match serde_json::from_str::<JobMessage>(message.body.as_deref().unwrap_or("")) {
             Ok(job) => run(workers, job).await,
             Err(error) => Err(error.into()),
         };
         if let Err(error) = outcome {
-            tracing::warn!(message_id = %id, %error, "a job could not be recorded; the message will be retried");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            response.batch_item_failures.push(failure);
+            retries.retry(message, "recording a job", &error);
         }
     }
-    Ok(response)
+    Ok(retries.response())
 }

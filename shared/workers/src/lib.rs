@@ -26,6 +26,26 @@ pub enum SettingsError {
     Secrets(#[from] crm_store::secret_env::SecretEnvError),
 }
 
+/// A queue batch's answer: the messages whose work failed, for SQS to deliver again (and, in the end, to
+/// move to the queue's dead-letter queue).
+#[derive(Default)]
+pub struct Retries(aws_lambda_events::sqs::SqsBatchResponse);
+
+impl Retries {
+    /// `message` failed at `work`; it comes back later.
+    pub fn retry(&mut self, message: &aws_lambda_events::sqs::SqsMessage, work: &str, error: &dyn std::fmt::Display) {
+        let id = message.message_id.clone().unwrap_or_default();
+        tracing::warn!(message_id = %id, %error, "{work} failed; the message will be retried");
+        let mut failure = aws_lambda_events::sqs::BatchItemFailure::default();
+        failure.item_identifier = id;
+        self.0.batch_item_failures.push(failure);
+    }
+
+    pub fn response(self) -> aws_lambda_events::sqs::SqsBatchResponse {
+        self.0
+    }
+}
+
 /// Everything a worker builds once at start-up.
 pub struct Workers {
     pub table: Table,

@@ -1,8 +1,8 @@
 //! The stats-rollup worker: applies each event's counter changes to the pre-computed statistics, once per
 //! event (a redelivered event changes nothing).
 
-use crate::Workers;
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use crate::{Retries, Workers};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use crm_domain::clock::Timestamp;
 use crm_domain::events::DomainEvent;
 use crm_domain::stats;
@@ -18,19 +18,15 @@ pub async fn apply(workers: &Workers, event: &DomainEvent) -> Result<bool, crm_s
 }
 
 pub async fn handle(workers: &Workers, event: SqsEvent) -> Result<SqsBatchResponse, Error> {
-    let mut response = SqsBatchResponse::default();
-    for message in event.records {
-        let id = message.message_id.clone().unwrap_or_default();
+    let mut retries = Retries::default();
+    for message in &event.records {
         let outcome = match serde_json::from_str::<DomainEvent>(message.body.as_deref().unwrap_or("")) {
             Ok(event) => apply(workers, &event).await.map(|_| ()).map_err(|e| e.to_string()),
             Err(error) => Err(format!("not a domain event: {error}")),
         };
         if let Err(error) = outcome {
-            tracing::warn!(message_id = %id, %error, "stats rollup failed; the message will be retried");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            response.batch_item_failures.push(failure);
+            retries.retry(message, "stats rollup", &error);
         }
     }
-    Ok(response)
+    Ok(retries.response())
 }

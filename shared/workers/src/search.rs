@@ -2,8 +2,8 @@
 //! record's version as an external version, so an old event never overwrites a newer document, and a
 //! redelivered one changes nothing.
 
-use crate::Workers;
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use crate::{Retries, Workers};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use crm_domain::events::{DomainEvent, Snapshot};
 use crm_domain::{RecordKind, TenantId, UserId};
 use crm_search::SearchDoc;
@@ -105,19 +105,15 @@ async fn apply(workers: &Workers, event: &DomainEvent) -> Result<(), Error> {
 }
 
 pub async fn handle(workers: &Workers, event: SqsEvent) -> Result<SqsBatchResponse, Error> {
-    let mut response = SqsBatchResponse::default();
-    for message in event.records {
-        let id = message.message_id.clone().unwrap_or_default();
+    let mut retries = Retries::default();
+    for message in &event.records {
         let outcome = match serde_json::from_str::<DomainEvent>(message.body.as_deref().unwrap_or("")) {
             Ok(event) => apply(workers, &event).await,
             Err(error) => Err(error.into()),
         };
         if let Err(error) = outcome {
-            tracing::warn!(message_id = %id, %error, "search indexing failed; the message will be retried");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            response.batch_item_failures.push(failure);
+            retries.retry(message, "search indexing", &error);
         }
     }
-    Ok(response)
+    Ok(retries.response())
 }
