@@ -182,6 +182,8 @@ export_environment() {
   export TABLE_NAME="$3"
   # The secrets live in the local Secrets Manager (moto), as in AWS; functions get only where they are.
   export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$2"
+  # moto is OpenSearch Service's API too: the deploy step waits there for the domain to settle.
+  export AWS_ENDPOINT_URL_OPENSEARCH="http://127.0.0.1:$2"
   local prefix="crm-local/$3"
   "$VENV/bin/python" - "$prefix" "$KEYS" <<'PY' || die "could not store the local secrets in moto"
 import json, os, sys, boto3

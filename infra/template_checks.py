@@ -229,11 +229,35 @@ def check_search_sizing(template, failures):
         failures.append("SEARCH_REPLICAS must come from SearchSizing, so new indexes fit their domain")
 
 
+def check_search_bootstrap(template, failures):
+    """Finding 2: nothing created the index with its mapping in AWS. A custom resource puts it in place; it
+    reruns only when its MappingVersion changes, so that must be the version the code rolls out."""
+    source = open(os.path.join(ROOT, "shared/search/src/bootstrap.rs")).read()
+    version = re.search(r"pub const MAPPING_VERSION: u32 = (\d+);", source)
+    resources = template["Resources"]
+    bootstraps = [(name, r) for name, r in resources.items() if r.get("Type") == "Custom::SearchIndex"]
+    if len(bootstraps) != 1:
+        failures.append(f"expected one Custom::SearchIndex resource (the search index's deploy step), found {len(bootstraps)}")
+        return
+    name, bootstrap = bootstraps[0]
+    properties = bootstrap.get("Properties", {})
+    if not version or str(properties.get("MappingVersion")) != version.group(1):
+        failures.append(f"{name}.MappingVersion must equal crm_search::MAPPING_VERSION "
+                        f"({version.group(1) if version else 'not found'}), or a new mapping never reaches AWS")
+    token = properties.get("ServiceToken")
+    function = resources.get(token.value.split(".")[0]) if isinstance(token, Tagged) else None
+    variables = (function or {}).get("Properties", {}).get("Environment", {}).get("Variables", {})
+    if variables.get("WORKER") != "search_bootstrap":
+        failures.append(f"{name}'s ServiceToken must be the Arn of the function whose WORKER is search_bootstrap")
+    if not properties.get("ServiceTimeout") or int(properties["ServiceTimeout"]) > 3600:
+        failures.append(f"{name} needs a ServiceTimeout, or a failed function holds the stack for an hour")
+
+
 def main():
     template = load("template.yaml")
     failures = []
     checks = (check_tables, check_log_level, check_build_settings, check_secrets, check_stream_failures,
-              check_search_sizing, check_quotas)
+              check_search_sizing, check_search_bootstrap, check_quotas)
     for check in checks:
         check(template, failures)
     for failure in failures:
@@ -241,7 +265,7 @@ def main():
     if failures:
         sys.exit(1)
     print("template checks: quotas after the SAM transform, secrets and who may read them, stream failure "
-          "destinations, search sizing, table naming and retention, log level, build settings: ok")
+          "destinations, search sizing, the search index's deploy step, table naming and retention, log level, build settings: ok")
 
 
 if __name__ == "__main__":

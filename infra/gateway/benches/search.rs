@@ -58,7 +58,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 async fn main() {
     let endpoint = std::env::var("OPENSEARCH_ENDPOINT").expect("run through infra/bench/search.sh");
     let search = SearchClient::new(&endpoint, "bench-records", None);
-    search.ensure_index().await.unwrap();
+    search.roll_out().await.unwrap();
     let (tenant, other) = (TenantId::new(), TenantId::new());
     let started = Instant::now();
     let docs: Vec<_> = (0..LEADS).map(|n| doc(tenant, n)).chain((0..1_000).map(|n| doc(other, n))).collect();

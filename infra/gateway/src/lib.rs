@@ -2,6 +2,7 @@
 //! HTTP API's routes, and answers each request by building the payload-2.0 event API Gateway would send
 //! and running it through the same `lambda_http` adapter and handler as the deployed function.
 
+pub mod deploy;
 pub mod event;
 pub mod routing;
 pub mod table;
@@ -175,20 +176,21 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
     let queues = workers::create_queues(&sqs, table.name(), &template.queues, options.queue_visibility_seconds)
         .await
         .map_err(GatewayError::Table)?;
+    if let Some(route) = template.routes.iter().find(|r| r.binary != HTTP_BINARY) {
+        return Err(GatewayError::UnknownBinary(route.route_key(), route.binary.clone()));
+    }
+    create_mail_identities(&template.mail_identities).await.map_err(GatewayError::Table)?;
+    // The deploy's own steps (the search index behind its alias) before anything writes, as in AWS.
+    let domains = deploy::create_search_domains(&aws_config::load_from_env().await, &template.search_domains)
+        .await
+        .map_err(GatewayError::Table)?;
+    deploy::create_custom_resources(&template, &queues, &domains, table.name(), &options.settings)
+        .await
+        .map_err(GatewayError::Table)?;
     let checkpoints = options.stream_checkpoints.clone();
     let pollers = workers::start(&template, &queues, table.name(), &options.settings, checkpoints)
         .await
         .map_err(GatewayError::Workers)?;
-    create_mail_identities(&template.mail_identities).await.map_err(GatewayError::Table)?;
-
-    if let Some(route) = template.routes.iter().find(|r| r.binary != HTTP_BINARY) {
-        return Err(GatewayError::UnknownBinary(route.route_key(), route.binary.clone()));
-    }
-    if let Some(endpoint) = &settings.opensearch_endpoint {
-        // The local stack applies the search mapping at start, as the deploy does in AWS.
-        let search = crm_search::SearchClient::new(endpoint, &settings.search_index, None);
-        search.ensure_index().await.map_err(|e| GatewayError::Table(format!("search index: {e}")))?;
-    }
     let ws_listener = bind(options.ws_listen).await?;
     let ws_addr =
         ws_listener.local_addr().map_err(|source| GatewayError::Listen { addr: options.ws_listen, source })?;

@@ -68,11 +68,24 @@ pub struct WorkerFunction {
     pub queue_refs: Vec<(String, String)>,
 }
 
-/// A route of the WebSocket API and the binary serving it.
+/// A route of the WebSocket API and the function serving it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WsRoute {
     pub route_key: String,
+    pub function: String,
     pub binary: String,
+}
+
+/// A CloudFormation custom resource (`Custom::…`) and the worker function that serves it, which the local
+/// stack runs at start as a deploy runs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomResource {
+    pub logical_id: String,
+    pub resource_type: String,
+    pub function: String,
+    pub worker: String,
+    /// The function's environment variables whose value is `!Ref <resource>`: (variable, logical id).
+    pub references: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -87,6 +100,9 @@ pub struct Template {
     pub binaries: Vec<String>,
     /// The SES identities mail is sent from (`AWS::SES::EmailIdentity`, parameters at their defaults).
     pub mail_identities: Vec<String>,
+    /// The OpenSearch domains, by logical id.
+    pub search_domains: Vec<String>,
+    pub custom_resources: Vec<CustomResource>,
     pub table: TableDefinition,
 }
 
@@ -262,6 +278,9 @@ impl Template {
         let mut queues = Vec::new();
         let mut mail_identities = Vec::new();
         let mut workers = Vec::new();
+        let mut search_domains = Vec::new();
+        let mut custom_resource_targets = Vec::new();
+        let mut function_workers: BTreeMap<String, (String, Vec<(String, String)>)> = BTreeMap::new();
         let global_timeout = field(&root, "Globals")
             .and_then(|g| field(g, "Function"))
             .and_then(|f| number(field(f, "Timeout")))
@@ -285,6 +304,16 @@ impl Template {
                     if let Some(function) = sub_targets(uri).into_iter().next() {
                         integrations.insert(name.clone(), function);
                     }
+                }
+                Some("AWS::OpenSearchService::Domain") => search_domains.push(name.clone()),
+                Some(kind) if kind.starts_with("Custom::") || kind == "AWS::CloudFormation::CustomResource" => {
+                    let token = field(resource, "Properties").and_then(|p| field(p, "ServiceToken"));
+                    let function = intrinsic_target(token, "!GetAtt").ok_or_else(|| {
+                        TemplateError::Shape(format!(
+                            "{name}: a custom resource whose ServiceToken is not a function's Arn"
+                        ))
+                    })?;
+                    custom_resource_targets.push((name.clone(), kind.to_owned(), function));
                 }
                 Some("AWS::SES::EmailIdentity") => {
                     let identity = field(resource, "Properties").and_then(|p| field(p, "EmailIdentity"));
@@ -337,6 +366,9 @@ impl Template {
                         .flatten()
                         .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), intrinsic_target(Some(v), "!Ref")?)))
                         .collect();
+                    if let Some(worker) = &worker {
+                        function_workers.insert(name.clone(), (worker.clone(), queue_refs.clone()));
+                    }
                     let events = properties.and_then(|p| field(p, "Events")).and_then(Value::as_mapping);
                     for event in events.into_iter().flat_map(|e| e.values()) {
                         let props = field(event, "Properties");
@@ -406,16 +438,35 @@ impl Template {
         let ws_routes = ws_route_targets
             .into_iter()
             .map(|(name, route_key, integration)| {
-                let binary = integration
-                    .and_then(|i| integrations.get(&i))
-                    .and_then(|f| function_binaries.get(f))
-                    .ok_or_else(|| {
-                        TemplateError::Shape(format!("{name}: its Target does not lead to a function's integration"))
-                    })?;
-                Ok(WsRoute { route_key, binary: binary.clone() })
+                let function = integration.and_then(|i| integrations.get(&i));
+                let binary = function.and_then(|f| function_binaries.get(f)).ok_or_else(|| {
+                    TemplateError::Shape(format!("{name}: its Target does not lead to a function's integration"))
+                })?;
+                let function = function.cloned().unwrap_or_default();
+                Ok(WsRoute { route_key, function, binary: binary.clone() })
             })
             .collect::<Result<Vec<_>, TemplateError>>()?;
-        Ok(Template { ws_routes, queues, workers, routes, cors, binaries, table, mail_identities })
+        let custom_resources = custom_resource_targets
+            .into_iter()
+            .map(|(logical_id, resource_type, function)| {
+                let (worker, references) = function_workers.get(&function).cloned().ok_or_else(|| {
+                    TemplateError::Shape(format!("{logical_id}: its function {function} has no WORKER"))
+                })?;
+                Ok(CustomResource { logical_id, resource_type, function, worker, references })
+            })
+            .collect::<Result<Vec<_>, TemplateError>>()?;
+        Ok(Template {
+            ws_routes,
+            queues,
+            workers,
+            routes,
+            cors,
+            binaries,
+            table,
+            mail_identities,
+            search_domains,
+            custom_resources,
+        })
     }
 }
 

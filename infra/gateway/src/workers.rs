@@ -80,6 +80,26 @@ pub async fn create_queues(
     Ok(created)
 }
 
+/// A worker function's clients, built from its environment: the process's, the gateway's settings, and its
+/// references to queues.
+pub async fn function_workers(
+    references: &[(String, String)],
+    queues: &BTreeMap<String, LocalQueue>,
+    table_name: &str,
+    settings: &HashMap<String, String>,
+) -> Result<Workers, String> {
+    let mut environment = settings.clone();
+    for (variable, queue) in references {
+        if let Some(local) = queues.get(queue) {
+            environment.insert(variable.clone(), local.url.clone());
+        }
+    }
+    environment.insert("TABLE_NAME".into(), table_name.to_owned());
+    Workers::from_lookup(|name| environment.get(name).cloned().or_else(|| std::env::var(name).ok()))
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Starts one poller per worker function; they run until the returned tasks are aborted.
 pub async fn start(
     template: &Template,
@@ -95,18 +115,7 @@ pub async fn start(
         let worker = crm_workers::functions::by_name(&function.worker).ok_or_else(|| {
             format!("template.yaml names worker `{}`, but crm_workers has none of that name", function.worker)
         })?;
-        // The function's environment: the process's, the gateway's settings, and its queue references.
-        let mut environment = settings.clone();
-        for (variable, queue) in &function.queue_refs {
-            if let Some(local) = queues.get(queue) {
-                environment.insert(variable.clone(), local.url.clone());
-            }
-        }
-        environment.insert("TABLE_NAME".into(), table_name.to_owned());
-        let workers = Workers::from_lookup(|name| environment.get(name).cloned().or_else(|| std::env::var(name).ok()))
-            .await
-            .map_err(|e| e.to_string())?;
-        let workers = Arc::new(workers);
+        let workers = Arc::new(function_workers(&function.queue_refs, queues, table_name, settings).await?);
         let task = match &function.trigger {
             Trigger::TableStream { batch_size, on_failure } => {
                 let streams = streams_client(&config);

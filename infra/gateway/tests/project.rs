@@ -66,6 +66,23 @@ fn every_function_has_a_sample_event_for_its_route() {
     }
 }
 
+#[test]
+fn every_custom_resource_has_a_sample_cloudformation_request() {
+    let template = template();
+    assert!(!template.custom_resources.is_empty(), "the search index's deploy step is a custom resource");
+    for resource in &template.custom_resources {
+        let path = root().join(format!("events/{}.json", resource.worker));
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let request: aws_lambda_events::cloudformation::CloudFormationCustomResourceRequest =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let aws_lambda_events::cloudformation::CloudFormationCustomResourceRequest::Create(create) = request else {
+            panic!("{}: a Create request", path.display())
+        };
+        assert_eq!(create.resource_type, resource.resource_type);
+        assert_eq!(create.logical_resource_id, resource.logical_id);
+    }
+}
+
 /// The workflows are valid YAML, and CI runs the same command as `.ci/run` and README.
 #[test]
 fn workflows_run_the_projects_own_commands() {
@@ -125,7 +142,12 @@ fn the_template_the_router_and_the_document_agree() {
 #[test]
 fn every_worker_has_a_function_and_a_sample_event() {
     let template = template();
-    let declared: BTreeSet<String> = template.workers.iter().map(|w| w.worker.clone()).collect();
+    let declared: BTreeSet<String> = template
+        .workers
+        .iter()
+        .map(|w| w.worker.clone())
+        .chain(template.custom_resources.iter().map(|r| r.worker.clone()))
+        .collect();
     let registered: BTreeSet<String> = crm_workers::functions::ALL.iter().map(|(name, _)| (*name).to_owned()).collect();
     assert_eq!(declared, registered, "template.yaml workers and crm_workers::functions disagree");
     for worker in &template.workers {

@@ -8,7 +8,7 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use reqwest::Method;
 use serde_json::Value;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -26,7 +26,7 @@ pub struct SearchClient {
     aws: Option<aws_config::SdkConfig>,
     /// Replicas per shard for a new index (`SEARCH_REPLICAS`): none on a one-node domain, whose cluster
     /// would otherwise stay yellow; the mapping's own value when unset.
-    replicas: Option<u32>,
+    pub(crate) replicas: Option<u32>,
 }
 
 /// The index's settings and mapping, with `replicas` per shard if given.
@@ -62,11 +62,15 @@ impl SearchClient {
         path: &str,
         body: Option<Vec<u8>>,
         content_type: &str,
+        timeout: Option<Duration>,
     ) -> Result<(u16, Value), SearchError> {
         let url = format!("{}{path}", self.endpoint);
         let body = body.unwrap_or_default();
         let mut request =
             self.http.request(method.clone(), &url).header("content-type", content_type).body(body.clone());
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
         if let Some(aws) = &self.aws {
             for (name, value) in self.signature(aws, method.as_str(), &url, &body, content_type).await? {
                 request = request.header(name, value);
@@ -114,29 +118,27 @@ impl SearchClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Value), SearchError> {
-        self.send(method, path, body.map(|b| b.to_string().into_bytes()), "application/json").await
+        self.send(method, path, body.map(|b| b.to_string().into_bytes()), "application/json", None).await
     }
 
-    /// Creates the index with its mapping unless it exists.
-    pub async fn ensure_index(&self) -> Result<(), SearchError> {
-        let (status, _) = self.json(Method::HEAD, &format!("/{}", self.index), None).await?;
-        if status == 200 {
-            return Ok(());
-        }
-        let mapping = index_body(self.replicas)?;
-        let (status, body) = self.json(Method::PUT, &format!("/{}", self.index), Some(&mapping)).await?;
-        let exists = body["error"]["type"] == "resource_already_exists_exception";
-        if (200..300).contains(&status) || exists {
-            Ok(())
-        } else {
-            Err(SearchError::Backend(format!("creating the index: {status} {body}")))
-        }
+    pub(crate) async fn send_with_timeout(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        timeout: Duration,
+    ) -> Result<(u16, Value), SearchError> {
+        let body = body.map(|b| b.to_string().into_bytes());
+        self.send(method, path, body, "application/json", Some(timeout)).await
     }
 
     /// Writes a document at an external version: an older version than the stored one changes nothing.
+    /// Only through the alias: a write before the deploy step made it would otherwise create an index of
+    /// that name with a guessed mapping.
     pub async fn upsert(&self, id: &str, doc: &SearchDoc, version: u64) -> Result<(), SearchError> {
         let body = serde_json::to_value(doc).map_err(|e| SearchError::Backend(e.to_string()))?;
-        let path = format!("/{}/_doc/{}?version={version}&version_type=external", self.index, encode(id));
+        let path =
+            format!("/{}/_doc/{}?version={version}&version_type=external&require_alias=true", self.index, encode(id));
         let (status, response) = self.json(Method::PUT, &path, Some(&body)).await?;
         match status {
             200..=299 | 409 => Ok(()),
@@ -167,10 +169,21 @@ impl SearchClient {
             body.push_str(&serde_json::to_string(doc).map_err(|e| SearchError::Backend(e.to_string()))?);
             body.push('\n');
         }
-        let (status, response) =
-            self.send(Method::POST, "/_bulk", Some(body.into_bytes()), "application/x-ndjson").await?;
+        let (status, response) = self
+            .send(Method::POST, "/_bulk?require_alias=true", Some(body.into_bytes()), "application/x-ndjson", None)
+            .await?;
         if !(200..300).contains(&status) {
             return Err(SearchError::Backend(format!("bulk: {status} {response}")));
+        }
+        // The request succeeds as a whole even when documents fail; a newer version already there is fine.
+        let failed = response["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|item| &item["index"])
+            .find(|result| result["status"].as_u64().is_some_and(|s| s >= 300 && s != 409));
+        if let Some(failed) = failed {
+            return Err(SearchError::Backend(format!("bulk: document {} failed: {}", failed["_id"], failed["error"])));
         }
         Ok(())
     }

@@ -112,8 +112,6 @@ async fn index<R: Record>(running: &mut Running<'_>, wrap: fn(R) -> Snapshot) ->
 
 /// Rebuilds the search documents from the table, a page of records (and their notes) at a time.
 async fn reindex(running: &mut Running<'_>) -> Result<serde_json::Value, Error> {
-    let search = running.workers.search.as_ref().ok_or("search is not configured (OPENSEARCH_ENDPOINT)")?;
-    search.ensure_index().await?;
     let written = index::<Lead>(running, Snapshot::Lead).await?
         + index::<Customer>(running, Snapshot::Customer).await?
         + index::<Deal>(running, Snapshot::Deal).await?;

@@ -3,6 +3,7 @@
 //! never wait on a queue); each queue is drained by its own function. Every SQS function reports partial
 //! batch failures and is idempotent, since delivery is at least once.
 
+pub mod bootstrap;
 pub mod contacts;
 pub mod functions;
 pub mod jobs;
@@ -57,8 +58,10 @@ pub struct Workers {
     pub slack_base_url: Option<String>,
     /// The search index, when search is deployed.
     pub search: Option<crm_search::SearchClient>,
-    /// Whether the index was checked to exist with its mapping (once per execution environment).
-    pub search_ready: std::sync::atomic::AtomicBool,
+    /// The OpenSearch domain's name (`SEARCH_DOMAIN_NAME`), for the deploy step that waits on it.
+    pub search_domain: Option<String>,
+    /// The AWS configuration the clients were built from.
+    pub aws: aws_config::SdkConfig,
     /// Google Contacts sync, when configured (`GOOGLE_CLIENT_ID`, …).
     pub google: Option<crm_google::GoogleClient>,
     /// Opens integration secrets (`INTEGRATIONS_KEY`), for the workers given it.
@@ -72,7 +75,14 @@ impl Workers {
     /// Builds the workers' clients from settings looked up by name (environment variables in Lambda);
     /// the secret ones are read from Secrets Manager where the settings name them.
     pub async fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let config = aws_config::load_from_env().await;
+        Self::with_config(lookup, aws_config::load_from_env().await).await
+    }
+
+    /// As [`Workers::from_lookup`], with clients built from `config`.
+    pub async fn with_config(
+        lookup: impl Fn(&str) -> Option<String>,
+        config: aws_config::SdkConfig,
+    ) -> Result<Self, SettingsError> {
         // The workers verify no tokens: only the sealing key and Google's client are theirs to read.
         let secrets = crm_store::secret_env::expand(&config, &WORKER_SECRETS, &lookup).await?;
         let lookup = |name: &str| secrets.get(name).cloned().or_else(|| lookup(name));
@@ -94,7 +104,7 @@ impl Workers {
             .transpose()?;
         Ok(Workers {
             search,
-            search_ready: std::sync::atomic::AtomicBool::new(false),
+            search_domain: lookup("SEARCH_DOMAIN_NAME").filter(|d| !d.is_empty()),
             table: Table::new(aws_sdk_dynamodb_client(&config), table_name),
             sqs: aws_sdk_sqs::Client::new(&config),
             http,
@@ -102,6 +112,7 @@ impl Workers {
             slack_base_url: lookup("SLACK_BASE_URL").filter(|u| !u.is_empty()),
             google,
             sealer,
+            aws: config,
         })
     }
 

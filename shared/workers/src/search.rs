@@ -65,11 +65,6 @@ async fn follow_record(
 
 async fn apply(workers: &Workers, event: &DomainEvent) -> Result<(), Error> {
     let search = workers.search.as_ref().ok_or("search is not configured (OPENSEARCH_ENDPOINT)")?;
-    if !workers.search_ready.load(std::sync::atomic::Ordering::Relaxed) {
-        // The deploy-time step: the first batch makes sure the index exists with its mapping.
-        search.ensure_index().await?;
-        workers.search_ready.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
     match (&event.old, &event.new) {
         (_, Some(new)) => {
             let note_owner = match new {

@@ -204,3 +204,190 @@ async fn a_missing_index_finds_nothing_rather_than_failing() {
     let page = client.search(&request).await.expect("a missing index is not an error");
     assert!(page.items.is_empty() && page.next_cursor.is_none());
 }
+
+/// The deploy's search step on the real engine (issue #16, item 2).
+mod deploy_step {
+    use crm_search::{MAPPING_VERSION, SearchClient, versioned_index};
+    use serde_json::{Value, json};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    const DOCUMENTS: usize = 300;
+
+    fn endpoint() -> String {
+        std::env::var("OPENSEARCH_ENDPOINT").expect("OPENSEARCH_ENDPOINT (the local engine)")
+    }
+
+    fn unique_alias(tag: &str) -> String {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        format!("{tag}-{}-{nanos}", std::process::id())
+    }
+
+    async fn call(method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = reqwest::Client::new().request(method, format!("{}{path}", endpoint()));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let body = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+
+    /// An index of an older mapping version behind `alias`, holding `DOCUMENTS` documents.
+    async fn older_version_behind(alias: &str) -> String {
+        let old = versioned_index(alias, MAPPING_VERSION - 1);
+        call(
+            reqwest::Method::PUT,
+            &format!("/{old}"),
+            Some(json!({"mappings": {"properties": {"name": {"type": "text"}}}})),
+        )
+        .await;
+        let mut bulk = String::new();
+        for n in 0..DOCUMENTS {
+            bulk.push_str(
+                &json!({"index": {"_index": old, "_id": format!("doc-{n}"), "version": 7, "version_type": "external"}})
+                    .to_string(),
+            );
+            bulk.push('\n');
+            bulk.push_str(&json!({"tenant_id": "T", "type": "lead", "name": format!("Person {n}")}).to_string());
+            bulk.push('\n');
+        }
+        let response = reqwest::Client::new()
+            .post(format!("{}/_bulk?refresh=true", endpoint()))
+            .header("content-type", "application/x-ndjson")
+            .body(bulk)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+        call(reqwest::Method::POST, "/_aliases", Some(json!({"actions": [{"add": {"index": old, "alias": alias}}]})))
+            .await;
+        old
+    }
+
+    async fn hits(alias: &str) -> usize {
+        let body = call(
+            reqwest::Method::POST,
+            &format!("/{alias}/_search"),
+            Some(json!({"size": 0, "track_total_hits": true, "query": {"match_all": {}}})),
+        )
+        .await;
+        body["hits"]["total"]["value"].as_u64().unwrap() as usize
+    }
+
+    #[tokio::test]
+    async fn a_new_mapping_is_filled_from_the_old_and_swapped_in_while_search_keeps_finding_everything() {
+        let alias = unique_alias("rollout");
+        let old = older_version_behind(&alias).await;
+        // Searches through the alias for as long as the roll-out runs; the fewest documents one saw.
+        let (done, fewest) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(usize::MAX)));
+        let watcher = {
+            let (alias, done, fewest) = (alias.clone(), done.clone(), fewest.clone());
+            tokio::spawn(async move {
+                let mut searches = 0;
+                while !done.load(Ordering::Relaxed) || searches == 0 {
+                    fewest.fetch_min(hits(&alias).await, Ordering::Relaxed);
+                    searches += 1;
+                }
+                searches
+            })
+        };
+        let rolled = SearchClient::new(&endpoint(), &alias, None).roll_out().await.expect("the roll-out");
+        done.store(true, Ordering::Relaxed);
+        let searches = watcher.await.unwrap();
+        assert_eq!(rolled.index, versioned_index(&alias, MAPPING_VERSION));
+        assert_eq!(rolled.filled_from, std::slice::from_ref(&old));
+        assert_eq!(
+            fewest.load(Ordering::Relaxed),
+            DOCUMENTS,
+            "a search during the roll-out missed documents ({searches} searches)"
+        );
+        let behind = call(reqwest::Method::GET, &format!("/_alias/{alias}"), None).await;
+        assert_eq!(behind.as_object().unwrap().keys().collect::<Vec<_>>(), [&rolled.index]);
+        assert_eq!(hits(&alias).await, DOCUMENTS);
+        // The documents kept their versions: an older write changes nothing, a newer one lands.
+        let mapping = call(reqwest::Method::GET, &format!("/{}/_mapping", rolled.index), None).await;
+        assert_eq!(mapping[&rolled.index]["mappings"]["dynamic"], "strict", "the new index has this build's mapping");
+        let doc = call(reqwest::Method::GET, &format!("/{}/_doc/doc-1", rolled.index), None).await;
+        assert_eq!(doc["_version"], 7);
+        // The old version stays for a rollback; a rerun changes nothing.
+        call(reqwest::Method::HEAD, &format!("/{old}"), None).await;
+        let again = SearchClient::new(&endpoint(), &alias, None).roll_out().await.unwrap();
+        assert_eq!((again.index, again.filled_from, again.deleted), (rolled.index, vec![], vec![]));
+    }
+
+    #[tokio::test]
+    async fn a_fresh_domain_gets_the_index_and_stale_versions_are_removed_but_a_newer_one_is_never_replaced() {
+        let alias = unique_alias("fresh");
+        let stale = versioned_index(&alias, MAPPING_VERSION - 1);
+        call(reqwest::Method::PUT, &format!("/{stale}"), Some(json!({}))).await;
+        let rolled = SearchClient::new(&endpoint(), &alias, None).roll_out().await.unwrap();
+        assert_eq!((rolled.filled_from, rolled.deleted), (vec![], vec![stale]));
+        assert_eq!(hits(&alias).await, 0);
+
+        // An older build deployed after a newer one leaves the newer mapping in place, and says so.
+        let ahead = unique_alias("ahead");
+        let newer = versioned_index(&ahead, MAPPING_VERSION + 1);
+        call(reqwest::Method::PUT, &format!("/{newer}"), Some(json!({}))).await;
+        call(reqwest::Method::POST, "/_aliases", Some(json!({"actions": [{"add": {"index": newer, "alias": ahead}}]})))
+            .await;
+        let refused = SearchClient::new(&endpoint(), &ahead, None).roll_out().await.unwrap_err();
+        assert!(refused.to_string().contains("newer than this build's mapping"), "{refused}");
+        let behind = call(reqwest::Method::GET, &format!("/_alias/{ahead}"), None).await;
+        assert_eq!(behind.as_object().unwrap().keys().collect::<Vec<_>>(), [&newer]);
+    }
+
+    #[tokio::test]
+    async fn writes_before_the_deploy_step_create_no_index_with_a_guessed_mapping() {
+        let alias = unique_alias("early");
+        let client = SearchClient::new(&endpoint(), &alias, None);
+        let doc: crm_search::SearchDoc = serde_json::from_value(json!({
+            "tenant_id": "T", "type": "lead", "record_id": "L1", "tags": [], "name": "Early Bird", "updated_at": "2026-11-29T10:00:00Z"
+        }))
+        .unwrap();
+        assert!(
+            client.upsert("T:lead:L1", &doc, 1).await.is_err(),
+            "a write without the alias must fail (and be retried)"
+        );
+        assert!(client.bulk(&[("T:lead:L1".into(), doc, 1)]).await.is_err());
+        let response = reqwest::Client::new().head(format!("{}/{alias}", endpoint())).send().await.unwrap();
+        assert_eq!(response.status(), 404, "no index of the alias's name was created");
+    }
+
+    /// The custom resource's side of CloudFormation's protocol, as the local stack runs it at start.
+    #[tokio::test]
+    async fn the_custom_resource_answers_cloudformation_success_with_the_index_or_failure_with_the_reason() {
+        crm_e2e::api(); // the gateway created the local search domain the step waits on
+        let resource = crm_local_gateway::template::CustomResource {
+            logical_id: "SearchIndexBootstrap".into(),
+            resource_type: "Custom::SearchIndex".into(),
+            function: "SearchBootstrapFunction".into(),
+            worker: "search_bootstrap".into(),
+            references: vec![],
+        };
+        let worker = crm_workers::functions::by_name("search_bootstrap").expect("the worker");
+        let alias = unique_alias("resource");
+        let settings = |endpoint: String| {
+            let alias = alias.clone();
+            move |name: &str| match name {
+                "OPENSEARCH_ENDPOINT" => Some(endpoint.clone()),
+                "SEARCH_INDEX" => Some(alias.clone()),
+                "SEARCH_DOMAIN_NAME" => Some(crm_local_gateway::deploy::local_domain_name("SearchDomain")),
+                other => std::env::var(other).ok(),
+            }
+        };
+        let workers = crm_workers::Workers::from_lookup(settings(endpoint())).await.unwrap();
+        let answer = crm_local_gateway::deploy::request_create(worker, &workers, &resource).await.unwrap();
+        assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+        assert_eq!(answer["PhysicalResourceId"], alias.as_str());
+        assert_eq!(answer["Data"]["Index"], versioned_index(&alias, MAPPING_VERSION));
+        assert_eq!(answer["LogicalResourceId"], "SearchIndexBootstrap");
+
+        let unreachable = crm_workers::Workers::from_lookup(settings("http://127.0.0.1:9".into())).await.unwrap();
+        let answer = crm_local_gateway::deploy::request_create(worker, &unreachable, &resource).await.unwrap();
+        assert_eq!(answer["Status"], "FAILED", "{answer}");
+        assert!(answer["Reason"].as_str().unwrap().contains("OpenSearch"), "{answer}");
+    }
+}
