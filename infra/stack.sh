@@ -172,7 +172,8 @@ stop_started() {
 # and Secrets Manager).
 export_environment() {
   if [ -n "${4:-}" ]; then
-    export OPENSEARCH_ENDPOINT="http://127.0.0.1:$4" SEARCH_INDEX="$3-records"
+    # The alias the template names for stage `local` (`crm-records-${Stage}`), as JWT_ISSUER names it.
+    export OPENSEARCH_ENDPOINT="http://127.0.0.1:$4" SEARCH_INDEX="crm-records-local"
   fi
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1"

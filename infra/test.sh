@@ -38,6 +38,8 @@ say "predeploy: the first-deploy prerequisites check, against the local Secrets 
 "$VENV/bin/python" "$ROOT/infra/predeploy.py" --self-test
 
 say "cargo test (unit and end-to-end)"
+# Every AWS call each function makes is recorded, for the IAM conformance check below.
+export LOCAL_AWS_CALLS_DIR="$RUN/aws-calls"
 cargo test --workspace --exclude crm-functions
 
 say "hostile input: schemathesis over the served OpenAPI document, and hand-made cases"
@@ -45,8 +47,8 @@ install_schemathesis
 cargo build --quiet -p crm-local-gateway
 API_PORT="$(free_port)"
 # Its own table and queues: the end-to-end tests' queues were made with other settings.
-TABLE_NAME="crm-hostile-$$" SEARCH_INDEX="crm-hostile-$$-records" "$ROOT/target/debug/crm-local-gateway" --template "$ROOT/template.yaml" --listen "127.0.0.1:$API_PORT" \
-  --ws-listen "127.0.0.1:$(free_port)" > "$RUN/gateway.log" 2>&1 &
+TABLE_NAME="crm-hostile-$$" "$ROOT/target/debug/crm-local-gateway" --template "$ROOT/template.yaml" --listen "127.0.0.1:$API_PORT" \
+  --ws-listen "127.0.0.1:$(free_port)" --record-aws-calls "$LOCAL_AWS_CALLS_DIR" > "$RUN/gateway.log" 2>&1 &
 STARTED_PIDS+=($!)
 wait_for_port "$API_PORT" "the local gateway" "$RUN/gateway.log"
 python3 "$ROOT/infra/hostile.py" --base "http://127.0.0.1:$API_PORT" --schemathesis "$LOCAL/schemathesis/bin/schemathesis"
@@ -57,6 +59,9 @@ python3 -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.u
   "http://127.0.0.1:$API_PORT/api-docs/openapi.json" > "$RUN/openapi.json"
 REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
   "$REDOCLY" lint "$RUN/openapi.json" --config "$ROOT/infra/redocly.yaml" --format stylish
+
+say "IAM conformance: each function's AWS calls in the tests against its policy in template.yaml"
+"$SAM_VENV/bin/python" "$ROOT/infra/iam_conformance.py" "$LOCAL_AWS_CALLS_DIR"
 
 say "faults: DynamoDB restarted and the workers killed mid-burst; nothing lost, nothing counted twice"
 # Its own DynamoDB Local (on disk, so a restart keeps the data) and gateway; moto and OpenSearch are shared.

@@ -51,6 +51,8 @@ fn gateway() -> &'static Running {
                     ([127, 0, 0, 1], 0).into(),
                 );
                 options.queue_visibility_seconds = Some(1);
+                // infra/test.sh holds what each function called against its IAM policy afterwards.
+                options.record_aws_calls = std::env::var("LOCAL_AWS_CALLS_DIR").ok().map(PathBuf::from);
                 options.settings.insert("SLACK_BASE_URL".into(), slack_base);
                 for (name, value) in [
                     ("GOOGLE_CLIENT_ID", "fake-client-id".to_owned()),

@@ -53,9 +53,11 @@ pub async fn create_custom_resources(
     domains: &BTreeMap<String, String>,
     table_name: &str,
     settings: &HashMap<String, String>,
+    functions_aws: &aws_config::SdkConfig,
 ) -> Result<(), String> {
     for resource in &template.custom_resources {
-        create(resource, queues, domains, table_name, settings).await?;
+        let creating = create(resource, queues, domains, table_name, settings, functions_aws);
+        crate::aws_calls::as_function(&resource.function, creating).await?;
     }
     Ok(())
 }
@@ -66,6 +68,7 @@ async fn create(
     domains: &BTreeMap<String, String>,
     table_name: &str,
     settings: &HashMap<String, String>,
+    functions_aws: &aws_config::SdkConfig,
 ) -> Result<(), String> {
     let worker = crm_workers::functions::by_name(&resource.worker)
         .ok_or_else(|| format!("{} names worker `{}`, which crm_workers lacks", resource.function, resource.worker))?;
@@ -75,7 +78,9 @@ async fn create(
             environment.insert(variable.clone(), name.clone());
         }
     }
-    let workers = function_workers(&resource.references, queues, table_name, &environment).await?;
+    let workers =
+        function_workers(&resource.references, queues, table_name, &environment, functions_aws, &resource.variables)
+            .await?;
     let response = request_create(worker, &workers, resource).await?;
     if response["Status"] != "SUCCESS" {
         return Err(format!("{} failed: {}", resource.logical_id, response["Reason"]));

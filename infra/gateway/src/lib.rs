@@ -2,6 +2,7 @@
 //! HTTP API's routes, and answers each request by building the payload-2.0 event API Gateway would send
 //! and running it through the same `lambda_http` adapter and handler as the deployed function.
 
+pub mod aws_calls;
 pub mod deploy;
 pub mod event;
 pub mod routing;
@@ -22,7 +23,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent, Service};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -66,6 +67,8 @@ pub struct GatewayOptions {
     /// Where stream consumers keep their place, as Lambda's event source mappings do: a restarted
     /// gateway resumes after the last batch delivered instead of at the stream's tip.
     pub stream_checkpoints: Option<PathBuf>,
+    /// Where to record each function's AWS calls (one file per gateway), for `infra/iam_conformance.py`.
+    pub record_aws_calls: Option<PathBuf>,
 }
 
 impl GatewayOptions {
@@ -78,6 +81,7 @@ impl GatewayOptions {
             settings: HashMap::new(),
             queue_visibility_seconds: None,
             stream_checkpoints: None,
+            record_aws_calls: None,
         }
     }
 }
@@ -159,6 +163,37 @@ async fn create_mail_identities(identities: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The settings that show the template's parameters (names, never secrets), for the IAM check to resolve
+/// the template's references with.
+fn named_settings(lookup: &impl Fn(&str) -> Option<String>) -> BTreeMap<String, String> {
+    let names = ["TABLE_NAME", "SEARCH_INDEX", "JWT_ISSUER", "JWT_AUDIENCE", "MAIL_FROM", "WEB_APP_URL"];
+    let secrets = crm_api::app::SECRET_SETTINGS.map(|setting| format!("{setting}_FROM_SECRET"));
+    names
+        .iter()
+        .map(|name| (*name).to_owned())
+        .chain(secrets)
+        .filter_map(|name| Some((name.clone(), lookup(&name)?)))
+        .collect()
+}
+
+/// What each HTTP and WebSocket function reads once per execution environment in Lambda (its secrets), read
+/// as that function: the local stack serves them all from one shared router that read them once.
+async fn cold_starts(
+    template: &Template,
+    aws: &aws_config::SdkConfig,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<(), String> {
+    let functions: std::collections::BTreeSet<&String> =
+        template.routes.iter().map(|r| &r.function).chain(template.ws_routes.iter().map(|r| &r.function)).collect();
+    for function in functions {
+        let Some(variables) = template.function_variables.get(function) else { continue };
+        let given = |name: &str| if workers::withheld(variables, name) { None } else { lookup(name) };
+        let reading = crm_store::secret_env::expand(aws, &crm_api::app::SECRET_SETTINGS, &given);
+        aws_calls::as_function(function, reading).await.map_err(|e| format!("{function}'s secrets: {e}"))?;
+    }
+    Ok(())
+}
+
 /// Reads the template, prepares the table and starts serving. Settings come from the same environment
 /// variables a deployed function reads.
 pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayError> {
@@ -180,15 +215,34 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
         return Err(GatewayError::UnknownBinary(route.route_key(), route.binary.clone()));
     }
     create_mail_identities(&template.mail_identities).await.map_err(GatewayError::Table)?;
-    // The deploy's own steps (the search index behind its alias) before anything writes, as in AWS.
     let domains = deploy::create_search_domains(&aws_config::load_from_env().await, &template.search_domains)
         .await
         .map_err(GatewayError::Table)?;
-    deploy::create_custom_resources(&template, &queues, &domains, table.name(), &options.settings)
+    if let Some(directory) = &options.record_aws_calls {
+        let names = aws_calls::LocalNames {
+            table: table.name().to_owned(),
+            queues: queues
+                .iter()
+                .map(|(id, q)| (id.clone(), q.arn.rsplit(':').next().unwrap_or("").to_owned()))
+                .collect(),
+            search_domains: domains.clone(),
+            environment: named_settings(&lookup),
+        };
+        aws_calls::record_into(directory.clone(), &names).map_err(GatewayError::Table)?;
+        crm_search::observe_requests(aws_calls::record_search);
+    }
+    // What the functions are given: clients whose calls are recorded, when recording.
+    let functions_aws = aws_calls::recording_config(aws_config::load_from_env().await);
+    if options.record_aws_calls.is_some() {
+        cold_starts(&template, &functions_aws, &lookup).await.map_err(GatewayError::Table)?;
+    }
+    let functions_table = Table::new(crm_store::DynamoDbClient::new(&functions_aws), table.name().to_owned());
+    // The deploy's own steps (the search index behind its alias) before anything writes, as in AWS.
+    deploy::create_custom_resources(&template, &queues, &domains, table.name(), &options.settings, &functions_aws)
         .await
         .map_err(GatewayError::Table)?;
     let checkpoints = options.stream_checkpoints.clone();
-    let pollers = workers::start(&template, &queues, table.name(), &options.settings, checkpoints)
+    let pollers = workers::start(&template, &queues, table.name(), &options.settings, checkpoints, &functions_aws)
         .await
         .map_err(GatewayError::Workers)?;
     let ws_listener = bind(options.ws_listen).await?;
@@ -198,7 +252,8 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
     settings.websocket_management_endpoint = Some(format!("http://{ws_addr}/{}", websocket::STAGE));
     // Mail goes out from the template's identity, as the deployed functions' MAIL_FROM says.
     settings.mail_from = settings.mail_from.or_else(|| template.mail_identities.first().cloned());
-    let aws = aws_config::load_from_env().await;
+    let aws = functions_aws;
+    let table = functions_table;
     let verifying = Settings { jwt_private_key: None, ..settings.clone() };
     let verifying_app = Arc::new(App::new(table.clone(), &verifying, aws.clone())?);
     let state = Arc::new(State {
@@ -335,7 +390,8 @@ async fn route(state: Arc<State>, req: hyper::Request<Incoming>, remote: SocketA
     let event = event::http_api_event(&incoming, &matched);
     let router = if matched.route.issues_tokens { state.issuing.clone() } else { state.verifying.clone() };
     let function_timeout = Duration::from_secs(matched.route.timeout_seconds);
-    let invocation = tokio::spawn(invoke(router, event, request_id));
+    let invocation =
+        tokio::spawn(aws_calls::as_function_owned(matched.route.function.clone(), invoke(router, event, request_id)));
     let abort = invocation.abort_handle();
     match tokio::time::timeout(function_timeout.min(INTEGRATION_TIMEOUT), invocation).await {
         Ok(Ok(Ok(response))) => to_http(response),

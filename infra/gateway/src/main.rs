@@ -1,5 +1,7 @@
-//! `crm-local-gateway [--template template.yaml] [--listen 127.0.0.1:3000] [--stream-checkpoints FILE]`: serves
-//! the HTTP API locally; with a checkpoint file, its stream consumers resume where a previous run stopped.
+//! `crm-local-gateway [--template template.yaml] [--listen 127.0.0.1:3000] [--stream-checkpoints FILE]
+//! [--record-aws-calls DIR]`: serves the HTTP API locally; with a checkpoint file, its stream consumers resume
+//! where a previous run stopped; with a directory, each function's AWS calls are recorded there for the IAM
+//! check (`infra/iam_conformance.py`).
 //! Configuration comes from the same environment variables as the deployed functions (`TABLE_NAME`,
 //! `JWT_PUBLIC_KEY`, `JWT_PRIVATE_KEY`, …) plus the AWS SDK's (`AWS_ENDPOINT_URL_DYNAMODB`, …).
 
@@ -23,6 +25,7 @@ fn options() -> Result<GatewayOptions, String> {
             }
             "--ws-listen" => options.ws_listen = value()?.parse().map_err(|e| format!("--ws-listen: {e}"))?,
             "--stream-checkpoints" => options.stream_checkpoints = Some(PathBuf::from(value()?)),
+            "--record-aws-calls" => options.record_aws_calls = Some(PathBuf::from(value()?)),
             "--help" | "-h" => {
                 return Err("usage: crm-local-gateway [--template template.yaml] [--listen 127.0.0.1:3000]".into());
             }

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use serde_yaml_ng::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +66,8 @@ pub struct WorkerFunction {
     pub report_batch_item_failures: bool,
     /// Environment variables whose value is `!Ref <queue>`: (variable, queue logical id).
     pub queue_refs: Vec<(String, String)>,
+    /// The names of the variables the function is given (its own and the template's global ones).
+    pub variables: BTreeSet<String>,
 }
 
 /// A route of the WebSocket API and the function serving it.
@@ -86,6 +88,8 @@ pub struct CustomResource {
     pub worker: String,
     /// The function's environment variables whose value is `!Ref <resource>`: (variable, logical id).
     pub references: Vec<(String, String)>,
+    /// The names of the variables the function is given (its own and the template's global ones).
+    pub variables: BTreeSet<String>,
 }
 
 #[derive(Debug)]
@@ -102,6 +106,8 @@ pub struct Template {
     pub mail_identities: Vec<String>,
     /// The OpenSearch domains, by logical id.
     pub search_domains: Vec<String>,
+    /// Every function's variable names (its own and the global ones), by logical id.
+    pub function_variables: BTreeMap<String, BTreeSet<String>>,
     pub custom_resources: Vec<CustomResource>,
     pub table: TableDefinition,
 }
@@ -211,6 +217,17 @@ fn sub_targets(value: Option<&Value>) -> Vec<String> {
 }
 
 /// The target of `!Ref X`, or the resource of `!GetAtt X.Attribute`.
+/// The variable names of an `Environment` block.
+fn variable_names(environment: Option<&Value>) -> BTreeSet<String> {
+    environment
+        .and_then(|e| field(e, "Variables"))
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, _)| name.as_str().map(str::to_owned))
+        .collect()
+}
+
 fn intrinsic_target(value: Option<&Value>, tag: &str) -> Option<String> {
     match value? {
         Value::Tagged(tagged) if tagged.tag == tag => {
@@ -280,7 +297,13 @@ impl Template {
         let mut workers = Vec::new();
         let mut search_domains = Vec::new();
         let mut custom_resource_targets = Vec::new();
-        let mut function_workers: BTreeMap<String, (String, Vec<(String, String)>)> = BTreeMap::new();
+        // Per function with a WORKER: the worker, its `!Ref` variables and all its variables' names.
+        type WorkerSetup = (String, Vec<(String, String)>, BTreeSet<String>);
+        let mut function_workers: BTreeMap<String, WorkerSetup> = BTreeMap::new();
+        let mut function_variables = BTreeMap::new();
+        let global_variables = variable_names(
+            field(&root, "Globals").and_then(|g| field(g, "Function")).and_then(|f| field(f, "Environment")),
+        );
         let global_timeout = field(&root, "Globals")
             .and_then(|g| field(g, "Function"))
             .and_then(|f| number(field(f, "Timeout")))
@@ -366,8 +389,12 @@ impl Template {
                         .flatten()
                         .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), intrinsic_target(Some(v), "!Ref")?)))
                         .collect();
+                    let mut variable_names = variable_names(properties.and_then(|p| field(p, "Environment")));
+                    variable_names.extend(global_variables.iter().cloned());
+                    function_variables.insert(name.clone(), variable_names.clone());
                     if let Some(worker) = &worker {
-                        function_workers.insert(name.clone(), (worker.clone(), queue_refs.clone()));
+                        function_workers
+                            .insert(name.clone(), (worker.clone(), queue_refs.clone(), variable_names.clone()));
                     }
                     let events = properties.and_then(|p| field(p, "Events")).and_then(Value::as_mapping);
                     for event in events.into_iter().flat_map(|e| e.values()) {
@@ -404,6 +431,7 @@ impl Template {
                                 trigger,
                                 report_batch_item_failures: reports_batch_item_failures(props),
                                 queue_refs: queue_refs.clone(),
+                                variables: variable_names.clone(),
                             });
                             continue;
                         }
@@ -449,10 +477,10 @@ impl Template {
         let custom_resources = custom_resource_targets
             .into_iter()
             .map(|(logical_id, resource_type, function)| {
-                let (worker, references) = function_workers.get(&function).cloned().ok_or_else(|| {
+                let (worker, references, variables) = function_workers.get(&function).cloned().ok_or_else(|| {
                     TemplateError::Shape(format!("{logical_id}: its function {function} has no WORKER"))
                 })?;
-                Ok(CustomResource { logical_id, resource_type, function, worker, references })
+                Ok(CustomResource { logical_id, resource_type, function, worker, references, variables })
             })
             .collect::<Result<Vec<_>, TemplateError>>()?;
         Ok(Template {
@@ -465,6 +493,7 @@ impl Template {
             table,
             mail_identities,
             search_domains,
+            function_variables,
             custom_resources,
         })
     }

@@ -40,7 +40,8 @@ struct Connection {
 }
 
 pub struct WsState {
-    routes: HashMap<String, WsHandler>,
+    /// Each route's handler and the function (logical id) it runs as.
+    routes: HashMap<String, (WsHandler, String)>,
     app: Arc<App>,
     connections: Mutex<HashMap<String, Connection>>,
     domain: String,
@@ -49,7 +50,10 @@ pub struct WsState {
 
 impl WsState {
     pub fn new(routes: &[WsRoute], app: Arc<App>, addr: SocketAddr) -> Result<Self, String> {
-        let routes = routes.iter().map(|r| (r.route_key.clone(), crm_api::ws::for_route(&r.route_key))).collect();
+        let routes = routes
+            .iter()
+            .map(|r| (r.route_key.clone(), (crm_api::ws::for_route(&r.route_key), r.function.clone())))
+            .collect();
         Ok(WsState { routes, app, connections: Mutex::default(), domain: addr.to_string(), next: AtomicU64::new(1) })
     }
 
@@ -74,10 +78,11 @@ impl WsState {
     }
 
     async fn invoke(&self, route_key: &str, event: Value) -> Option<Value> {
-        let handler = *self.routes.get(route_key)?;
+        let (handler, function) = self.routes.get(route_key)?.clone();
         let app = self.app.clone();
+        let call = async move { handler(&app, event).await.map_err(|e| e.to_string()) };
         // As Lambda isolates a failing invocation, a panicking handler fails only its own call.
-        match tokio::spawn(async move { handler(&app, event).await.map_err(|e| e.to_string()) }).await {
+        match tokio::spawn(crate::aws_calls::as_function_owned(function, call)).await {
             Ok(Ok(response)) => Some(response),
             Ok(Err(error)) => {
                 tracing::error!(route = route_key, %error, "WebSocket function failed");

@@ -80,6 +80,15 @@ pub async fn create_queues(
     Ok(created)
 }
 
+/// Whether setting `name` is a secret (or where one is) that a function with these variables is not given:
+/// the local stack's environment holds every function's, Lambda gives each only its own.
+pub fn withheld(variables: &std::collections::BTreeSet<String>, name: &str) -> bool {
+    crm_api::app::SECRET_SETTINGS.iter().any(|secret| {
+        let reference = format!("{secret}_FROM_SECRET");
+        (name == *secret || name == reference) && !variables.contains(*secret) && !variables.contains(&reference)
+    })
+}
+
 /// A worker function's clients, built from its environment: the process's, the gateway's settings, and its
 /// references to queues.
 pub async fn function_workers(
@@ -87,6 +96,8 @@ pub async fn function_workers(
     queues: &BTreeMap<String, LocalQueue>,
     table_name: &str,
     settings: &HashMap<String, String>,
+    config: &aws_config::SdkConfig,
+    variables: &std::collections::BTreeSet<String>,
 ) -> Result<Workers, String> {
     let mut environment = settings.clone();
     for (variable, queue) in references {
@@ -95,9 +106,13 @@ pub async fn function_workers(
         }
     }
     environment.insert("TABLE_NAME".into(), table_name.to_owned());
-    Workers::from_lookup(|name| environment.get(name).cloned().or_else(|| std::env::var(name).ok()))
-        .await
-        .map_err(|e| e.to_string())
+    let lookup = |name: &str| {
+        if withheld(variables, name) {
+            return None;
+        }
+        environment.get(name).cloned().or_else(|| std::env::var(name).ok())
+    };
+    Workers::with_config(lookup, config.clone()).await.map_err(|e| e.to_string())
 }
 
 /// Starts one poller per worker function; they run until the returned tasks are aborted.
@@ -107,6 +122,7 @@ pub async fn start(
     table_name: &str,
     settings: &HashMap<String, String>,
     checkpoints: Option<std::path::PathBuf>,
+    functions_aws: &aws_config::SdkConfig,
 ) -> Result<Vec<JoinHandle<()>>, String> {
     let config = aws_config::load_from_env().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
@@ -115,7 +131,9 @@ pub async fn start(
         let worker = crm_workers::functions::by_name(&function.worker).ok_or_else(|| {
             format!("template.yaml names worker `{}`, but crm_workers has none of that name", function.worker)
         })?;
-        let workers = Arc::new(function_workers(&function.queue_refs, queues, table_name, settings).await?);
+        let starting =
+            function_workers(&function.queue_refs, queues, table_name, settings, functions_aws, &function.variables);
+        let workers = Arc::new(crate::aws_calls::as_function(&function.function, starting).await?);
         let task = match &function.trigger {
             Trigger::TableStream { batch_size, on_failure } => {
                 let streams = streams_client(&config);
@@ -327,7 +345,7 @@ fn failure_record(
 /// whether the batch was processed in the end.
 async fn deliver(workers: &Workers, worker: Worker, function: &WorkerFunction, event: Value) -> bool {
     for attempt in 1..=3 {
-        match worker(workers, event.clone()).await {
+        match crate::aws_calls::as_function(&function.function, worker(workers, event.clone())).await {
             Ok(response) if batch_failures(&response).is_empty() => return true,
             Ok(response) => {
                 tracing::warn!(function = %function.function, attempt, failures = ?batch_failures(&response), "stream batch failed")
@@ -378,7 +396,8 @@ async fn poll_queue(
             continue;
         }
         let records: Vec<Value> = messages.iter().map(|m| sqs_record(m, &queue.arn)).collect();
-        let failed = match worker(&workers, json!({"Records": records})).await {
+        let batch = worker(&workers, json!({"Records": records}));
+        let failed = match crate::aws_calls::as_function(&function.function, batch).await {
             Ok(response) if function.report_batch_item_failures => batch_failures(&response),
             Ok(_) => Vec::new(),
             Err(error) => {

@@ -204,7 +204,7 @@ fn the_search_route_may_only_query_its_index() {
     let end = text[start + 1..].find("\n  Search").map_or(text.len(), |e| start + 1 + e);
     let function = &text[start..end];
     let es_actions: Vec<&str> = function.lines().map(str::trim).filter_map(|l| l.strip_prefix("- es:")).collect();
-    assert_eq!(es_actions, ["ESHttpGet", "ESHttpPost"], "{function}");
+    assert_eq!(es_actions, ["ESHttpPost"], "{function}");
     assert!(function.contains("/crm-records-${Stage}/_search\""), "{function}");
     assert!(!function.contains("DomainArn}/*"), "{function}");
 }

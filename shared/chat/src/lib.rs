@@ -10,9 +10,9 @@ use crm_domain::policy::Denied;
 use crm_domain::validation::Invalid;
 use crm_domain::{ChannelId, MessageId, TenantId, UserId};
 use crm_store::{Connection, StoreError, Table};
+use futures_util::future::join_all;
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use tokio::task::JoinSet;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
@@ -84,10 +84,10 @@ impl Chat {
         event: &ServerEvent,
     ) -> usize {
         let data = event.to_json();
-        let mut posts = JoinSet::new();
+        let mut posts = Vec::new();
         for connection in connections {
             let (client, table, data) = (client.clone(), self.table.clone(), data.clone());
-            posts.spawn(async move {
+            posts.push(async move {
                 let sent = client.post_to_connection().connection_id(&connection.connection_id).data(Blob::new(data)).send().await;
                 match sent {
                     Ok(_) => true,
@@ -108,7 +108,7 @@ impl Chat {
                 }
             });
         }
-        posts.join_all().await.into_iter().filter(|sent| *sent).count()
+        join_all(posts).await.into_iter().filter(|sent| *sent).count()
     }
 
     async fn connections(&self, tenant: TenantId, user: Option<UserId>) -> Result<Vec<Connection>, ChatError> {
@@ -122,13 +122,13 @@ impl Chat {
             let all = self.connections(tenant, None).await?;
             return Ok(all.into_iter().filter(|c| users.contains(&c.user_id)).collect());
         }
-        let mut queries = JoinSet::new();
+        let mut queries = Vec::new();
         for user in users.iter().copied() {
             let chat = self.clone();
-            queries.spawn(async move { chat.connections(tenant, Some(user)).await });
+            queries.push(async move { chat.connections(tenant, Some(user)).await });
         }
         let mut found = Vec::new();
-        for result in queries.join_all().await {
+        for result in join_all(queries).await {
             found.extend(result?);
         }
         Ok(found)
@@ -161,12 +161,12 @@ impl Chat {
         });
         self.table.put_message(member.tenant, &message).await?;
 
-        let mut unread = JoinSet::new();
+        let mut unread = Vec::new();
         for user in members.iter().filter(|u| **u != member.user) {
             let (table, tenant, channel, user) = (self.table.clone(), member.tenant, channel.id, *user);
-            unread.spawn(async move { table.bump_unread(tenant, channel, user).await });
+            unread.push(async move { table.bump_unread(tenant, channel, user).await });
         }
-        for result in unread.join_all().await {
+        for result in join_all(unread).await {
             if let Err(error) = result {
                 tracing::warn!(%error, "unread count not bumped");
             }
@@ -319,12 +319,12 @@ impl Chat {
         if connections.is_empty() {
             return Ok(());
         }
-        let mut ending = JoinSet::new();
+        let mut ending = Vec::new();
         for connection in connections {
             let (chat, client, why) = (self.clone(), client.clone(), why.to_owned());
-            ending.spawn(async move { chat.end(&client, member.tenant, &connection.connection_id, &why).await });
+            ending.push(async move { chat.end(&client, member.tenant, &connection.connection_id, &why).await });
         }
-        ending.join_all().await;
+        join_all(ending).await;
         let tenant_connections = self.connections(member.tenant, None).await?;
         let offline = ServerEvent::Presence { user_id: member.user, status: PresenceStatus::Offline };
         self.push(client, tenant_connections, &offline).await;

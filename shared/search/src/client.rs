@@ -18,6 +18,15 @@ pub enum SearchError {
     Backend(String),
 }
 
+/// Told of every request (method, path and query), when set: the local stack records which function
+/// makes which OpenSearch call, to hold it against that function's IAM policy.
+static OBSERVER: std::sync::OnceLock<fn(&str, &str)> = std::sync::OnceLock::new();
+
+/// Sets the observer of every search request in this process (the first call wins).
+pub fn observe_requests(observer: fn(&str, &str)) {
+    let _ = OBSERVER.set(observer);
+}
+
 #[derive(Clone)]
 pub struct SearchClient {
     http: reqwest::Client,
@@ -64,6 +73,9 @@ impl SearchClient {
         content_type: &str,
         timeout: Option<Duration>,
     ) -> Result<(u16, Value), SearchError> {
+        if let Some(observer) = OBSERVER.get() {
+            observer(method.as_str(), path);
+        }
         let url = format!("{}{path}", self.endpoint);
         let body = body.unwrap_or_default();
         let mut request =

@@ -366,6 +366,7 @@ mod deploy_step {
             function: "SearchBootstrapFunction".into(),
             worker: "search_bootstrap".into(),
             references: vec![],
+            variables: Default::default(),
         };
         let worker = crm_workers::functions::by_name("search_bootstrap").expect("the worker");
         let alias = unique_alias("resource");
