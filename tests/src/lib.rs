@@ -54,6 +54,8 @@ fn gateway() -> &'static Running {
                 // infra/test.sh holds what each function called against its IAM policy afterwards.
                 options.record_aws_calls = std::env::var("LOCAL_AWS_CALLS_DIR").ok().map(PathBuf::from);
                 options.settings.insert("SLACK_BASE_URL".into(), slack_base);
+                // Every page of a job is a step of its own: each job shows it continues where it paused.
+                options.settings.insert("JOB_STEP_SECONDS".into(), "0".into());
                 for (name, value) in [
                     ("GOOGLE_CLIENT_ID", "fake-client-id".to_owned()),
                     ("GOOGLE_CLIENT_SECRET", "fake-client-secret".to_owned()),
@@ -342,6 +344,8 @@ pub async fn run_job(api: &Api, path: &str, token: &str) -> Value {
         let job = api.get(&location, token).await.expect(200).body;
         if job["status"] != "queued" && job["status"] != "running" {
             assert_eq!(job["status"], "succeeded", "{job}");
+            // One step per page (JOB_STEP_SECONDS=0), and at least a page per kind of record.
+            assert!(job["steps"].as_u64().unwrap() >= 3, "{job}");
             return job;
         }
         assert!(std::time::Instant::now() < deadline, "the job never ended: {job}");

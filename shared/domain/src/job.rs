@@ -33,6 +33,9 @@ pub struct Job {
     pub updated_at: String,
     /// Records processed so far.
     pub processed: u64,
+    /// The invocations it has run in so far: a long job continues in a new one before Lambda's time runs out.
+    #[serde(default)]
+    pub steps: u32,
     /// What the job did, once it succeeded (`{"documents": n}`, `{"records": n, "stats_items": n}`).
     #[schema(value_type = Option<Object>)]
     pub result: Option<serde_json::Value>,
@@ -51,6 +54,7 @@ impl Job {
             created_at: at.clone(),
             updated_at: at,
             processed: 0,
+            steps: 0,
             result: None,
             error: None,
         }
@@ -74,16 +78,70 @@ impl Job {
     }
 }
 
-/// What the jobs queue carries: which job to run.
+/// What the jobs queue carries: which job to run, and which of its steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobMessage {
     pub tenant_id: crate::TenantId,
     pub job_id: JobId,
+    /// 0 for the job's first step (the message the new job item sends).
+    #[serde(default)]
+    pub step: u32,
+}
+
+/// Where a job's next step starts: which kind of record it is reading (an index into the job's kinds), the
+/// cursor of its next page, and the counts so far. Saved only between steps, so a step that dies is run
+/// again from the same place with the same result.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub step: u32,
+    pub stage: usize,
+    pub cursor: Option<String>,
+    pub processed: u64,
+    pub written: u64,
+}
+
+/// What a delivered message means for a job whose next step is `checkpoint.step`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Run this step.
+    Run,
+    /// A step that already ended, delivered again: its successor's message was sent after the checkpoint
+    /// was saved, so send that again (it may have been lost) and stop.
+    Ended,
+    /// A step the checkpoint has not reached (a save was lost): nothing to do.
+    Ahead,
+}
+
+impl Checkpoint {
+    pub fn delivery(&self, message: &JobMessage) -> Delivery {
+        match message.step.cmp(&self.step) {
+            std::cmp::Ordering::Equal => Delivery::Run,
+            std::cmp::Ordering::Less => Delivery::Ended,
+            std::cmp::Ordering::Greater => Delivery::Ahead,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_step_a_checkpoint_expects_runs() {
+        let message = |step| JobMessage { tenant_id: crate::TenantId::new(), job_id: JobId::new(), step };
+        let checkpoint = Checkpoint { step: 2, ..Checkpoint::default() };
+        assert_eq!(checkpoint.delivery(&message(2)), Delivery::Run);
+        assert_eq!(checkpoint.delivery(&message(1)), Delivery::Ended);
+        assert_eq!(checkpoint.delivery(&message(3)), Delivery::Ahead);
+        // The new job item's message is the first step's.
+        let first: JobMessage = serde_json::from_str(&format!(
+            r#"{{"tenant_id":"{}","job_id":"{}"}}"#,
+            crate::TenantId::new(),
+            JobId::new()
+        ))
+        .unwrap();
+        assert_eq!(Checkpoint::default().delivery(&first), Delivery::Run);
+    }
 
     #[test]
     fn a_job_runs_once_to_an_end() {

@@ -6,18 +6,18 @@
 use crate::UserId;
 use crate::events::Snapshot;
 use crate::lead::LeadStatus;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Whose figures: the whole tenant's, or one owner's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Scope {
     Tenant,
     Owner(UserId),
 }
 
 /// Which item of a scope holds a counter: running totals, a day's or a month's bucket.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Bucket {
     Totals,
     /// `YYYY-MM-DD`

@@ -1,74 +1,123 @@
 //! `jobs`: runs the long work an Admin asks for (a search reindex, a statistics rebuild) away from any HTTP
-//! request, page by page, saving the job's progress after each page; a job that ended is not run again when
-//! its message comes back.
+//! request, page by page, saving the job's progress after each page. A step runs for at most
+//! `JOB_STEP_SECONDS` (Lambda ends an invocation at 15 minutes); then it saves a checkpoint (and, for a
+//! rebuild, stages its sums) and queues the next step, which starts from there. A job that ended, or a step
+//! that already ran, is not run again when its message comes back.
 
 use crate::{Retries, Workers};
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use crm_domain::clock::Timestamp;
 use crm_domain::customer::Customer;
 use crm_domain::deal::Deal;
+use crm_domain::events::Queue;
 use crm_domain::events::Snapshot;
-use crm_domain::job::{Job, JobKind, JobMessage};
+use crm_domain::job::{Checkpoint, Delivery, Job, JobKind, JobMessage};
 use crm_domain::lead::Lead;
 use crm_domain::{Record, TenantId, stats};
 use crm_search::SearchDoc;
 use crm_store::{PageRequest, RecordFilter};
 use lambda_runtime::Error;
 use serde_json::json;
+use std::time::Instant;
 
 const PAGE: usize = 100;
 
-/// Where a job is, to save its progress as it goes.
+/// The kinds of record a job goes through, in order (a checkpoint's `stage` indexes it).
+const STAGES: usize = 3;
+
+/// A step of a job: where it started, how far it got, and (for a rebuild) this step's sums.
 struct Running<'a> {
     workers: &'a Workers,
     tenant: TenantId,
     job: Job,
+    /// Where this step started; saved again only when the step ends.
+    started_at: Checkpoint,
+    /// Where the next page starts.
+    at: Checkpoint,
+    sums: stats::Deltas,
 }
 
 impl Running<'_> {
-    async fn processed(&mut self, more: usize) -> Result<(), Error> {
-        self.job = self.job.progressed(self.job.processed + more as u64, Timestamp::now());
-        self.workers.table.put_job(self.tenant, &self.job, Timestamp::now().unix_seconds()).await?;
+    /// Saves the progress shown to the caller; the stored checkpoint stays where this step started, so a
+    /// step that dies is run again from there.
+    async fn show_progress(&mut self) -> Result<(), Error> {
+        self.job = self.job.progressed(self.at.processed, Timestamp::now());
+        let now = Timestamp::now().unix_seconds();
+        self.workers.table.save_job(self.tenant, &self.job, Some(&self.started_at), now).await?;
         Ok(())
     }
-}
 
-/// The next page of one kind's records, counted into the job's progress; `None` once they are all read.
-/// `cursor` starts as `Some(None)` and becomes `None` after the last page.
-async fn next_page<R: Record>(
-    running: &mut Running<'_>,
-    cursor: &mut Option<Option<String>>,
-) -> Result<Option<Vec<R>>, Error> {
-    let Some(current) = cursor.take() else { return Ok(None) };
-    let page = PageRequest { limit: PAGE, cursor: current };
-    let batch = running.workers.table.records::<R>(running.tenant, &RecordFilter::default(), &page).await?;
-    running.processed(batch.items.len()).await?;
-    *cursor = batch.next_cursor.map(Some);
-    Ok(Some(batch.items))
-}
-
-/// Adds one kind's records to the statistics' sums, page by page.
-async fn sum<R: Record>(
-    running: &mut Running<'_>,
-    wrap: fn(R) -> Snapshot,
-    sums: &mut stats::Deltas,
-) -> Result<(), Error> {
-    let mut cursor = Some(None);
-    while let Some(records) = next_page::<R>(running, &mut cursor).await? {
-        let snapshots: Vec<Snapshot> = records.into_iter().map(wrap).collect();
-        stats::add_into(sums, stats::totals(&snapshots));
+    /// Reads the next page of the kind the step is at, and does the job's work on it.
+    async fn next_page(&mut self) -> Result<(), Error> {
+        match self.at.stage {
+            0 => self.page::<Lead>(Snapshot::Lead).await,
+            1 => self.page::<Customer>(Snapshot::Customer).await,
+            _ => self.page::<Deal>(Snapshot::Deal).await,
+        }
     }
-    Ok(())
+
+    async fn page<R: Record>(&mut self, wrap: fn(R) -> Snapshot) -> Result<(), Error> {
+        let request = PageRequest { limit: PAGE, cursor: self.at.cursor.clone() };
+        let batch = self.workers.table.records::<R>(self.tenant, &RecordFilter::default(), &request).await?;
+        self.at.processed += batch.items.len() as u64;
+        match self.job.kind {
+            JobKind::SearchReindex => {
+                let search = self.workers.search.as_ref().ok_or("search is not configured (OPENSEARCH_ENDPOINT)")?;
+                let docs = documents(self.workers, self.tenant, batch.items, wrap).await?;
+                search.bulk(&docs).await?;
+                self.at.written += docs.len() as u64;
+            }
+            JobKind::StatsRebuild => {
+                let snapshots: Vec<Snapshot> = batch.items.into_iter().map(wrap).collect();
+                stats::add_into(&mut self.sums, stats::totals(&snapshots));
+            }
+        }
+        self.at.cursor = batch.next_cursor;
+        if self.at.cursor.is_none() {
+            self.at.stage += 1;
+        }
+        Ok(())
+    }
+
+    /// Ends the step before its time is up: stages its sums, saves where the next step starts, queues it.
+    async fn pause(&mut self) -> Result<(), Error> {
+        let now = Timestamp::now().unix_seconds();
+        if self.job.kind == JobKind::StatsRebuild {
+            let rows = staged_rows(&self.sums)?;
+            self.workers.table.stage_job_part(self.tenant, self.job.id, self.at.step, &rows, now).await?;
+        }
+        self.at.step += 1;
+        self.workers.table.save_job(self.tenant, &self.job, Some(&self.at), now).await?;
+        queue_step(self.workers, self.tenant, &self.job, self.at.step).await
+    }
+
+    /// What the job did, after its last page.
+    async fn finish(&mut self) -> Result<serde_json::Value, Error> {
+        match self.job.kind {
+            JobKind::SearchReindex => Ok(json!({"documents": self.at.written})),
+            JobKind::StatsRebuild => {
+                let mut sums = std::mem::take(&mut self.sums);
+                for part in self.workers.table.staged_job_parts(self.tenant, self.job.id).await? {
+                    let rows: Vec<((stats::Scope, stats::Bucket), stats::Counters)> = serde_json::from_str(&part)?;
+                    stats::add_into(&mut sums, rows.into_iter().collect());
+                }
+                self.workers.table.replace_stats(self.tenant, &sums).await?;
+                Ok(json!({"records": self.at.processed, "stats_items": sums.len()}))
+            }
+        }
+    }
 }
 
-/// Recomputes the statistics from the records, holding only the sums, not the records.
-async fn rebuild_stats(running: &mut Running<'_>) -> Result<serde_json::Value, Error> {
-    let mut sums = stats::Deltas::new();
-    sum::<Lead>(running, Snapshot::Lead, &mut sums).await?;
-    sum::<Customer>(running, Snapshot::Customer, &mut sums).await?;
-    sum::<Deal>(running, Snapshot::Deal, &mut sums).await?;
-    running.workers.table.replace_stats(running.tenant, &sums).await?;
-    Ok(json!({"records": running.job.processed, "stats_items": sums.len()}))
+/// A step's sums as JSON rows, for staging.
+fn staged_rows(sums: &stats::Deltas) -> Result<Vec<String>, Error> {
+    Ok(sums.iter().map(|row| serde_json::to_string(&row)).collect::<Result<_, _>>()?)
+}
+
+async fn queue_step(workers: &Workers, tenant: TenantId, job: &Job, step: u32) -> Result<(), Error> {
+    let url = workers.queues.get(&Queue::Jobs).ok_or("JOBS_QUEUE_URL is not set: a job cannot continue")?;
+    let message = JobMessage { tenant_id: tenant, job_id: job.id, step };
+    workers.sqs.send_message().queue_url(url).message_body(serde_json::to_string(&message)?).send().await?;
+    Ok(())
 }
 
 /// The search documents of some records and their notes.
@@ -97,43 +146,53 @@ async fn documents<R: Record>(
     Ok(docs)
 }
 
-/// Writes one kind's documents (records and their notes), page by page; answers how many.
-async fn index<R: Record>(running: &mut Running<'_>, wrap: fn(R) -> Snapshot) -> Result<usize, Error> {
-    let (workers, tenant) = (running.workers, running.tenant);
-    let search = workers.search.as_ref().ok_or("search is not configured (OPENSEARCH_ENDPOINT)")?;
-    let (mut cursor, mut written) = (Some(None), 0);
-    while let Some(records) = next_page::<R>(running, &mut cursor).await? {
-        let docs = documents(workers, tenant, records, wrap).await?;
-        search.bulk(&docs).await?;
-        written += docs.len();
-    }
-    Ok(written)
-}
-
-/// Rebuilds the search documents from the table, a page of records (and their notes) at a time.
-async fn reindex(running: &mut Running<'_>) -> Result<serde_json::Value, Error> {
-    let written = index::<Lead>(running, Snapshot::Lead).await?
-        + index::<Customer>(running, Snapshot::Customer).await?
-        + index::<Deal>(running, Snapshot::Deal).await?;
-    Ok(json!({"documents": written}))
-}
-
 async fn run(workers: &Workers, message: JobMessage) -> Result<(), Error> {
-    let Some(job) = workers.table.job(message.tenant_id, message.job_id).await? else {
+    let Some((job, checkpoint)) = workers.table.job_and_checkpoint(message.tenant_id, message.job_id).await? else {
         tracing::warn!(job = %message.job_id, "a job message for no job; dropped");
         return Ok(());
     };
     if !job.is_pending() {
         return Ok(());
     }
-    let mut running = Running { workers, tenant: message.tenant_id, job: job.progressed(0, Timestamp::now()) };
-    let outcome = match job.kind {
-        JobKind::StatsRebuild => rebuild_stats(&mut running).await,
-        JobKind::SearchReindex => reindex(&mut running).await,
+    let checkpoint = checkpoint.unwrap_or_default();
+    match checkpoint.delivery(&message) {
+        Delivery::Run => {}
+        Delivery::Ended => return queue_step(workers, message.tenant_id, &job, checkpoint.step).await,
+        Delivery::Ahead => {
+            tracing::warn!(job = %job.id, step = message.step, "a message for a step the job has not reached");
+            return Ok(());
+        }
+    }
+    let started = Instant::now();
+    let mut job = job.progressed(checkpoint.processed, Timestamp::now());
+    job.steps += 1;
+    let mut running = Running {
+        workers,
+        tenant: message.tenant_id,
+        job,
+        started_at: checkpoint.clone(),
+        at: checkpoint,
+        sums: stats::Deltas::new(),
     };
+    let outcome = async {
+        let mut pages = 0;
+        while running.at.stage < STAGES {
+            // At least a page per step, so every step moves the job on.
+            if pages > 0 && started.elapsed() >= workers.job_step {
+                running.pause().await?;
+                return Ok(None);
+            }
+            running.next_page().await?;
+            running.show_progress().await?;
+            pages += 1;
+        }
+        running.finish().await.map(Some)
+    }
+    .await;
     let now = Timestamp::now();
     let ended = match outcome {
-        Ok(result) => running.job.succeeded(result, now),
+        Ok(None) => return Ok(()),
+        Ok(Some(result)) => running.job.succeeded(result, now),
         Err(error) => {
             tracing::error!(job = %message.job_id, %error, "job failed");
             running.job.failed(error.to_string(), now)

@@ -62,11 +62,16 @@ pub struct Workers {
     pub search_domain: Option<String>,
     /// The AWS configuration the clients were built from.
     pub aws: aws_config::SdkConfig,
+    /// How long a job's step may run before it continues in a new invocation (`JOB_STEP_SECONDS`).
+    pub job_step: std::time::Duration,
     /// Google Contacts sync, when configured (`GOOGLE_CLIENT_ID`, …).
     pub google: Option<crm_google::GoogleClient>,
     /// Opens integration secrets (`INTEGRATIONS_KEY`), for the workers given it.
     pub sealer: Option<crm_store::secrets::Sealer>,
 }
+
+/// A job's step ends after this long, well before Lambda's 15-minute limit on the jobs function.
+const DEFAULT_JOB_STEP_SECONDS: u64 = 600;
 
 /// The secret settings workers may be given.
 const WORKER_SECRETS: [&str; 3] = ["INTEGRATIONS_KEY", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"];
@@ -113,6 +118,9 @@ impl Workers {
             google,
             sealer,
             aws: config,
+            job_step: std::time::Duration::from_secs(
+                lookup("JOB_STEP_SECONDS").and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_JOB_STEP_SECONDS),
+            ),
         })
     }
 

@@ -61,7 +61,7 @@ pub fn job_of(record: &EventRecord) -> Option<crm_domain::job::JobMessage> {
         return None;
     }
     let job_id = crm_domain::JobId::parse(&text(&record.change.new_image, "id")?)?;
-    Some(crm_domain::job::JobMessage { tenant_id: tenant, job_id })
+    Some(crm_domain::job::JobMessage { tenant_id: tenant, job_id, step: 0 })
 }
 
 /// A Google sync request: an insert of a sync-request item under a tenant's Google partition.
