@@ -115,9 +115,12 @@ async fn two_users_chat_live_and_another_tenant_hears_nothing() {
     assert_eq!(received["message"]["id"], ack["message_id"]);
     assert_eq!(received["message"]["author_id"], a.admin.id.as_str());
 
-    // A reply through REST reaches the socket too.
-    api.post("/api/v1/messages", Some(&sales.token), json!({"channel_id": channel, "body": "On it"})).await.expect(201);
-    assert_eq!(admin_socket.next("message").await["message"]["body"], "On it");
+    // A reply through REST reaches the socket too, mentions included.
+    let reply = format!("On it @{}", a.admin.id);
+    api.post("/api/v1/messages", Some(&sales.token), json!({"channel_id": channel, "body": reply})).await.expect(201);
+    let replied = admin_socket.next("message").await;
+    assert_eq!(replied["message"]["body"], reply.as_str());
+    assert_eq!(replied["message"]["mentions"], json!([a.admin.id]));
 
     stranger.nothing("message", Duration::from_millis(800)).await;
     // Nor can the other tenant read or post in the channel.
@@ -406,4 +409,37 @@ async fn deactivation_and_signing_out_everywhere_close_the_users_sockets() {
     watcher.closed_by_server().await;
     let refused = tokio_tungstenite::connect_async(format!("{}/?token={}", ws_url(), tenant.admin.token)).await;
     assert!(refused.is_err(), "a signed-out token opens no connection");
+}
+
+#[tokio::test]
+async fn changing_or_resetting_a_password_closes_the_users_sockets() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let sales = api.add_user(&tenant, "sales").await;
+    let mut watcher = Socket::open(&tenant.admin).await;
+    let mut socket = Socket::open(&sales).await;
+    watcher.next_where("presence", |p| p["user_id"] == sales.id.as_str() && p["status"] == "online").await;
+
+    let changed = "a longer and newer passphrase";
+    let change = json!({"current_password": crm_e2e::PASSWORD, "new_password": changed});
+    api.post("/api/v1/me/password", Some(&sales.token), change).await.expect(204);
+    let farewell = socket.closed_by_server().await;
+    assert!(farewell["error"].as_str().is_some_and(|e| e.contains("sign-in has ended")), "{farewell}");
+    watcher.next_where("presence", |p| p["user_id"] == sales.id.as_str() && p["status"] == "offline").await;
+
+    let signed_in = api
+        .post("/api/v1/auth/sign_in", None, json!({"email": sales.email, "password": changed}))
+        .await
+        .expect(200)
+        .body;
+    let again = User { token: signed_in["access_token"].as_str().unwrap().to_owned(), ..sales.clone() };
+    let mut socket = Socket::open(&again).await;
+    watcher.next_where("presence", |p| p["user_id"] == sales.id.as_str() && p["status"] == "online").await;
+    api.post("/api/v1/auth/password_reset", None, json!({"email": sales.email})).await.expect(202);
+    let mail = crm_e2e::mail_to(&sales.email, "Reset your password").await;
+    let token = crm_e2e::token_in(&mail, "/reset-password?token=");
+    let reset = json!({"token": token, "new_password": "yet another long passphrase"});
+    api.post("/api/v1/auth/password_reset/confirm", None, reset).await.expect(204);
+    socket.closed_by_server().await;
+    watcher.next_where("presence", |p| p["user_id"] == sales.id.as_str() && p["status"] == "offline").await;
 }

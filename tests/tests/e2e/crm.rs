@@ -454,3 +454,35 @@ async fn the_timeline_keeps_no_note_text() {
     assert_eq!(actions(&timeline), ["note_deleted", "note_edited", "note_added", "created"]);
     assert!(!timeline.to_string().contains("secret margin"), "{timeline}");
 }
+
+#[tokio::test]
+async fn tags_follow_customers_and_deals_through_changes_and_deletes() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let token = &tenant.admin.token;
+    let customer = api
+        .post("/api/v1/customers", Some(token), json!({"name": "C", "tags": ["vip", "emea"]}))
+        .await
+        .expect(201)
+        .body;
+    let leaving =
+        api.post("/api/v1/customers", Some(token), json!({"name": "Leaving", "tags": ["vip"]})).await.expect(201).body;
+    let deal = api
+        .post("/api/v1/deals", Some(token), json!({"name": "D", "customer_id": customer["id"], "amount": {"amount_minor": 1, "currency": "EUR"}, "tags": ["vip", "q4"]}))
+        .await
+        .expect(201)
+        .body;
+    api.patch(&format!("/api/v1/customers/{}", id(&customer)), token, json!({"tags": ["vip"]})).await.expect(200);
+    api.patch(&format!("/api/v1/deals/{}", id(&deal)), token, json!({"tags": ["q4"]})).await.expect(200);
+    api.delete(&format!("/api/v1/customers/{}", id(&leaving)), token).await.expect(204);
+    let tags = api.get("/api/v1/tags", token).await.expect(200).body;
+    assert_eq!(
+        tags["items"],
+        json!([
+            {"tag": "q4", "leads": 0, "customers": 0, "deals": 1, "total": 1},
+            {"tag": "vip", "leads": 0, "customers": 1, "deals": 0, "total": 1},
+        ])
+    );
+    assert_eq!(all_pages(&api, "/api/v1/customers?tag=emea", token).await.concat(), Vec::<String>::new());
+    assert_eq!(all_pages(&api, "/api/v1/deals?tag=vip", token).await.concat(), Vec::<String>::new());
+}

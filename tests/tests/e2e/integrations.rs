@@ -124,7 +124,7 @@ async fn zapier_and_generic_deliveries_need_their_endpoint_token() {
         .post(
             "/api/v1/integrations/webhooks",
             Some(admin),
-            json!({"source": "zapier", "name": "Zap", "field_map": {"first_name": "First Name"}}),
+            json!({"source": "zapier", "name": "Zap", "field_map": {"first_name": "First Name"}, "tags": ["zap"]}),
         )
         .await
         .expect(201)
@@ -145,6 +145,7 @@ async fn zapier_and_generic_deliveries_need_their_endpoint_token() {
         .expect(201)
         .body;
     assert_eq!((created["name"].as_str(), created["source"].as_str()), (Some("Grace Hopper"), Some("zapier")));
+    assert_eq!(created["tags"], json!(["zap"]), "the endpoint's tags are the lead's");
     for token in ["whk_wrong", generic_token, &format!("{zapier_token}x")] {
         post_raw(&api, "/api/v1/webhooks/leads/zapier", &[("X-Webhook-Token", token)], zap.clone())
             .await
