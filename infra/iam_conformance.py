@@ -251,10 +251,15 @@ def main():
         if not reasons.get(grant):
             failures.append(f"{grant[0]} is granted {grant[1]} on {grant[2]}, which no test used: remove it, "
                             f"or say why it is needed in {JUSTIFICATIONS}")
+    granted = {(name, action, written(resource)) for name, function in functions.items()
+               for statement in statements(name, function) if statement.get("Effect") == "Allow"
+               for resource in as_list(statement.get("Resource", [])) for action in as_list(statement.get("Action", []))}
     for grant in reasons:
-        if grant not in set(unused):
-            failures.append(f"{JUSTIFICATIONS}: {grant[0]} {grant[1]} on {grant[2]} is used by the tests now "
-                            f"(or no longer granted): drop its entry")
+        if grant not in granted:
+            failures.append(f"{JUSTIFICATIONS}: {grant[0]} is no longer granted {grant[1]} on {grant[2]}: drop its entry")
+        elif grant not in set(unused):
+            # Some justified paths depend on timing (a connection gone mid-push); a run that reaches one is fine.
+            print(f"iam conformance: note: the tests used {grant[0]}'s justified {grant[1]} on {grant[2]} this time")
 
     for failure in failures:
         print(f"iam conformance: FAIL {failure}", file=sys.stderr)

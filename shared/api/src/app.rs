@@ -99,7 +99,8 @@ pub struct Claim {
 /// Every secret setting the API's functions may be given.
 pub const SECRET_SETTINGS: [&str; 6] = crm_store::secret_env::SECRET_SETTINGS;
 
-/// How long token keys read from Secrets Manager are used before they are read again.
+/// How long token keys read from Secrets Manager are used before they are read again (unless
+/// `JWT_KEYS_CACHE_SECONDS` says otherwise).
 pub const KEY_CACHE_SECONDS: u64 = 5 * 60;
 
 /// The token keys in use: the verifier, and the issuer in the token-issuing functions.
@@ -118,6 +119,7 @@ struct KeySource {
     issuer: String,
     audience: String,
     access_token_seconds: i64,
+    cache: std::time::Duration,
 }
 
 impl KeySource {
@@ -136,6 +138,9 @@ impl KeySource {
             issuer: settings.jwt_issuer.clone(),
             audience: settings.jwt_audience.clone(),
             access_token_seconds: settings.access_token_seconds,
+            cache: std::time::Duration::from_secs(
+                lookup("JWT_KEYS_CACHE_SECONDS").and_then(|s| s.parse().ok()).unwrap_or(KEY_CACHE_SECONDS),
+            ),
         }))
     }
 
@@ -225,8 +230,14 @@ impl App {
     /// Builds the app from the Lambda environment: settings from variables (secrets from Secrets Manager,
     /// where the environment names them), the AWS clients from the standard configuration chain.
     pub async fn from_env() -> Result<Self, SettingsError> {
-        let aws = aws_config::load_from_env().await;
-        let environment = |name: &str| std::env::var(name).ok();
+        Self::from_lookup(aws_config::load_from_env().await, |name| std::env::var(name).ok()).await
+    }
+
+    /// As [`App::from_env`], with settings looked up by name and the given AWS configuration.
+    pub async fn from_lookup(
+        aws: aws_config::SdkConfig,
+        environment: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
         let secrets = crm_store::secret_env::expand(&aws, &SECRET_SETTINGS, &environment).await?;
         let settings = Settings::from_lookup(|name| secrets.get(name).cloned().or_else(|| environment(name)))?;
         let table = Table::new(crm_store::DynamoDbClient::new(&aws), settings.table_name.clone());
@@ -234,11 +245,12 @@ impl App {
         Ok(App { key_source, ..App::new(table, &settings, aws)? })
     }
 
-    /// The token keys, at most `KEY_CACHE_SECONDS` old when they come from Secrets Manager.
+    /// The token keys, at most `KEY_CACHE_SECONDS` (or `JWT_KEYS_CACHE_SECONDS`) old when they come from
+    /// Secrets Manager.
     async fn keys(&self) -> Keys {
         let current = self.keys.read().map(|k| k.clone()).unwrap_or_else(|e| e.into_inner().clone());
         let Some(source) = &self.key_source else { return current };
-        if current.loaded.elapsed().as_secs() < KEY_CACHE_SECONDS {
+        if current.loaded.elapsed() < source.cache {
             return current;
         }
         match source.load().await {

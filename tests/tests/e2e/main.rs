@@ -8,6 +8,7 @@ mod dashboard;
 mod errors;
 mod integrations;
 mod isolation;
+mod keys;
 mod leads;
 mod matrix;
 mod search;
