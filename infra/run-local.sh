@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole API locally on http://127.0.0.1:3000: installs what it needs on first run, starts
+# Runs the whole product locally on http://127.0.0.1:3000 (the web app at /, the API under /api/v1):
+# installs what it needs on first run, builds the web app when its sources changed, starts
 # DynamoDB Local (data kept in .local/data), moto for SQS, and the local gateway. Ctrl-C stops everything.
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"
@@ -23,6 +24,7 @@ trap 'exit 130' INT TERM
 install_all
 say "building the local gateway"
 (cd "$ROOT" && cargo build --quiet -p crm-local-gateway)
+build_web
 
 start_dynamodb "$DYNAMODB_PORT" "$LOCAL/data" "$RUN/dynamodb.log"
 say "DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT (data in .local/data)"
@@ -32,10 +34,12 @@ start_opensearch "$SEARCH_PORT" "$RUN/opensearch.log"
 say "osmem-server (OpenSearch, in memory) on 127.0.0.1:$SEARCH_PORT"
 export_environment "$DYNAMODB_PORT" "$SQS_PORT" crm-local "$SEARCH_PORT"
 export RUST_LOG="${RUST_LOG:-info}"
+# Links in account mails lead to the web app served here.
+export WEB_APP_URL="${WEB_APP_URL:-http://127.0.0.1:$API_PORT}"
 
 cd "$ROOT"
 # The stream consumers keep their place beside the data, so a restart resumes where the last run stopped.
 "$ROOT/target/debug/crm-local-gateway" --template "$ROOT/template.yaml" --listen "127.0.0.1:$API_PORT" \
-  --stream-checkpoints "$LOCAL/data/stream-checkpoints.json" &
+  --stream-checkpoints "$LOCAL/data/stream-checkpoints.json" --web-root "$ROOT/web/dist" &
 STARTED_PIDS+=($!)
 wait "${STARTED_PIDS[-1]}"

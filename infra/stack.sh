@@ -106,6 +106,37 @@ ensure_keys() {
   chmod 600 "$KEYS/jwt-private.pem"
 }
 
+# install_web: the web app's dependencies, exactly as package-lock.json pins them (again when it changes).
+install_web() {
+  local stamp="$ROOT/web/node_modules/.lock-installed"
+  if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/web/package-lock.json" "$stamp"; then
+    say "installing the web app's dependencies (npm ci)"
+    (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in web/"
+    cp "$ROOT/web/package-lock.json" "$stamp"
+  fi
+}
+
+# build_web: web/dist, rebuilt when a source is newer than the last build.
+build_web() {
+  install_web
+  local built="$ROOT/web/dist/index.html"
+  if [ ! -f "$built" ] || [ -n "$(find "$ROOT/web/src" "$ROOT/web/index.html" "$ROOT/web/package-lock.json" \
+      "$ROOT/web/vite.config.ts" -newer "$built" -print -quit)" ]; then
+    say "building the web app (web/dist)"
+    (cd "$ROOT/web" && npm run --silent build >/dev/null) || die "the web app does not build: cd web && npm run build"
+  fi
+}
+
+# install_chromium: Debian's Chromium for the browser tests (nothing downloads a browser of its own).
+install_chromium() {
+  [ -x /usr/bin/chromium ] && return
+  say "installing Debian's chromium for the browser tests"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null \
+    || die "could not install chromium (apt-get install chromium)"
+}
+
 install_all() {
   require_tools
   install_dynamodb_local

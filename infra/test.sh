@@ -2,7 +2,8 @@
 # Runs every check and test: formatting, clippy, cfn-lint, unit tests, the end-to-end tests over the
 # local stack (DynamoDB Local in memory, moto and osmem, on free ports, stopped afterwards), and hostile
 # input (schemathesis and hand-made cases) against the local gateway, Redocly's lint of the served
-# OpenAPI document, and the fault run (infra/faults.py). Installs what it needs on first run.
+# OpenAPI document, the web app's checks and its browser tests (web/), the IAM conformance check, and the
+# fault run (infra/faults.py). Installs what it needs on first run.
 set -euo pipefail
 source "$(dirname "$0")/stack.sh"
 
@@ -24,6 +25,10 @@ SAM_CLI_TELEMETRY=0 AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCE
   "$SAM_VENV/bin/sam" validate --lint >/dev/null
 say "template checks: what the local stack cannot show about the deployed stack"
 "$SAM_VENV/bin/python" "$ROOT/infra/template_checks.py"
+say "web app: type check, lint, unit tests, build"
+install_web
+(cd web && npm run --silent typecheck && npm run --silent lint && npm test --silent -- --reporter=dot)
+build_web
 
 DYNAMODB_PORT="$(free_port)"
 SQS_PORT="$(free_port)"
@@ -59,6 +64,24 @@ python3 -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.u
   "http://127.0.0.1:$API_PORT/api-docs/openapi.json" > "$RUN/openapi.json"
 REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
   "$REDOCLY" lint "$RUN/openapi.json" --config "$ROOT/infra/redocly.yaml" --format stylish
+
+say "web app: its API client is generated from the served document (bash infra/web-client.sh)"
+(cd web && ./node_modules/.bin/openapi-typescript "$RUN/openapi.json" -o "$RUN/schema.d.ts" --silent) \
+  || die "openapi-typescript failed on the served document"
+diff -q "$RUN/schema.d.ts" web/src/api/schema.d.ts >/dev/null \
+  || die "web/src/api/schema.d.ts is stale: regenerate it with bash infra/web-client.sh"
+
+say "web app in a browser (Debian's chromium): accounts, leads, a concurrent edit, roles"
+install_chromium
+WEB_PORT="$(free_port)"
+TABLE_NAME="crm-web-$$" "$ROOT/target/debug/crm-local-gateway" --template "$ROOT/template.yaml" \
+  --listen "127.0.0.1:$WEB_PORT" --ws-listen "127.0.0.1:$(free_port)" --web-root "$ROOT/web/dist" \
+  --record-aws-calls "$LOCAL_AWS_CALLS_DIR" > "$RUN/web-gateway.log" 2>&1 &
+STARTED_PIDS+=($!)
+wait_for_port "$WEB_PORT" "the local gateway for the web app" "$RUN/web-gateway.log"
+SCREENSHOTS_DIR="$LOCAL/screenshots"
+rm -rf "$SCREENSHOTS_DIR"
+CRM_WEB_URL="http://127.0.0.1:$WEB_PORT" SCREENSHOTS_DIR="$SCREENSHOTS_DIR" node web/e2e/run.mjs
 
 say "IAM conformance: each function's AWS calls in the tests against its policy in template.yaml"
 "$SAM_VENV/bin/python" "$ROOT/infra/iam_conformance.py" "$LOCAL_AWS_CALLS_DIR"

@@ -8,6 +8,7 @@ pub mod event;
 pub mod routing;
 pub mod table;
 pub mod template;
+pub mod web;
 pub mod websocket;
 pub mod workers;
 
@@ -69,6 +70,8 @@ pub struct GatewayOptions {
     pub stream_checkpoints: Option<PathBuf>,
     /// Where to record each function's AWS calls (one file per gateway), for `infra/iam_conformance.py`.
     pub record_aws_calls: Option<PathBuf>,
+    /// The web app's build (`web/dist`), served at `/` beside the API.
+    pub web_root: Option<PathBuf>,
 }
 
 impl GatewayOptions {
@@ -82,6 +85,7 @@ impl GatewayOptions {
             queue_visibility_seconds: None,
             stream_checkpoints: None,
             record_aws_calls: None,
+            web_root: None,
         }
     }
 }
@@ -101,6 +105,7 @@ struct State {
     verifying: axum::Router,
     verifying_app: Arc<App>,
     next_request: AtomicU64,
+    web: Option<web::WebApp>,
 }
 
 pub struct RunningGateway {
@@ -263,6 +268,7 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
         verifying: crm_api::router::router(verifying_app.clone()),
         verifying_app,
         next_request: AtomicU64::new(1),
+        web: options.web_root.clone().map(|root| web::WebApp::new(root, &format!("ws://{ws_addr}"))),
     });
 
     let listener = bind(options.listen).await?;
@@ -374,6 +380,9 @@ async fn route(state: Arc<State>, req: hyper::Request<Incoming>, remote: SocketA
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
     let Some(matched) = select(&state.routes, &method, &path) else {
+        if let Some(page) = state.web.as_ref().and_then(|web| web.answer(&method, &path)) {
+            return page;
+        }
         tracing::info!(%method, %path, status = 404, "no route");
         return gateway_message(404, "Not Found");
     };

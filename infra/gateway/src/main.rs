@@ -1,5 +1,6 @@
 //! `crm-local-gateway [--template template.yaml] [--listen 127.0.0.1:3000] [--stream-checkpoints FILE]
-//! [--record-aws-calls DIR]`: serves the HTTP API locally; with a checkpoint file, its stream consumers resume
+//! [--record-aws-calls DIR] [--web-root web/dist] [--print-openapi]`: serves the HTTP API locally (and the
+//! built web app at `/`), or prints the OpenAPI document it serves; with a checkpoint file, its stream consumers resume
 //! where a previous run stopped; with a directory, each function's AWS calls are recorded there for the IAM
 //! check (`infra/iam_conformance.py`).
 //! Configuration comes from the same environment variables as the deployed functions (`TABLE_NAME`,
@@ -26,6 +27,11 @@ fn options() -> Result<GatewayOptions, String> {
             "--ws-listen" => options.ws_listen = value()?.parse().map_err(|e| format!("--ws-listen: {e}"))?,
             "--stream-checkpoints" => options.stream_checkpoints = Some(PathBuf::from(value()?)),
             "--record-aws-calls" => options.record_aws_calls = Some(PathBuf::from(value()?)),
+            "--web-root" => options.web_root = Some(PathBuf::from(value()?)),
+            "--print-openapi" => {
+                println!("{}", crm_api::openapi::spec_json());
+                std::process::exit(0);
+            }
             "--help" | "-h" => {
                 return Err("usage: crm-local-gateway [--template template.yaml] [--listen 127.0.0.1:3000]".into());
             }

@@ -1,0 +1,186 @@
+// End-to-end tests of the web app in a real browser (Debian's Chromium, driven by playwright-core) against
+// a local stack that serves the built app: `CRM_WEB_URL` (the gateway), `AWS_ENDPOINT_URL_SESV2` (moto,
+// where account mails land), `SCREENSHOTS_DIR` (where each main screen is saved). Run by infra/test.sh.
+
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const base = process.env.CRM_WEB_URL ?? "http://127.0.0.1:3000";
+const moto = process.env.AWS_ENDPOINT_URL_SESV2;
+const screenshots = process.env.SCREENSHOTS_DIR ?? "screenshots";
+const PASSWORD = "correct horse battery staple";
+const TIMEOUT = 15_000;
+mkdirSync(screenshots, { recursive: true });
+
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+async function api(method, path, token, body, headers = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "Content-Type": "application/json" } : {}),
+      ...headers,
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+}
+
+/** The sign-up confirmation link's token mailed to `email`, from the local SES. */
+async function confirmationToken(email) {
+  const marker = "/verify-email?token=";
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const data = await (await fetch(`${moto}/moto-api/data.json`)).json();
+    for (const mail of [...(data.ses?.Message ?? [])].reverse()) {
+      if (mail.destinations?.ToAddresses?.includes(email) && mail.body?.includes(marker)) {
+        return mail.body.split(marker)[1].split(/\s/)[0];
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no confirmation mail reached ${email}`);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+const unique = (tag) => `${tag}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
+
+/** Sign up in the app, confirm the address from the mail, land on the leads. */
+async function signUp(page, email) {
+  await page.goto(`${base}/sign-up`);
+  await page.getByLabel("Company").fill("Analytical Engines Ltd");
+  await page.getByLabel("Your name").fill("Ada Admin");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await shot(page, "sign-up");
+  await page.getByRole("button", { name: "Open the account" }).click();
+  await page.getByRole("heading", { name: "Check your mail" }).waitFor();
+  await page.goto(`${base}/verify-email?token=${await confirmationToken(email)}`);
+  await page.waitForURL(`${base}/leads`);
+  await page.getByRole("heading", { name: "Leads" }).waitFor();
+}
+
+const accessToken = (page) =>
+  page.evaluate(() => JSON.parse(window.localStorage.getItem("crm.session") ?? "null")?.accessToken);
+
+async function leadsAndConflicts(browser) {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const email = unique("web-admin");
+  await signUp(page, email);
+
+  // A bad field is named next to its input, and what was typed stays.
+  await page.getByRole("link", { name: "New lead" }).click();
+  await page.getByLabel("Name").fill("Ada Lovelace");
+  await page.getByLabel("Company").fill("Analytical Engines");
+  await page.getByLabel("Email").fill("not an address");
+  await page.getByRole("button", { name: "Save" }).click();
+  const emailError = page.locator(".field-error");
+  await emailError.first().waitFor();
+  check((await emailError.count()) === 1, "one field error, on the email");
+  check((await page.getByLabel("Name").inputValue()) === "Ada Lovelace", "the typed name is kept");
+  await shot(page, "lead-form-problem");
+  await page.getByLabel("Email").fill("ada@engines.example");
+  await page.getByLabel("Tags (comma-separated)").fill("vip, emea");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.waitForURL(`${base}/leads`);
+  await page.getByRole("link", { name: "Ada Lovelace" }).waitFor();
+  await shot(page, "leads");
+
+  // Someone else saves first: the app says so, and "overwrite" keeps what this user typed.
+  await page.getByRole("link", { name: "Ada Lovelace" }).click();
+  await page.getByLabel("Company").waitFor();
+  const token = await accessToken(page);
+  const id = page.url().split("/").pop();
+  const current = await api("GET", `/api/v1/leads/${id}`, token);
+  const theirs = await api("PATCH", `/api/v1/leads/${id}`, token, { phone: "+44 20 7946 0000" }, {
+    "If-Match": current.headers.get("etag"),
+  });
+  check(theirs.status === 200, `the other change is saved (${theirs.status})`);
+  await page.getByLabel("Company").fill("Difference Engines");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText("Someone else changed this record").waitFor();
+  check((await page.getByLabel("Company").inputValue()) === "Difference Engines", "the typed company is kept");
+  await shot(page, "lead-conflict");
+  await page.getByRole("button", { name: "Overwrite with mine" }).click();
+  await page.waitForURL(`${base}/leads`);
+  const saved = await api("GET", `/api/v1/leads/${id}`, token);
+  check(saved.body.company === "Difference Engines", `the overwrite is saved (${saved.body.company})`);
+  check(saved.body.phone === "+44 20 7946 0000", `the other person's change to another field is kept (${saved.body.phone})`);
+
+  // A Sales user sees only its own leads.
+  const sales = unique("web-sales");
+  const created = await api("POST", "/api/v1/users", token, { email: sales, name: "Sam Sales", role: "sales", password: PASSWORD });
+  check(created.status === 201, `the Sales user is created (${created.status})`);
+  const salesContext = await browser.newContext();
+  const salesPage = await salesContext.newPage();
+  salesPage.setDefaultTimeout(TIMEOUT);
+  await salesPage.goto(`${base}/leads`);
+  await salesPage.waitForURL(`${base}/sign-in`);
+  await salesPage.getByLabel("Email").fill(sales);
+  await salesPage.getByLabel("Password").fill(PASSWORD);
+  await salesPage.getByRole("button", { name: "Sign in" }).click();
+  await salesPage.waitForURL(`${base}/leads`);
+  await salesPage.getByText("No leads yet").waitFor();
+  check((await salesPage.getByRole("link", { name: "Ada Lovelace" }).count()) === 0, "Sales does not see the Admin's lead");
+  await salesContext.close();
+
+  // Signing out ends the session; signing in again comes back to the leads.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(`${base}/sign-in`);
+  await page.goto(`${base}/leads`);
+  await page.waitForURL(`${base}/sign-in`);
+  await shot(page, "sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Ada Lovelace" }).waitFor();
+  await context.close();
+}
+
+async function aPhoneSizedScreen(browser) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  await page.goto(`${base}/sign-in`);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  check(!overflow, "the sign-in page fits a phone's width");
+  await context.close();
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+const tests = { leadsAndConflicts, aPhoneSizedScreen };
+let failed = 0;
+for (const [name, test] of Object.entries(tests)) {
+  const started = Date.now();
+  try {
+    await test(browser);
+    console.log(`web e2e: ${name} ok (${Date.now() - started} ms)`);
+  } catch (error) {
+    failed++;
+    console.error(`web e2e: ${name} FAILED: ${error.stack ?? error}`);
+  }
+}
+await browser.close();
+console.log(`web e2e: screenshots in ${screenshots}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,98 @@
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { Link, useSearchParams } from "react-router";
+import { useApp } from "../context";
+import { summary } from "../api/problem";
+import type { components } from "../api/schema";
+
+type LeadStatus = components["schemas"]["LeadStatus"];
+const STATUSES: LeadStatus[] = ["new", "contacted", "qualified", "unqualified", "converted"];
+const PAGE = 50;
+
+export function Leads() {
+  const { api } = useApp();
+  const [params, setParams] = useSearchParams();
+  const status = (params.get("status") || undefined) as LeadStatus | undefined;
+  const tag = params.get("tag") || undefined;
+  const leads = useInfiniteQuery({
+    queryKey: ["leads", { status, tag }],
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam }) => {
+      const { data, error } = await api.GET("/api/v1/leads", {
+        params: { query: { status, tag, limit: PAGE, cursor: pageParam } },
+      });
+      if (!data) throw error;
+      return data;
+    },
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+  const filter = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+  const rows = leads.data?.pages.flatMap((page) => page.items) ?? [];
+  return (
+    <section aria-labelledby="leads-heading">
+      <div className="toolbar">
+        <h1 id="leads-heading">Leads</h1>
+        <Link className="button" to="/leads/new">
+          New lead
+        </Link>
+      </div>
+      <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Status
+          <select value={status ?? ""} onChange={(e) => filter("status", e.target.value)}>
+            <option value="">Any</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Tag
+          <input defaultValue={tag ?? ""} onBlur={(e) => filter("tag", e.target.value.trim())} placeholder="any" />
+        </label>
+      </form>
+      {leads.isPending && <p role="status">Loading leads…</p>}
+      {leads.isError && <p role="alert">{summary(leads.error)}</p>}
+      {leads.isSuccess && rows.length === 0 && <p>No leads yet{status || tag ? " with these filters" : ""}.</p>}
+      {rows.length > 0 && (
+        <table className="records">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Company</th>
+              <th scope="col">Email</th>
+              <th scope="col">Status</th>
+              <th scope="col">Tags</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((lead) => (
+              <tr key={lead.id}>
+                <td>
+                  <Link to={`/leads/${lead.id}`}>{lead.name}</Link>
+                </td>
+                <td>{lead.company}</td>
+                <td>{lead.email}</td>
+                <td>
+                  <span className={`status status-${lead.status}`}>{lead.status}</span>
+                </td>
+                <td>{lead.tags?.join(", ")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {leads.hasNextPage && (
+        <button type="button" onClick={() => leads.fetchNextPage()} disabled={leads.isFetchingNextPage}>
+          {leads.isFetchingNextPage ? "Loading…" : "More leads"}
+        </button>
+      )}
+    </section>
+  );
+}
