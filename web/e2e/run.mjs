@@ -97,9 +97,11 @@ async function leadsAndConflicts(browser) {
 
   // Someone else saves first: the app says so, and "overwrite" keeps what this user typed.
   await page.getByRole("link", { name: "Ada Lovelace" }).click();
+  await page.getByRole("heading", { name: "Ada Lovelace" }).waitFor();
+  const id = page.url().split("/").pop();
+  await page.getByRole("link", { name: "Edit" }).click();
   await page.getByLabel("Company").waitFor();
   const token = await accessToken(page);
-  const id = page.url().split("/").pop();
   const current = await api("GET", `/api/v1/leads/${id}`, token);
   const theirs = await api("PATCH", `/api/v1/leads/${id}`, token, { phone: "+44 20 7946 0000" }, {
     "If-Match": current.headers.get("etag"),
@@ -111,10 +113,12 @@ async function leadsAndConflicts(browser) {
   check((await page.getByLabel("Company").inputValue()) === "Difference Engines", "the typed company is kept");
   await shot(page, "lead-conflict");
   await page.getByRole("button", { name: "Overwrite with mine" }).click();
-  await page.waitForURL(`${base}/leads`);
+  await page.waitForURL(`${base}/leads/${id}`);
   const saved = await api("GET", `/api/v1/leads/${id}`, token);
   check(saved.body.company === "Difference Engines", `the overwrite is saved (${saved.body.company})`);
   check(saved.body.phone === "+44 20 7946 0000", `the other person's change to another field is kept (${saved.body.phone})`);
+
+  await theSalesDay(page, id);
 
   // A Sales user sees only its own leads.
   const sales = unique("web-sales");
@@ -144,6 +148,70 @@ async function leadsAndConflicts(browser) {
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("link", { name: "Ada Lovelace" }).waitFor();
   await context.close();
+}
+
+/** Retries `attempt` (which may reload) until it stops throwing, for what a worker updates a moment later. */
+async function eventually(what, attempt, seconds = 20) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`never: ${what}: ${error.message}`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+/** The lead is qualified, found by search despite a typo, converted with a deal, won on the board, counted. */
+async function theSalesDay(page, id) {
+  await page.getByRole("link", { name: "Edit" }).click();
+  await page.getByLabel("Status").selectOption("qualified");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.waitForURL(`${base}/leads/${id}`);
+  await page.getByRole("heading", { name: "Convert into a customer" }).waitFor();
+
+  await eventually("the lead is found by a misspelled search", async () => {
+    await page.getByRole("searchbox").fill("ada lovlace");
+    await page.getByRole("searchbox").press("Enter");
+    await page.getByRole("heading", { name: /^Search/ }).waitFor();
+    await page.locator("ul.hits").getByRole("link", { name: "Ada Lovelace" }).waitFor({ timeout: 1500 });
+  });
+  await shot(page, "search");
+  await page.locator("ul.hits").getByRole("link", { name: "Ada Lovelace" }).click();
+
+  await page.getByLabel("Deal name").fill("Engines deal");
+  await page.getByLabel("Amount (EUR)").fill("1200");
+  await page.getByRole("button", { name: "Convert" }).click();
+  await page.waitForURL(`${base}/deals`);
+  const column = (stage) => page.locator(`section[data-stage="${stage}"]`);
+  const card = page.getByRole("article", { name: "Engines deal" });
+  await column("prospecting").getByRole("article", { name: "Engines deal" }).waitFor();
+  // A deal is won only from negotiation: the refused move snaps back, with the API's reason.
+  await card.dragTo(column("won"));
+  await page.getByText(/Engines deal stays in prospecting/).waitFor();
+  await column("prospecting").getByRole("article", { name: "Engines deal" }).waitFor();
+  await shot(page, "pipeline-refused");
+  const token = await accessToken(page);
+  const stageInApi = async (stage) => {
+    const deals = await api("GET", "/api/v1/deals", token);
+    check(deals.body.items.some((d) => d.name === "Engines deal" && d.stage === stage), `${stage} in the API`);
+  };
+  await card.dragTo(column("negotiation"));
+  await eventually("the deal is in negotiation", () => stageInApi("negotiation"));
+  await card.dragTo(column("won"));
+  await eventually("the deal is won", () => stageInApi("won"));
+  await column("won").getByRole("article", { name: "Engines deal" }).waitFor();
+  await shot(page, "pipeline");
+
+  await page.getByRole("link", { name: "Dashboard" }).click();
+  await eventually("the dashboard counts the won deal", async () => {
+    await page.reload();
+    const won = page.locator("figure", { hasText: "Deals by stage" }).locator(".bar-row", { hasText: "won" });
+    await won.waitFor({ timeout: 1500 });
+    check((await won.textContent()).includes("1"), "one won deal");
+  });
+  await shot(page, "dashboard");
 }
 
 async function aPhoneSizedScreen(browser) {

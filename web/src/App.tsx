@@ -1,5 +1,5 @@
+import { lazy, Suspense, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router";
-import type { ReactNode } from "react";
 import { useSession } from "./context";
 import { Layout } from "./pages/Layout";
 import { SignIn } from "./pages/SignIn";
@@ -7,6 +7,12 @@ import { SignUp } from "./pages/SignUp";
 import { VerifyEmail } from "./pages/VerifyEmail";
 import { Leads } from "./pages/Leads";
 import { LeadForm } from "./pages/LeadForm";
+import { LeadPage } from "./pages/LeadPage";
+import { Search } from "./pages/Search";
+
+// Loaded when first opened: they are not on the way to the first screen.
+const Board = lazy(() => import("./pages/Board"));
+const Dashboard = lazy(() => import("./pages/Dashboard"));
 
 export function App() {
   return (
@@ -23,11 +29,19 @@ export function App() {
       >
         <Route path="/leads" element={<Leads />} />
         <Route path="/leads/new" element={<LeadForm />} />
-        <Route path="/leads/:id" element={<LeadForm />} />
+        <Route path="/leads/:id" element={<LeadPage />} />
+        <Route path="/leads/:id/edit" element={<LeadForm />} />
+        <Route path="/deals" element={<Later><Board /></Later>} />
+        <Route path="/dashboard" element={<Later><Dashboard /></Later>} />
+        <Route path="/search" element={<Search />} />
       </Route>
       <Route path="*" element={<Navigate to="/leads" replace />} />
     </Routes>
   );
+}
+
+function Later({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<p role="status">Loading…</p>}>{children}</Suspense>;
 }
 
 /** Sends a visitor without a session to sign in, and back here afterwards. */

@@ -1,10 +1,17 @@
-import { NavLink, Outlet, useNavigate } from "react-router";
+import { useState, type FormEvent } from "react";
+import { NavLink, Outlet, useNavigate, useSearchParams } from "react-router";
 import { useApp, useSession } from "../context";
 
 export function Layout() {
   const { api, session } = useApp();
   const stored = useSession();
   const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [query, setQuery] = useState(params.get("q") ?? "");
+  const search = (event: FormEvent) => {
+    event.preventDefault();
+    if (query.trim()) navigate(`/search?q=${encodeURIComponent(query.trim())}`);
+  };
   const signOut = async () => {
     const refresh = session.get()?.refreshToken;
     if (refresh) await api.POST("/api/v1/auth/sign_out", { body: { refresh_token: refresh } }).catch(() => undefined);
@@ -19,7 +26,15 @@ export function Layout() {
         </a>
         <nav aria-label="Main">
           <NavLink to="/leads">Leads</NavLink>
+          <NavLink to="/deals">Pipeline</NavLink>
+          <NavLink to="/dashboard">Dashboard</NavLink>
         </nav>
+        <form role="search" onSubmit={search} className="search-box">
+          <label htmlFor="search-box" className="sr-only">
+            Search leads, customers, deals and notes
+          </label>
+          <input id="search-box" type="search" placeholder="Search…" value={query} onChange={(e) => setQuery(e.target.value)} />
+        </form>
         <div className="account">
           <span aria-label="Signed in as">
             {stored?.user.name} · {stored?.user.role}

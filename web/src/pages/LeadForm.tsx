@@ -62,7 +62,7 @@ function LeadEditor({ id, loaded, refetch }: EditorProps) {
     if (!result.data) return setProblem(result.error);
     await queries.invalidateQueries({ queryKey: ["leads"] });
     queries.removeQueries({ queryKey: ["lead", id] });
-    navigate("/leads");
+    navigate(id ? `/leads/${id}` : "/leads");
   };
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -130,7 +130,7 @@ function LeadEditor({ id, loaded, refetch }: EditorProps) {
           <button type="submit" disabled={busy}>
             {busy ? "Saving…" : "Save"}
           </button>
-          <button type="button" className="secondary" onClick={() => navigate("/leads")}>
+          <button type="button" className="secondary" onClick={() => navigate(id ? `/leads/${id}` : "/leads")}>
             Cancel
           </button>
         </div>

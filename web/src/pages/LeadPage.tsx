@@ -1,0 +1,104 @@
+import { useState, type FormEvent } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link, useNavigate, useParams } from "react-router";
+import { useApp } from "../context";
+import { Field } from "../components/Field";
+import { NotesAndTimeline } from "../components/Notes";
+import { fieldErrors, summary } from "../api/problem";
+import { minorUnits } from "../format";
+
+/** A lead: its details, conversion (once qualified), notes and timeline. */
+export function LeadPage() {
+  const { id } = useParams();
+  const { api } = useApp();
+  const lead = useQuery({
+    queryKey: ["lead", id],
+    queryFn: async () => {
+      const { data, error, response } = await api.GET("/api/v1/leads/{id}", { params: { path: { id: id! } } });
+      if (!data) throw error;
+      return { lead: data, etag: response.headers.get("ETag") ?? `"${data.version}"` };
+    },
+  });
+  if (lead.isPending) return <p role="status">Loading the lead…</p>;
+  if (lead.isError) return <p role="alert">{summary(lead.error)}</p>;
+  const { lead: record } = lead.data;
+  return (
+    <article aria-labelledby="lead-name">
+      <div className="toolbar">
+        <h1 id="lead-name">{record.name}</h1>
+        <span className={`status status-${record.status}`}>{record.status}</span>
+        {record.status !== "converted" && (
+          <Link className="button" to={`/leads/${record.id}/edit`}>
+            Edit
+          </Link>
+        )}
+      </div>
+      <dl className="details">
+        <dt>Company</dt>
+        <dd>{record.company ?? "—"}</dd>
+        <dt>Email</dt>
+        <dd>{record.email ?? "—"}</dd>
+        <dt>Phone</dt>
+        <dd>{record.phone ?? "—"}</dd>
+        <dt>Tags</dt>
+        <dd>{record.tags?.length ? record.tags.join(", ") : "—"}</dd>
+      </dl>
+      {record.status === "qualified" && <Convert id={record.id} name={record.company ?? record.name} />}
+      {record.status === "converted" && (
+        <p>
+          Converted{record.customer_id ? " into a customer" : ""}. <Link to="/deals">See the pipeline</Link>.
+        </p>
+      )}
+      <NotesAndTimeline kind="lead" id={record.id} />
+    </article>
+  );
+}
+
+/** Converts a qualified lead into a customer, and optionally opens a deal with it. */
+function Convert({ id, name }: { id: string; name: string }) {
+  const { api } = useApp();
+  const queries = useQueryClient();
+  const navigate = useNavigate();
+  const [withDeal, setWithDeal] = useState(true);
+  const [deal, setDeal] = useState({ name: `${name} deal`, amount: "", currency: "EUR" as const });
+  const [problem, setProblem] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const amount = minorUnits(deal.amount, deal.currency);
+    if (withDeal && amount === null) {
+      return setProblem({ type: "about:blank", title: "Invalid", status: 422, detail: "An amount is needed", instance: "", errors: [{ field: "deal.amount", message: "a number, like 1200.50" }] });
+    }
+    setBusy(true);
+    const body = withDeal ? { deal: { name: deal.name, amount: { amount_minor: amount ?? 0, currency: deal.currency } } } : {};
+    const { data, error } = await api.POST("/api/v1/leads/{id}/convert", { params: { path: { id } }, body });
+    setBusy(false);
+    if (!data) return setProblem(error);
+    await queries.invalidateQueries();
+    navigate(data.deal ? "/deals" : "/leads");
+  };
+  const errors = fieldErrors(problem);
+  const dealErrors = Object.fromEntries(
+    ((problem as { errors?: { field: string; message: string }[] } | null)?.errors ?? []).map((e) => [e.field.replace(/^deal\./, ""), e.message]),
+  );
+  return (
+    <section aria-labelledby="convert-heading" className="panel">
+      <h2 id="convert-heading">Convert into a customer</h2>
+      <form onSubmit={submit} noValidate>
+        {problem !== null && <p role="alert" className="form-error">{summary(problem)}</p>}
+        <label className="inline">
+          <input type="checkbox" checked={withDeal} onChange={(e) => setWithDeal(e.target.checked)} /> Open a deal too
+        </label>
+        {withDeal && (
+          <>
+            <Field label="Deal name" value={deal.name} onChange={(e) => setDeal({ ...deal, name: e.target.value })} error={dealErrors.name ?? errors.deal} />
+            <Field label="Amount (EUR)" inputMode="decimal" value={deal.amount} onChange={(e) => setDeal({ ...deal, amount: e.target.value })} error={dealErrors.amount} />
+          </>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? "Converting…" : "Convert"}
+        </button>
+      </form>
+    </section>
+  );
+}
