@@ -214,6 +214,82 @@ async function theSalesDay(page, id) {
   await shot(page, "dashboard");
 }
 
+/** A new account made through the API (sign-up, the mailed token, confirmation): its Admin's email and token. */
+async function apiAccount() {
+  const email = unique("chat-admin");
+  const body = { account_name: "Chatty Ltd", name: "Ada Admin", email, password: PASSWORD };
+  check((await api("POST", "/api/v1/auth/sign_up", null, body)).status === 202, "sign-up accepted");
+  const confirmed = await api("POST", "/api/v1/auth/verify_email", null, { token: await confirmationToken(email) });
+  check(confirmed.status === 201, `confirmed (${confirmed.status})`);
+  return { email, token: confirmed.body.access_token, id: confirmed.body.user.id };
+}
+
+async function signIn(page, email) {
+  await page.goto(`${base}/sign-in`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${base}/leads`);
+}
+
+/** Two people chat live: unread badge, typing, presence, and a dropped connection that misses nothing. */
+async function chatBetweenTwoBrowsers(browser) {
+  const admin = await apiAccount();
+  const salesEmail = unique("chat-sales");
+  const sales = await api("POST", "/api/v1/users", admin.token, { email: salesEmail, name: "Sam Sales", role: "sales", password: PASSWORD });
+  check(sales.status === 201, `the Sales user is created (${sales.status})`);
+  const channel = await api("POST", "/api/v1/channels", admin.token, { kind: "team", name: "deals", members: [sales.body.id] });
+  check(channel.status === 201, `the channel is created (${channel.status})`);
+  const contexts = [await browser.newContext(), await browser.newContext()];
+  const [adminPage, salesPage] = await Promise.all(contexts.map((c) => c.newPage()));
+  for (const page of [adminPage, salesPage]) page.setDefaultTimeout(TIMEOUT);
+  // The admin's WebSocket goes through a relay the test can cut, as a network drop would.
+  const relayed = [];
+  let cut = false;
+  await adminPage.routeWebSocket(/./, (socket) => {
+    if (cut) return socket.close({ code: 4000, reason: "network down" });
+    socket.connectToServer();
+    relayed.push(socket);
+  });
+  await signIn(adminPage, admin.email);
+  await signIn(salesPage, salesEmail);
+  await adminPage.goto(`${base}/chat/${channel.body.id}`);
+  await adminPage.getByText("Connected").waitFor();
+
+  // A message while Sales is elsewhere: the unread badge shows, and opening the channel clears it.
+  await adminPage.getByLabel("Message", { exact: true }).fill("Hello team");
+  await adminPage.getByLabel("Message", { exact: true }).press("Enter");
+  await adminPage.locator(".messages").getByText("Hello team").waitFor();
+  await salesPage.getByLabel("1 unread messages").waitFor();
+  await shot(salesPage, "chat-unread");
+  await salesPage.getByRole("link", { name: /Chat/ }).click();
+  await salesPage.getByRole("link", { name: /# deals/ }).click();
+  await salesPage.locator(".messages").getByText("Hello team").waitFor();
+  await salesPage.getByLabel("1 unread messages").waitFor({ state: "detached" });
+
+  // Typing and presence reach the other side.
+  await salesPage.getByLabel("Message", { exact: true }).fill("Hi");
+  await adminPage.getByText("Sam Sales is typing…").waitFor();
+  await salesPage.getByLabel("Message", { exact: true }).press("Enter");
+  const reply = adminPage.locator(".messages li", { hasText: "Hi" });
+  await reply.waitFor();
+  await reply.getByLabel("online").waitFor();
+  await shot(adminPage, "chat");
+
+  // The admin's connection drops; what is said meanwhile arrives after the reconnect, once.
+  cut = true;
+  await Promise.all(relayed.map((socket) => socket.close({ code: 4000, reason: "network down" })));
+  await adminPage.getByText("Connecting…").waitFor();
+  await salesPage.getByLabel("Message", { exact: true }).fill("While you were away");
+  await salesPage.getByLabel("Message", { exact: true }).press("Enter");
+  await salesPage.locator(".messages").getByText("While you were away").waitFor();
+  cut = false;
+  await adminPage.getByText("Connected").waitFor({ timeout: 40_000 });
+  await adminPage.locator(".messages").getByText("While you were away").waitFor();
+  check((await adminPage.locator(".messages").getByText("While you were away").count()) === 1, "the missed message shows once");
+  for (const context of contexts) await context.close();
+}
+
 async function aPhoneSizedScreen(browser) {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
   const page = await context.newPage();
@@ -237,7 +313,7 @@ const browser = await chromium.launch({
     "--disable-sync",
   ],
 });
-const tests = { leadsAndConflicts, aPhoneSizedScreen };
+const tests = { leadsAndConflicts, chatBetweenTwoBrowsers, aPhoneSizedScreen };
 let failed = 0;
 for (const [name, test] of Object.entries(tests)) {
   const started = Date.now();
@@ -247,6 +323,7 @@ for (const [name, test] of Object.entries(tests)) {
   } catch (error) {
     failed++;
     console.error(`web e2e: ${name} FAILED: ${error.stack ?? error}`);
+    await Promise.all(browser.contexts().flatMap((c) => c.pages()).map((p, i) => shot(p, `failure-${name}-${i}`).catch(() => undefined)));
   }
 }
 await browser.close();

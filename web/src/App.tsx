@@ -9,10 +9,12 @@ import { Leads } from "./pages/Leads";
 import { LeadForm } from "./pages/LeadForm";
 import { LeadPage } from "./pages/LeadPage";
 import { Search } from "./pages/Search";
+import { ChatProvider } from "./chat/ChatProvider";
 
 // Loaded when first opened: they are not on the way to the first screen.
 const Board = lazy(() => import("./pages/Board"));
 const Dashboard = lazy(() => import("./pages/Dashboard"));
+const Chat = lazy(() => import("./pages/Chat"));
 
 export function App() {
   return (
@@ -23,7 +25,9 @@ export function App() {
       <Route
         element={
           <SignedIn>
-            <Layout />
+            <ChatProvider>
+              <Layout />
+            </ChatProvider>
           </SignedIn>
         }
       >
@@ -34,6 +38,8 @@ export function App() {
         <Route path="/deals" element={<Later><Board /></Later>} />
         <Route path="/dashboard" element={<Later><Dashboard /></Later>} />
         <Route path="/search" element={<Search />} />
+        <Route path="/chat" element={<Later><Chat /></Later>} />
+        <Route path="/chat/:channelId" element={<Later><Chat /></Later>} />
       </Route>
       <Route path="*" element={<Navigate to="/leads" replace />} />
     </Routes>

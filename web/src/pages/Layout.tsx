@@ -1,10 +1,12 @@
 import { useState, type FormEvent } from "react";
 import { NavLink, Outlet, useNavigate, useSearchParams } from "react-router";
 import { useApp, useSession } from "../context";
+import { useChat } from "../chat/ChatProvider";
 
 export function Layout() {
   const { api, session } = useApp();
   const stored = useSession();
+  const { unreadTotal } = useChat();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [query, setQuery] = useState(params.get("q") ?? "");
@@ -28,6 +30,14 @@ export function Layout() {
           <NavLink to="/leads">Leads</NavLink>
           <NavLink to="/deals">Pipeline</NavLink>
           <NavLink to="/dashboard">Dashboard</NavLink>
+          <NavLink to="/chat">
+            Chat
+            {unreadTotal > 0 && (
+              <span className="badge" aria-label={`${unreadTotal} unread messages`}>
+                {unreadTotal}
+              </span>
+            )}
+          </NavLink>
         </nav>
         <form role="search" onSubmit={search} className="search-box">
           <label htmlFor="search-box" className="sr-only">
