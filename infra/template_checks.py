@@ -253,11 +253,45 @@ def check_search_bootstrap(template, failures):
         failures.append(f"{name} needs a ServiceTimeout, or a failed function holds the stack for an hour")
 
 
+def check_web_hosting(template, failures):
+    """Issue #17: the web app from a private bucket through CloudFront, HTTPS only, hashed assets cached and the
+    rest revalidated, the app's own routes answered with index.html."""
+    resources = template["Resources"]
+    buckets = [r for r in resources.values() if r.get("Type") == "AWS::S3::Bucket"]
+    distributions = [r for r in resources.values() if r.get("Type") == "AWS::CloudFront::Distribution"]
+    if len(buckets) != 1 or len(distributions) != 1:
+        failures.append("the web app needs one bucket and one CloudFront distribution")
+        return
+    block = buckets[0].get("Properties", {}).get("PublicAccessBlockConfiguration", {})
+    if not all(block.get(k) is True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls",
+                                               "RestrictPublicBuckets")):
+        failures.append("the web bucket must block every kind of public access")
+    config = distributions[0]["Properties"]["DistributionConfig"]
+    if not all(o.get("OriginAccessControlId") for o in config.get("Origins", [])):
+        failures.append("the distribution must reach the bucket through an origin access control")
+    behaviors = [config["DefaultCacheBehavior"], *config.get("CacheBehaviors", [])]
+    if any(b.get("ViewerProtocolPolicy") not in ("redirect-to-https", "https-only") for b in behaviors):
+        failures.append("the web app must be served over HTTPS only")
+    caching_disabled, caching_optimized = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "658327ea-f89d-4fab-a63d-7e88639e58f6"
+    assets = [b for b in config.get("CacheBehaviors", []) if b.get("PathPattern") == "/assets/*"]
+    if config["DefaultCacheBehavior"].get("CachePolicyId") != caching_disabled:
+        failures.append("index.html and config.json must not be cached (default behaviour: CachingDisabled)")
+    if not assets or assets[0].get("CachePolicyId") != caching_optimized:
+        failures.append("hashed assets (/assets/*) must be cached (CachingOptimized)")
+    pages = {e.get("ErrorCode"): e.get("ResponsePagePath") for e in config.get("CustomErrorResponses", [])}
+    if pages.get(403) != "/index.html":
+        failures.append("the app's routes (S3 answers 403 through the access control) must answer index.html")
+    outputs = template.get("Outputs", {})
+    for output in ("WebBucketName", "WebDistributionId", "ApiUrl", "WebSocketUrl"):
+        if output not in outputs:
+            failures.append(f"infra/deploy_web.py reads the stack output {output}, which template.yaml lacks")
+
+
 def main():
     template = load("template.yaml")
     failures = []
     checks = (check_tables, check_log_level, check_build_settings, check_secrets, check_stream_failures,
-              check_search_sizing, check_search_bootstrap, check_quotas)
+              check_search_sizing, check_search_bootstrap, check_web_hosting, check_quotas)
     for check in checks:
         check(template, failures)
     for failure in failures:
@@ -265,7 +299,7 @@ def main():
     if failures:
         sys.exit(1)
     print("template checks: quotas after the SAM transform, secrets and who may read them, stream failure "
-          "destinations, search sizing, the search index's deploy step, table naming and retention, log level, build settings: ok")
+          "destinations, search sizing, the search index's deploy step, the web app's hosting, table naming and retention, log level, build settings: ok")
 
 
 if __name__ == "__main__":

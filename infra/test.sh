@@ -41,6 +41,9 @@ export RUST_LOG="${RUST_LOG:-warn}"
 
 say "predeploy: the first-deploy prerequisites check, against the local Secrets Manager"
 "$VENV/bin/python" "$ROOT/infra/predeploy.py" --self-test
+say "deploy web: the web app's upload (headers, config.json, invalidation), against moto's S3 and CloudFront"
+AWS_ENDPOINT_URL_S3="http://127.0.0.1:$SQS_PORT" AWS_ENDPOINT_URL_CLOUDFRONT="http://127.0.0.1:$SQS_PORT" \
+  AWS_DEFAULT_REGION="$AWS_REGION" "$SAM_VENV/bin/python" "$ROOT/infra/deploy_web.py" --self-test
 
 say "cargo test (unit and end-to-end)"
 # Every AWS call each function makes is recorded, for the IAM conformance check below.
