@@ -120,10 +120,30 @@ async function leadsAndConflicts(browser) {
 
   await theSalesDay(page, id);
 
-  // A Sales user sees only its own leads.
+  // The Admin's settings: a Sales user added, an inbound webhook whose secret is shown once.
+  await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
   const sales = unique("web-sales");
-  const created = await api("POST", "/api/v1/users", token, { email: sales, name: "Sam Sales", role: "sales", password: PASSWORD });
-  check(created.status === 201, `the Sales user is created (${created.status})`);
+  await page.getByLabel("Name", { exact: true }).fill("Sam Sales");
+  await page.getByLabel("Email", { exact: true }).fill(sales);
+  await page.getByLabel("First password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Add user" }).click();
+  await page.getByRole("cell", { name: sales }).waitFor();
+  await page.getByLabel("Endpoint name").fill("Website form");
+  await page.getByRole("button", { name: "Create endpoint" }).click();
+  const secret = await page.locator("[data-secret]").textContent();
+  check(secret && secret.length > 20, "the endpoint's secret is shown");
+  await page.getByRole("button", { name: "Copy the secret" }).click();
+  await shot(page, "settings");
+  const delivered = await api("POST", "/api/v1/webhooks/leads", null, { name: "Grace Hopper", email: "grace@navy.example" }, {
+    Authorization: `Bearer ${secret}`,
+  });
+  check(delivered.status === 201, `a lead delivered with the secret (${delivered.status})`);
+  await page.reload();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+  check((await page.locator("[data-secret]").count()) === 0, "the secret is not shown again");
+
+  // A Sales user sees only its own leads, and no settings.
   const salesContext = await browser.newContext();
   const salesPage = await salesContext.newPage();
   salesPage.setDefaultTimeout(TIMEOUT);
@@ -134,6 +154,7 @@ async function leadsAndConflicts(browser) {
   await salesPage.getByRole("button", { name: "Sign in" }).click();
   await salesPage.waitForURL(`${base}/leads`);
   await salesPage.getByText("No leads yet").waitFor();
+  check((await salesPage.getByRole("link", { name: "Settings" }).count()) === 0, "Sales sees no settings");
   check((await salesPage.getByRole("link", { name: "Ada Lovelace" }).count()) === 0, "Sales does not see the Admin's lead");
   await salesContext.close();
 

@@ -15,6 +15,7 @@ import { ChatProvider } from "./chat/ChatProvider";
 const Board = lazy(() => import("./pages/Board"));
 const Dashboard = lazy(() => import("./pages/Dashboard"));
 const Chat = lazy(() => import("./pages/Chat"));
+const Settings = lazy(() => import("./pages/Settings"));
 
 export function App() {
   return (
@@ -40,6 +41,7 @@ export function App() {
         <Route path="/search" element={<Search />} />
         <Route path="/chat" element={<Later><Chat /></Later>} />
         <Route path="/chat/:channelId" element={<Later><Chat /></Later>} />
+        <Route path="/settings" element={<Later><Settings /></Later>} />
       </Route>
       <Route path="*" element={<Navigate to="/leads" replace />} />
     </Routes>

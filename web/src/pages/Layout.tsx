@@ -38,6 +38,7 @@ export function Layout() {
               </span>
             )}
           </NavLink>
+          {stored?.user.role === "admin" && <NavLink to="/settings">Settings</NavLink>}
         </nav>
         <form role="search" onSubmit={search} className="search-box">
           <label htmlFor="search-box" className="sr-only">
