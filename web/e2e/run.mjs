@@ -233,6 +233,16 @@ async function theSalesDay(page, id) {
     check((await won.textContent()).includes("1"), "one won deal");
   });
   await shot(page, "dashboard");
+
+  // The customer the conversion made, with a note on its page.
+  await page.getByRole("link", { name: "Customers" }).click();
+  await page.getByRole("link", { name: "Ada Lovelace" }).click();
+  await page.getByRole("heading", { name: "Ada Lovelace" }).waitFor();
+  await page.getByLabel("Add a note").fill("Signed the contract");
+  await page.getByRole("button", { name: "Add note" }).click();
+  await page.locator(".notes").getByText("Signed the contract").waitFor();
+  await page.locator(".timeline").getByText("note added").waitFor();
+  await shot(page, "customer");
 }
 
 /** A new account made through the API (sign-up, the mailed token, confirmation): its Admin's email and token. */
@@ -334,6 +344,16 @@ const browser = await chromium.launch({
     "--disable-sync",
   ],
 });
+// Every page's uncaught errors are printed and fail the run: the app must never die quietly.
+const pageErrors = [];
+const watch = (context) =>
+  context.on("page", (page) => page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`)));
+const newContext = browser.newContext.bind(browser);
+browser.newContext = async (...args) => {
+  const context = await newContext(...args);
+  watch(context);
+  return context;
+};
 const tests = { leadsAndConflicts, chatBetweenTwoBrowsers, aPhoneSizedScreen };
 let failed = 0;
 for (const [name, test] of Object.entries(tests)) {
@@ -348,5 +368,7 @@ for (const [name, test] of Object.entries(tests)) {
   }
 }
 await browser.close();
+for (const error of pageErrors) console.error(`web e2e: an uncaught error in the page: ${error}`);
+if (pageErrors.length) failed++;
 console.log(`web e2e: screenshots in ${screenshots}`);
 process.exit(failed ? 1 : 0);

@@ -9,6 +9,8 @@ import { Leads } from "./pages/Leads";
 import { LeadForm } from "./pages/LeadForm";
 import { LeadPage } from "./pages/LeadPage";
 import { Search } from "./pages/Search";
+import { Customers } from "./pages/Customers";
+import { CustomerForm, CustomerPage } from "./pages/CustomerPage";
 import { ChatProvider } from "./chat/ChatProvider";
 
 // Loaded when first opened: they are not on the way to the first screen.
@@ -36,6 +38,10 @@ export function App() {
         <Route path="/leads/new" element={<LeadForm />} />
         <Route path="/leads/:id" element={<LeadPage />} />
         <Route path="/leads/:id/edit" element={<LeadForm />} />
+        <Route path="/customers" element={<Customers />} />
+        <Route path="/customers/new" element={<CustomerForm />} />
+        <Route path="/customers/:id" element={<CustomerPage />} />
+        <Route path="/customers/:id/edit" element={<CustomerForm />} />
         <Route path="/deals" element={<Later><Board /></Later>} />
         <Route path="/dashboard" element={<Later><Dashboard /></Later>} />
         <Route path="/search" element={<Search />} />

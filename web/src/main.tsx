@@ -7,6 +7,7 @@ import { Session } from "./auth/session";
 import { loadConfig } from "./config";
 import { Context } from "./context";
 import { App } from "./App";
+import { ErrorBoundary } from "./components/ErrorBoundary";
 import "./styles.css";
 
 const root = createRoot(document.getElementById("root")!);
@@ -24,7 +25,9 @@ loadConfig()
         <Context.Provider value={{ api, session, config }}>
           <QueryClientProvider client={queries}>
             <BrowserRouter>
-              <App />
+              <ErrorBoundary>
+                <App />
+              </ErrorBoundary>
             </BrowserRouter>
           </QueryClientProvider>
         </Context.Provider>

@@ -28,6 +28,7 @@ export function Layout() {
         </a>
         <nav aria-label="Main">
           <NavLink to="/leads">Leads</NavLink>
+          <NavLink to="/customers">Customers</NavLink>
           <NavLink to="/deals">Pipeline</NavLink>
           <NavLink to="/dashboard">Dashboard</NavLink>
           <NavLink to="/chat">

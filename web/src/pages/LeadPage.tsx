@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
+import { useLead } from "./LeadForm";
 import { Link, useNavigate, useParams } from "react-router";
 import { useApp } from "../context";
 import { Field } from "../components/Field";
@@ -10,18 +11,10 @@ import { minorUnits } from "../format";
 /** A lead: its details, conversion (once qualified), notes and timeline. */
 export function LeadPage() {
   const { id } = useParams();
-  const { api } = useApp();
-  const lead = useQuery({
-    queryKey: ["lead", id],
-    queryFn: async () => {
-      const { data, error, response } = await api.GET("/api/v1/leads/{id}", { params: { path: { id: id! } } });
-      if (!data) throw error;
-      return { lead: data, etag: response.headers.get("ETag") ?? `"${data.version}"` };
-    },
-  });
+  const lead = useLead(id);
   if (lead.isPending) return <p role="status">Loading the lead…</p>;
   if (lead.isError) return <p role="alert">{summary(lead.error)}</p>;
-  const { lead: record } = lead.data;
+  const record = lead.data.record;
   return (
     <article aria-labelledby="lead-name">
       <div className="toolbar">
@@ -46,7 +39,13 @@ export function LeadPage() {
       {record.status === "qualified" && <Convert id={record.id} name={record.company ?? record.name} />}
       {record.status === "converted" && (
         <p>
-          Converted{record.customer_id ? " into a customer" : ""}. <Link to="/deals">See the pipeline</Link>.
+          Converted
+          {record.customer_id ? (
+            <>
+              {" "}into <Link to={`/customers/${record.customer_id}`}>a customer</Link>
+            </>
+          ) : null}
+          . <Link to="/deals">See the pipeline</Link>.
         </p>
       )}
       <NotesAndTimeline kind="lead" id={record.id} />

@@ -1,4 +1,4 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
+import { MoreButton, usePaged } from "../records/paged";
 import { Link, useSearchParams } from "react-router";
 import { useApp } from "../context";
 import { summary } from "../api/problem";
@@ -13,17 +13,10 @@ export function Leads() {
   const [params, setParams] = useSearchParams();
   const status = (params.get("status") || undefined) as LeadStatus | undefined;
   const tag = params.get("tag") || undefined;
-  const leads = useInfiniteQuery({
-    queryKey: ["leads", { status, tag }],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => {
-      const { data, error } = await api.GET("/api/v1/leads", {
-        params: { query: { status, tag, limit: PAGE, cursor: pageParam } },
-      });
-      if (!data) throw error;
-      return data;
-    },
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  const leads = usePaged(["leads", { status, tag }], async (cursor) => {
+    const { data, error } = await api.GET("/api/v1/leads", { params: { query: { status, tag, limit: PAGE, cursor } } });
+    if (!data) throw error;
+    return data;
   });
   const filter = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -31,7 +24,7 @@ export function Leads() {
     else next.delete(key);
     setParams(next, { replace: true });
   };
-  const rows = leads.data?.pages.flatMap((page) => page.items) ?? [];
+  const rows = leads.rows;
   return (
     <section aria-labelledby="leads-heading">
       <div className="toolbar">
@@ -88,11 +81,7 @@ export function Leads() {
           </tbody>
         </table>
       )}
-      {leads.hasNextPage && (
-        <button type="button" onClick={() => leads.fetchNextPage()} disabled={leads.isFetchingNextPage}>
-          {leads.isFetchingNextPage ? "Loading…" : "More leads"}
-        </button>
-      )}
+      <MoreButton list={leads} label="More leads" />
     </section>
   );
 }

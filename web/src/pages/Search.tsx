@@ -12,6 +12,7 @@ function link(hit: Hit): string | null {
   const type = hit.type === "note" ? hit.parent_type : hit.type;
   const id = hit.type === "note" ? hit.parent_id : hit.id;
   if (type === "lead" && id) return `/leads/${id}`;
+  if (type === "customer" && id) return `/customers/${id}`;
   if (type === "deal") return "/deals";
   return null;
 }

@@ -1,0 +1,117 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link, useNavigate, useParams } from "react-router";
+import { useApp } from "../context";
+import { Field } from "../components/Field";
+import { NotesAndTimeline } from "../components/Notes";
+import { fieldErrors, summary } from "../api/problem";
+import { contactChanges, contactValues, EMPTY_CONTACT, newContact, type ContactValues } from "../records/contact";
+import { FormProblem, useRecordEditor, type Loaded } from "../records/editor";
+import type { components } from "../api/schema";
+
+type Customer = components["schemas"]["Customer"];
+
+function useCustomer(id: string | undefined) {
+  const { api } = useApp();
+  return useQuery({
+    queryKey: ["customer", id],
+    enabled: id !== undefined,
+    queryFn: async (): Promise<Loaded<Customer>> => {
+      const { data, error, response } = await api.GET("/api/v1/customers/{id}", { params: { path: { id: id! } } });
+      if (!data) throw error;
+      return { record: data, etag: response.headers.get("ETag") ?? `"${data.version}"` };
+    },
+  });
+}
+
+/** A customer: details, notes and timeline. */
+export function CustomerPage() {
+  const { id } = useParams();
+  const customer = useCustomer(id);
+  if (customer.isPending) return <p role="status">Loading the customer…</p>;
+  if (customer.isError) return <p role="alert">{summary(customer.error)}</p>;
+  const record = customer.data.record;
+  return (
+    <article aria-labelledby="customer-name">
+      <div className="toolbar">
+        <h1 id="customer-name">{record.name}</h1>
+        <Link className="button" to={`/customers/${record.id}/edit`}>
+          Edit
+        </Link>
+      </div>
+      <dl className="details">
+        <dt>Company</dt>
+        <dd>{record.company ?? "—"}</dd>
+        <dt>Email</dt>
+        <dd>{record.email ?? "—"}</dd>
+        <dt>Phone</dt>
+        <dd>{record.phone ?? "—"}</dd>
+        <dt>Tags</dt>
+        <dd>{record.tags?.length ? record.tags.join(", ") : "—"}</dd>
+        {record.lead_id && (
+          <>
+            <dt>From lead</dt>
+            <dd>
+              <Link to={`/leads/${record.lead_id}`}>the lead it was converted from</Link>
+            </dd>
+          </>
+        )}
+      </dl>
+      <NotesAndTimeline kind="customer" id={record.id} />
+    </article>
+  );
+}
+
+/** Creates a customer, or edits one. */
+export function CustomerForm() {
+  const { id } = useParams();
+  const customer = useCustomer(id);
+  if (!id) return <CustomerEditor />;
+  if (customer.isPending) return <p role="status">Loading the customer…</p>;
+  if (customer.isError) return <p role="alert">{summary(customer.error)}</p>;
+  return <CustomerEditor key={id} id={id} loaded={customer.data} refetch={async () => (await customer.refetch()).data} />;
+}
+
+function CustomerEditor({ id, loaded, refetch }: { id?: string; loaded?: Loaded<Customer>; refetch?: () => Promise<Loaded<Customer> | undefined> }) {
+  const { api } = useApp();
+  const navigate = useNavigate();
+  const queries = useQueryClient();
+  const back = id ? `/customers/${id}` : "/customers";
+  const editor = useRecordEditor<Customer, ContactValues>({
+    loaded,
+    empty: EMPTY_CONTACT,
+    valuesOf: contactValues,
+    refetch,
+    create: (values, key) => api.POST("/api/v1/customers", { params: { header: { "Idempotency-Key": key } }, body: newContact(values) }),
+    update: (before, after, etag) =>
+      api.PATCH("/api/v1/customers/{id}", { params: { path: { id: id! }, header: { "If-Match": etag } }, body: contactChanges(before, after) }),
+    onSaved: async () => {
+      await queries.invalidateQueries({ queryKey: ["customers"] });
+      queries.removeQueries({ queryKey: ["customer", id] });
+      navigate(back);
+    },
+  });
+  const { values, setValues } = editor;
+  const set = (key: keyof ContactValues) => (event: { target: { value: string } }) => setValues({ ...values, [key]: event.target.value });
+  const errors = fieldErrors(editor.problem);
+  return (
+    <section aria-labelledby="customer-heading">
+      <h1 id="customer-heading">{loaded ? `Customer: ${loaded.record.name}` : "New customer"}</h1>
+      <form onSubmit={editor.submit} noValidate className="record-form">
+        <FormProblem {...editor} />
+        <Field label="Name" value={values.name} onChange={set("name")} error={errors.name} required />
+        <Field label="Company" value={values.company} onChange={set("company")} error={errors.company} />
+        <Field label="Email" type="email" value={values.email} onChange={set("email")} error={errors.email} />
+        <Field label="Phone" type="tel" value={values.phone} onChange={set("phone")} error={errors.phone} />
+        <Field label="Tags (comma-separated)" value={values.tags} onChange={set("tags")} error={errors.tags} />
+        <div className="actions">
+          <button type="submit" disabled={editor.busy}>
+            {editor.busy ? "Saving…" : "Save"}
+          </button>
+          <button type="button" className="secondary" onClick={() => navigate(back)}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,67 @@
+import { Link, useSearchParams } from "react-router";
+import { useApp } from "../context";
+import { summary } from "../api/problem";
+import { MoreButton, usePaged } from "../records/paged";
+
+const PAGE = 50;
+
+export function Customers() {
+  const { api } = useApp();
+  const [params, setParams] = useSearchParams();
+  const tag = params.get("tag") || undefined;
+  const customers = usePaged(["customers", { tag }], async (cursor) => {
+    const { data, error } = await api.GET("/api/v1/customers", { params: { query: { tag, limit: PAGE, cursor } } });
+    if (!data) throw error;
+    return data;
+  });
+  const filter = (value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set("tag", value);
+    else next.delete("tag");
+    setParams(next, { replace: true });
+  };
+  return (
+    <section aria-labelledby="customers-heading">
+      <div className="toolbar">
+        <h1 id="customers-heading">Customers</h1>
+        <Link className="button" to="/customers/new">
+          New customer
+        </Link>
+      </div>
+      <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Tag
+          <input defaultValue={tag ?? ""} onBlur={(e) => filter(e.target.value.trim())} placeholder="any" />
+        </label>
+      </form>
+      {customers.isPending && <p role="status">Loading customers…</p>}
+      {customers.isError && <p role="alert">{summary(customers.error)}</p>}
+      {customers.isSuccess && customers.rows.length === 0 && <p>No customers yet{tag ? " with this tag" : ""}.</p>}
+      {customers.rows.length > 0 && (
+        <table className="records">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Company</th>
+              <th scope="col">Email</th>
+              <th scope="col">Tags</th>
+            </tr>
+          </thead>
+          <tbody>
+            {customers.rows.map((customer) => (
+              <tr key={customer.id}>
+                <td>
+                  <Link to={`/customers/${customer.id}`}>{customer.name}</Link>
+                </td>
+                <td>{customer.company}</td>
+                <td>{customer.email}</td>
+                <td>{customer.tags?.join(", ")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <MoreButton list={customers} label="More customers" />
+    </section>
+  );
+}
