@@ -77,14 +77,21 @@ diff -q "$RUN/schema.d.ts" web/src/api/schema.d.ts >/dev/null \
 say "web app in a browser (Debian's chromium): accounts, leads, a concurrent edit, roles"
 install_chromium
 WEB_PORT="$(free_port)"
-TABLE_NAME="crm-web-$$" "$ROOT/target/debug/crm-local-gateway" --template "$ROOT/template.yaml" \
+# Google's endpoints are a fake the browser tests start on this port (web/e2e/google-fake.mjs).
+GOOGLE_FAKE_PORT="$(free_port)"
+GOOGLE_CLIENT_ID=fake-client-id GOOGLE_CLIENT_SECRET=fake-client-secret \
+  GOOGLE_AUTH_URL="http://127.0.0.1:$GOOGLE_FAKE_PORT/auth" GOOGLE_TOKEN_URL="http://127.0.0.1:$GOOGLE_FAKE_PORT/token" \
+  GOOGLE_PEOPLE_URL="http://127.0.0.1:$GOOGLE_FAKE_PORT" \
+  GOOGLE_REDIRECT_URI="http://127.0.0.1:$WEB_PORT/integrations/google/callback" \
+  TABLE_NAME="crm-web-$$" "$ROOT/target/debug/crm-local-gateway" --template "$ROOT/template.yaml" \
   --listen "127.0.0.1:$WEB_PORT" --ws-listen "127.0.0.1:$(free_port)" --web-root "$ROOT/web/dist" \
   --record-aws-calls "$LOCAL_AWS_CALLS_DIR" > "$RUN/web-gateway.log" 2>&1 &
 STARTED_PIDS+=($!)
 wait_for_port "$WEB_PORT" "the local gateway for the web app" "$RUN/web-gateway.log"
 SCREENSHOTS_DIR="$LOCAL/screenshots"
 rm -rf "$SCREENSHOTS_DIR"
-CRM_WEB_URL="http://127.0.0.1:$WEB_PORT" SCREENSHOTS_DIR="$SCREENSHOTS_DIR" node web/e2e/run.mjs
+CRM_WEB_URL="http://127.0.0.1:$WEB_PORT" SCREENSHOTS_DIR="$SCREENSHOTS_DIR" GOOGLE_FAKE_PORT="$GOOGLE_FAKE_PORT" \
+  node web/e2e/run.mjs
 
 say "IAM conformance: each function's AWS calls in the tests against its policy in template.yaml"
 "$SAM_VENV/bin/python" "$ROOT/infra/iam_conformance.py" "$LOCAL_AWS_CALLS_DIR"

@@ -3,6 +3,7 @@
 // where account mails land), `SCREENSHOTS_DIR` (where each main screen is saved). Run by infra/test.sh.
 
 import { chromium } from "playwright-core";
+import { startGoogleFake } from "./google-fake.mjs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -142,6 +143,20 @@ async function leadsAndConflicts(browser) {
   await page.reload();
   await page.getByRole("heading", { name: "Users" }).waitFor();
   check((await page.locator("[data-secret]").count()) === 0, "the secret is not shown again");
+
+  // Google Contacts: consent at (fake) Google, back through the app's callback page, then a sync imports.
+  if (process.env.GOOGLE_FAKE_PORT) {
+    await page.getByRole("button", { name: "Connect Google Contacts" }).click();
+    await page.waitForURL(`${base}/settings`);
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await page.getByText("A sync is under way").waitFor();
+    await eventually("the Google contact is imported as a lead", async () => {
+      const leads = await api("GET", "/api/v1/leads?limit=100", token);
+      check(leads.body.items.some((lead) => lead.name === "Katherine Johnson"), "imported");
+    });
+    await page.reload();
+    await page.getByText("1 imported").waitFor();
+  }
 
   // A Sales user sees only its own leads, and no settings.
   const salesContext = await browser.newContext();
@@ -332,6 +347,9 @@ async function aPhoneSizedScreen(browser) {
   await context.close();
 }
 
+if (process.env.GOOGLE_FAKE_PORT) {
+  await startGoogleFake(Number(process.env.GOOGLE_FAKE_PORT), { name: "Katherine Johnson", email: "katherine@nasa.example" });
+}
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   args: [

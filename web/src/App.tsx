@@ -11,6 +11,7 @@ import { LeadPage } from "./pages/LeadPage";
 import { Search } from "./pages/Search";
 import { Customers } from "./pages/Customers";
 import { CustomerForm, CustomerPage } from "./pages/CustomerPage";
+import { GoogleCallback } from "./pages/Google";
 import { ChatProvider } from "./chat/ChatProvider";
 
 // Loaded when first opened: they are not on the way to the first screen.
@@ -48,6 +49,7 @@ export function App() {
         <Route path="/chat" element={<Later><Chat /></Later>} />
         <Route path="/chat/:channelId" element={<Later><Chat /></Later>} />
         <Route path="/settings" element={<Later><Settings /></Later>} />
+        <Route path="/integrations/google/callback" element={<GoogleCallback />} />
       </Route>
       <Route path="*" element={<Navigate to="/leads" replace />} />
     </Routes>

@@ -4,6 +4,7 @@ import { useApp, useSession } from "../context";
 import { Field } from "../components/Field";
 import { fieldErrors, summary } from "../api/problem";
 import type { components } from "../api/schema";
+import { GoogleContacts } from "./Google";
 
 type Role = components["schemas"]["Role"];
 type User = components["schemas"]["User"];
@@ -19,6 +20,7 @@ export default function Settings() {
       <Users />
       <Slack />
       <Webhooks />
+      <GoogleContacts />
     </section>
   );
 }
