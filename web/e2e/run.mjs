@@ -312,6 +312,8 @@ async function chatBetweenTwoBrowsers(browser) {
   await salesPage.getByRole("link", { name: /# deals/ }).click();
   await salesPage.locator(".messages").getByText("Hello team").waitFor();
   await salesPage.getByLabel("1 unread messages").waitFor({ state: "detached" });
+  // Sales sees who wrote it (the directory is open to every role).
+  await salesPage.locator(".messages li", { hasText: "Hello team" }).getByText("Ada Admin").waitFor();
 
   // Typing and presence reach the other side.
   await salesPage.getByLabel("Message", { exact: true }).fill("Hi");
@@ -333,6 +335,14 @@ async function chatBetweenTwoBrowsers(browser) {
   await adminPage.getByText("Connected").waitFor({ timeout: 40_000 });
   await adminPage.locator(".messages").getByText("While you were away").waitFor();
   check((await adminPage.locator(".messages").getByText("While you were away").count()) === 1, "the missed message shows once");
+
+  // A direct conversation: Sales writes to the Admin alone.
+  await salesPage.getByLabel("Message a colleague").selectOption({ label: "Ada Admin" });
+  await salesPage.getByRole("heading", { name: "@ Ada Admin" }).waitFor();
+  await salesPage.getByLabel("Message", { exact: true }).fill("Just between us");
+  await salesPage.getByLabel("Message", { exact: true }).press("Enter");
+  await adminPage.getByRole("link", { name: /@ Sam Sales/ }).click();
+  await adminPage.locator(".messages").getByText("Just between us").waitFor();
   for (const context of contexts) await context.close();
 }
 

@@ -56,6 +56,7 @@ api_routes!(
     me_password::handle,
     users_create::handle,
     users_list::handle,
+    directory::handle,
     users_update::handle,
     leads::create,
     leads::list,

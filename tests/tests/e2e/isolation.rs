@@ -67,6 +67,7 @@ fn rows() -> Vec<Row> {
             [201, 403, 403, 201],
         ),
         row("GET /api/v1/users", "/api/v1/users", None, [200, 200, 403, 200]),
+        row("GET /api/v1/directory", "/api/v1/directory", None, [200, 200, 200, 200]),
         row("PATCH /api/v1/users/{id}", "/api/v1/users/{user}", Some(json!({"role": "manager"})), [200, 403, 403, 404]),
         row("POST /api/v1/leads", "/api/v1/leads", Some(json!({"name": "New lead"})), [201, 201, 201, 201]),
         row("GET /api/v1/leads", "/api/v1/leads", None, [200, 200, 200, 200]),

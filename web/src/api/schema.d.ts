@@ -300,6 +300,23 @@ export interface paths {
         patch: operations["deals_update"];
         trace?: never;
     };
+    "/api/v1/directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's people, by name (any role) */
+        get: operations["directory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/google": {
         parameters: {
             query?: never;
@@ -812,6 +829,13 @@ export interface components {
         ChannelId: string;
         /** @enum {string} */
         ChannelKind: "team" | "direct";
+        /** @description One person of the account, as every colleague may see them. */
+        Colleague: {
+            id: components["schemas"]["UserId"];
+            name: string;
+            role: components["schemas"]["Role"];
+            status: components["schemas"]["UserStatus"];
+        };
         /** @description What Google's redirect brought the web app (RFC 6749 §4.1.2). */
         Consent: {
             /** @description The authorization code */
@@ -1234,6 +1258,16 @@ export interface components {
         /** @description A list page as every list route answers it. */
         PageBody_ChannelEntry: {
             items: (components["schemas"]["Membership"] | components["schemas"]["Channel"])[];
+            next_cursor?: string | null;
+        };
+        /** @description A list page as every list route answers it. */
+        PageBody_Colleague: {
+            items: {
+                id: components["schemas"]["UserId"];
+                name: string;
+                role: components["schemas"]["Role"];
+                status: components["schemas"]["UserStatus"];
+            }[];
             next_cursor?: string | null;
         };
         /** @description A list page as every list route answers it. */
@@ -3386,6 +3420,58 @@ export interface operations {
             };
             /** @description A field breaks the rules; `field` names it */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    directory: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the account's people */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageBody_Colleague"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ import { useApp, useSession } from "../context";
 import { ChatSocket, type SocketLike } from "./socket";
 import { merge, type Message, type ServerEvent } from "./state";
 import type { components } from "../api/schema";
+import { useDirectory } from "../directory";
 
 type Membership = components["schemas"]["Membership"];
 
@@ -14,7 +15,7 @@ interface Chat {
   online: Set<string>;
   /** Typing events by channel: user → when. */
   typing: Map<string, Map<string, number>>;
-  /** Names by user id, where the caller may list users (Admin, Manager). */
+  /** Names by user id, from the account's directory. */
   names: Map<string, string>;
   send: (channelId: string, body: string) => void;
   typed: (channelId: string) => void;
@@ -59,15 +60,7 @@ export function ChatProvider({ children }: { children: ReactNode }) {
       return data.items.filter((entry): entry is Membership => "channel_id" in entry);
     },
   });
-  const names = useQuery({
-    queryKey: ["users", "names"],
-    enabled: me !== undefined && me.role !== "sales",
-    queryFn: async () => {
-      const { data, error } = await api.GET("/api/v1/users", { params: { query: { limit: 100 } } });
-      if (!data) throw error;
-      return new Map(data.items.map((user) => [user.id, user.name]));
-    },
-  });
+  const names = useDirectory(me !== undefined);
 
   const onEvent = useCallback(
     (event: ServerEvent) => {

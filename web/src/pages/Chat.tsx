@@ -10,9 +10,21 @@ import { when } from "../format";
 const PAGE = 30;
 
 /** Team chat: the caller's channels with unread counts, one channel's messages live, typing and presence. */
+/** A team channel by its name; a direct conversation by the other person's. */
+function channelLabel(
+  channel: { kind: string; name: string; direct_members?: string[] },
+  names: Map<string, string>,
+  me: string | undefined,
+): string {
+  if (channel.kind !== "direct") return `# ${channel.name}`;
+  const other = channel.direct_members?.find((id) => id !== me);
+  return `@ ${other ? (names.get(other) ?? channel.name) : channel.name}`;
+}
+
 export default function Chat() {
   const { channelId } = useParams();
   const chat = useChat();
+  const me = useSession()?.user;
   return (
     <div className="chat">
       <nav aria-label="Channels" className="channels">
@@ -24,7 +36,7 @@ export default function Chat() {
           {chat.channels.map((channel) => (
             <li key={channel.channel_id}>
               <Link to={`/chat/${channel.channel_id}`} aria-current={channel.channel_id === channelId ? "page" : undefined}>
-                # {channel.name}
+                {channelLabel(channel, chat.names, me?.id)}
                 {channel.unread > 0 && (
                   <span className="badge" aria-label={`${channel.unread} unread`}>
                     {channel.unread}
@@ -35,6 +47,7 @@ export default function Chat() {
           ))}
         </ul>
         <NewChannel />
+        <NewDirect />
       </nav>
       {channelId ? <Channel key={channelId} channelId={channelId} /> : <p>Choose a channel.</p>}
     </div>
@@ -64,6 +77,39 @@ function NewChannel() {
         Create
       </button>
     </form>
+  );
+}
+
+/** Opens (or finds) the direct conversation with a colleague. */
+function NewDirect() {
+  const { api } = useApp();
+  const me = useSession()?.user;
+  const chat = useChat();
+  const queries = useQueryClient();
+  const navigate = useNavigate();
+  const [problem, setProblem] = useState<unknown>(null);
+  const colleagues = [...chat.names].filter(([id]) => id !== me?.id);
+  const open = async (userId: string) => {
+    if (!userId) return;
+    const { data, error } = await api.POST("/api/v1/channels", { body: { kind: "direct", user_id: userId } });
+    if (!data) return setProblem(error);
+    await queries.invalidateQueries({ queryKey: ["channels"] });
+    navigate(`/chat/${data.id}`);
+  };
+  if (colleagues.length === 0) return null;
+  return (
+    <div className="new-channel">
+      <label htmlFor="new-direct">Message a colleague</label>
+      <select id="new-direct" value="" onChange={(e) => void open(e.target.value)}>
+        <option value="">Choose…</option>
+        {colleagues.map(([id, name]) => (
+          <option key={id} value={id}>
+            {name}
+          </option>
+        ))}
+      </select>
+      {problem !== null && <p role="alert" className="field-error">{summary(problem)}</p>}
+    </div>
   );
 }
 
@@ -107,7 +153,7 @@ function Channel({ channelId }: { channelId: string }) {
   const channel = chat.channels.find((c) => c.channel_id === channelId);
   return (
     <section className="conversation" aria-labelledby="channel-heading">
-      <h2 id="channel-heading"># {channel?.name ?? "…"}</h2>
+      <h2 id="channel-heading">{channel ? channelLabel(channel, chat.names, me?.id) : "…"}</h2>
       {history.hasNextPage && (
         <button type="button" className="secondary" onClick={() => history.fetchNextPage()} disabled={history.isFetchingNextPage}>
           Older messages

@@ -4,6 +4,7 @@ import { useApp } from "../context";
 import { summary } from "../api/problem";
 import { money, type Money } from "../format";
 import { Bars } from "../dashboard/Bars";
+import { useDirectory } from "../directory";
 
 const RANGES = [7, 30, 90, 365];
 
@@ -20,15 +21,7 @@ export default function Dashboard() {
     },
   });
   const owners = dashboard.data?.owners ?? [];
-  const names = useQuery({
-    queryKey: ["users", "names"],
-    enabled: owners.length > 0,
-    queryFn: async () => {
-      const { data, error } = await api.GET("/api/v1/users", { params: { query: { limit: 100 } } });
-      if (!data) throw error;
-      return new Map(data.items.map((user) => [user.id, user.name]));
-    },
-  });
+  const names = useDirectory(owners.length > 0);
   if (dashboard.isPending) return <p role="status">Loading the dashboard…</p>;
   if (dashboard.isError) return <p role="alert">{summary(dashboard.error)}</p>;
   const { figures, scope, from, to } = dashboard.data;

@@ -21,6 +21,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod dashboard_rebuild;
 pub mod deals;
+pub mod directory;
 pub mod integrations_google_authorize;
 pub mod integrations_google_callback;
 pub mod integrations_google_delete;
