@@ -239,6 +239,11 @@ async function theSalesDay(page, id) {
   await eventually("the deal is won", () => stageInApi("won"));
   await column("won").getByRole("article", { name: "Engines deal" }).waitFor();
   await shot(page, "pipeline");
+  await column("won").getByRole("link", { name: "Engines deal" }).click();
+  await page.getByRole("heading", { name: "Engines deal" }).waitFor();
+  await page.getByText("€1,200.00").waitFor();
+  await page.locator(".timeline").getByText("stage changed").first().waitFor();
+  await page.goBack();
 
   await page.getByRole("link", { name: "Dashboard" }).click();
   await eventually("the dashboard counts the won deal", async () => {

@@ -12,6 +12,7 @@ import { Search } from "./pages/Search";
 import { Customers } from "./pages/Customers";
 import { CustomerForm, CustomerPage } from "./pages/CustomerPage";
 import { GoogleCallback } from "./pages/Google";
+import { DealForm, DealPage } from "./pages/DealPage";
 import { ChatProvider } from "./chat/ChatProvider";
 
 // Loaded when first opened: they are not on the way to the first screen.
@@ -44,6 +45,8 @@ export function App() {
         <Route path="/customers/:id" element={<CustomerPage />} />
         <Route path="/customers/:id/edit" element={<CustomerForm />} />
         <Route path="/deals" element={<Later><Board /></Later>} />
+        <Route path="/deals/:id" element={<DealPage />} />
+        <Route path="/deals/:id/edit" element={<DealForm />} />
         <Route path="/dashboard" element={<Later><Dashboard /></Later>} />
         <Route path="/search" element={<Search />} />
         <Route path="/chat" element={<Later><Chat /></Later>} />

@@ -1,5 +1,6 @@
 import { useState, type DragEvent } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router";
 import { useApp } from "../context";
 import { summary } from "../api/problem";
 import { money } from "../format";
@@ -76,7 +77,9 @@ export default function Board() {
             <p className="total">{column.totals.map((t) => money(t)).join(" + ") || "—"}</p>
             {column.deals.map((deal) => (
               <article key={deal.id} className="card" draggable onDragStart={(e) => e.dataTransfer.setData("text/plain", deal.id)} aria-label={deal.name}>
-                <h3>{deal.name}</h3>
+                <h3>
+                  <Link to={`/deals/${deal.id}`}>{deal.name}</Link>
+                </h3>
                 <p>{money(deal.amount)}</p>
                 <label>
                   <span className="sr-only">Move {deal.name} to</span>

@@ -2,6 +2,7 @@ import { Link, useSearchParams } from "react-router";
 import { useApp } from "../context";
 import { summary } from "../api/problem";
 import { MoreButton, usePaged } from "../records/paged";
+import { OwnerFilter } from "../components/OwnerFilter";
 
 const PAGE = 50;
 
@@ -9,15 +10,18 @@ export function Customers() {
   const { api } = useApp();
   const [params, setParams] = useSearchParams();
   const tag = params.get("tag") || undefined;
-  const customers = usePaged(["customers", { tag }], async (cursor) => {
-    const { data, error } = await api.GET("/api/v1/customers", { params: { query: { tag, limit: PAGE, cursor } } });
+  const owner = params.get("owner") || undefined;
+  const customers = usePaged(["customers", { tag, owner }], async (cursor) => {
+    const { data, error } = await api.GET("/api/v1/customers", {
+      params: { query: { tag, owner_id: owner, limit: PAGE, cursor } },
+    });
     if (!data) throw error;
     return data;
   });
-  const filter = (value: string) => {
+  const filter = (key: string, value: string) => {
     const next = new URLSearchParams(params);
-    if (value) next.set("tag", value);
-    else next.delete("tag");
+    if (value) next.set(key, value);
+    else next.delete(key);
     setParams(next, { replace: true });
   };
   return (
@@ -29,14 +33,15 @@ export function Customers() {
         </Link>
       </div>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <OwnerFilter value={owner} onChange={(value) => filter("owner", value)} />
         <label>
           Tag
-          <input defaultValue={tag ?? ""} onBlur={(e) => filter(e.target.value.trim())} placeholder="any" />
+          <input defaultValue={tag ?? ""} onBlur={(e) => filter("tag", e.target.value.trim())} placeholder="any" />
         </label>
       </form>
       {customers.isPending && <p role="status">Loading customers…</p>}
       {customers.isError && <p role="alert">{summary(customers.error)}</p>}
-      {customers.isSuccess && customers.rows.length === 0 && <p>No customers yet{tag ? " with this tag" : ""}.</p>}
+      {customers.isSuccess && customers.rows.length === 0 && <p>No customers yet{tag || owner ? " with these filters" : ""}.</p>}
       {customers.rows.length > 0 && (
         <table className="records">
           <thead>

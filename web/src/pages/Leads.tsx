@@ -1,4 +1,5 @@
 import { MoreButton, usePaged } from "../records/paged";
+import { OwnerFilter } from "../components/OwnerFilter";
 import { Link, useSearchParams } from "react-router";
 import { useApp } from "../context";
 import { summary } from "../api/problem";
@@ -13,8 +14,11 @@ export function Leads() {
   const [params, setParams] = useSearchParams();
   const status = (params.get("status") || undefined) as LeadStatus | undefined;
   const tag = params.get("tag") || undefined;
-  const leads = usePaged(["leads", { status, tag }], async (cursor) => {
-    const { data, error } = await api.GET("/api/v1/leads", { params: { query: { status, tag, limit: PAGE, cursor } } });
+  const owner = params.get("owner") || undefined;
+  const leads = usePaged(["leads", { status, tag, owner }], async (cursor) => {
+    const { data, error } = await api.GET("/api/v1/leads", {
+      params: { query: { status, tag, owner_id: owner, limit: PAGE, cursor } },
+    });
     if (!data) throw error;
     return data;
   });
@@ -45,6 +49,7 @@ export function Leads() {
             ))}
           </select>
         </label>
+        <OwnerFilter value={owner} onChange={(value) => filter("owner", value)} />
         <label>
           Tag
           <input defaultValue={tag ?? ""} onBlur={(e) => filter("tag", e.target.value.trim())} placeholder="any" />
@@ -52,7 +57,7 @@ export function Leads() {
       </form>
       {leads.isPending && <p role="status">Loading leads…</p>}
       {leads.isError && <p role="alert">{summary(leads.error)}</p>}
-      {leads.isSuccess && rows.length === 0 && <p>No leads yet{status || tag ? " with these filters" : ""}.</p>}
+      {leads.isSuccess && rows.length === 0 && <p>No leads yet{status || tag || owner ? " with these filters" : ""}.</p>}
       {rows.length > 0 && (
         <table className="records">
           <thead>

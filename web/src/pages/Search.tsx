@@ -13,7 +13,7 @@ function link(hit: Hit): string | null {
   const id = hit.type === "note" ? hit.parent_id : hit.id;
   if (type === "lead" && id) return `/leads/${id}`;
   if (type === "customer" && id) return `/customers/${id}`;
-  if (type === "deal") return "/deals";
+  if (type === "deal" && id) return `/deals/${id}`;
   return null;
 }
 
