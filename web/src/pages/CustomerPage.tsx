@@ -1,26 +1,19 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router";
 import { useApp } from "../context";
 import { Field } from "../components/Field";
 import { NotesAndTimeline } from "../components/Notes";
 import { fieldErrors, summary } from "../api/problem";
 import { contactChanges, contactValues, EMPTY_CONTACT, newContact, type ContactValues } from "../records/contact";
-import { FormProblem, useRecordEditor, type Loaded } from "../records/editor";
+import { FormProblem, useLoaded, useRecordEditor, type Loaded } from "../records/editor";
+import { ContactDetails, ContactFields, FormActions, setterOf } from "../records/parts";
 import type { components } from "../api/schema";
 
 type Customer = components["schemas"]["Customer"];
 
 function useCustomer(id: string | undefined) {
   const { api } = useApp();
-  return useQuery({
-    queryKey: ["customer", id],
-    enabled: id !== undefined,
-    queryFn: async (): Promise<Loaded<Customer>> => {
-      const { data, error, response } = await api.GET("/api/v1/customers/{id}", { params: { path: { id: id! } } });
-      if (!data) throw error;
-      return { record: data, etag: response.headers.get("ETag") ?? `"${data.version}"` };
-    },
-  });
+  return useLoaded<Customer>("customer", id, (id) => api.GET("/api/v1/customers/{id}", { params: { path: { id } } }));
 }
 
 /** A customer: details, notes and timeline. */
@@ -39,14 +32,7 @@ export function CustomerPage() {
         </Link>
       </div>
       <dl className="details">
-        <dt>Company</dt>
-        <dd>{record.company ?? "—"}</dd>
-        <dt>Email</dt>
-        <dd>{record.email ?? "—"}</dd>
-        <dt>Phone</dt>
-        <dd>{record.phone ?? "—"}</dd>
-        <dt>Tags</dt>
-        <dd>{record.tags?.length ? record.tags.join(", ") : "—"}</dd>
+        <ContactDetails record={record} />
         {record.lead_id && (
           <>
             <dt>From lead</dt>
@@ -91,26 +77,16 @@ function CustomerEditor({ id, loaded, refetch }: { id?: string; loaded?: Loaded<
     },
   });
   const { values, setValues } = editor;
-  const set = (key: keyof ContactValues) => (event: { target: { value: string } }) => setValues({ ...values, [key]: event.target.value });
+  const set = setterOf(values, setValues);
   const errors = fieldErrors(editor.problem);
   return (
     <section aria-labelledby="customer-heading">
       <h1 id="customer-heading">{loaded ? `Customer: ${loaded.record.name}` : "New customer"}</h1>
       <form onSubmit={editor.submit} noValidate className="record-form">
         <FormProblem {...editor} />
-        <Field label="Name" value={values.name} onChange={set("name")} error={errors.name} required />
-        <Field label="Company" value={values.company} onChange={set("company")} error={errors.company} />
-        <Field label="Email" type="email" value={values.email} onChange={set("email")} error={errors.email} />
-        <Field label="Phone" type="tel" value={values.phone} onChange={set("phone")} error={errors.phone} />
+        <ContactFields values={values} set={set} errors={errors} />
         <Field label="Tags (comma-separated)" value={values.tags} onChange={set("tags")} error={errors.tags} />
-        <div className="actions">
-          <button type="submit" disabled={editor.busy}>
-            {editor.busy ? "Saving…" : "Save"}
-          </button>
-          <button type="button" className="secondary" onClick={() => navigate(back)}>
-            Cancel
-          </button>
-        </div>
+        <FormActions busy={editor.busy} onCancel={() => navigate(back)} />
       </form>
     </section>
   );

@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router";
 import { useApp } from "../context";
 import { Field } from "../components/Field";
@@ -6,19 +6,12 @@ import { NotesAndTimeline } from "../components/Notes";
 import { fieldErrors, summary } from "../api/problem";
 import { money } from "../format";
 import { dealChanges, dealValues, type Deal, type DealValues } from "../deals/form";
-import { FormProblem, useRecordEditor, type Loaded } from "../records/editor";
+import { FormProblem, useLoaded, useRecordEditor, type Loaded } from "../records/editor";
+import { FormActions, setterOf } from "../records/parts";
 
 function useDeal(id: string | undefined) {
   const { api } = useApp();
-  return useQuery({
-    queryKey: ["deal", id],
-    enabled: id !== undefined,
-    queryFn: async (): Promise<Loaded<Deal>> => {
-      const { data, error, response } = await api.GET("/api/v1/deals/{id}", { params: { path: { id: id! } } });
-      if (!data) throw error;
-      return { record: data, etag: response.headers.get("ETag") ?? `"${data.version}"` };
-    },
-  });
+  return useLoaded<Deal>("deal", id, (id) => api.GET("/api/v1/deals/{id}", { params: { path: { id } } }));
 }
 
 /** A deal: its terms, where it stands, notes and timeline; its stage moves on the board. */
@@ -97,7 +90,7 @@ function DealEditor({ id, loaded, refetch }: { id: string; loaded: Loaded<Deal>;
     },
   });
   const { values, setValues } = editor;
-  const set = (key: keyof DealValues) => (event: { target: { value: string } }) => setValues({ ...values, [key]: event.target.value });
+  const set = setterOf(values, setValues);
   const errors = fieldErrors(editor.problem);
   return (
     <section aria-labelledby="deal-heading">
@@ -108,14 +101,7 @@ function DealEditor({ id, loaded, refetch }: { id: string; loaded: Loaded<Deal>;
         <Field label={`Amount (${values.currency})`} inputMode="decimal" value={values.amount} onChange={set("amount")} error={errors.amount} />
         <Field label="Expected to close" type="date" value={values.expectedClose} onChange={set("expectedClose")} error={errors.expected_close_date} />
         <Field label="Tags (comma-separated)" value={values.tags} onChange={set("tags")} error={errors.tags} />
-        <div className="actions">
-          <button type="submit" disabled={editor.busy}>
-            {editor.busy ? "Saving…" : "Save"}
-          </button>
-          <button type="button" className="secondary" onClick={() => navigate(`/deals/${id}`)}>
-            Cancel
-          </button>
-        </div>
+        <FormActions busy={editor.busy} onCancel={() => navigate(`/deals/${id}`)} />
       </form>
     </section>
   );

@@ -1,23 +1,16 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams } from "react-router";
 import { useApp } from "../context";
 import { Field } from "../components/Field";
 import { fieldErrors, summary } from "../api/problem";
 import { changes, EMPTY_LEAD, newLead, valuesOf, type Lead, type LeadValues } from "../leads/form";
-import { FormProblem, useRecordEditor, type Loaded } from "../records/editor";
+import { FormProblem, useLoaded, useRecordEditor, type Loaded } from "../records/editor";
+import { ContactFields, FormActions, setterOf } from "../records/parts";
 
 /** A lead and its ETag, shared by its page and its form. */
 export function useLead(id: string | undefined) {
   const { api } = useApp();
-  return useQuery({
-    queryKey: ["lead", id],
-    enabled: id !== undefined,
-    queryFn: async (): Promise<Loaded<Lead>> => {
-      const { data, error, response } = await api.GET("/api/v1/leads/{id}", { params: { path: { id: id! } } });
-      if (!data) throw error;
-      return { record: data, etag: response.headers.get("ETag") ?? `"${data.version}"` };
-    },
-  });
+  return useLoaded<Lead>("lead", id, (id) => api.GET("/api/v1/leads/{id}", { params: { path: { id } } }));
 }
 
 /** Creates a lead, or edits one. */
@@ -50,17 +43,14 @@ function LeadEditor({ id, loaded, refetch }: { id?: string; loaded?: Loaded<Lead
     },
   });
   const { values, setValues } = editor;
-  const set = (key: keyof LeadValues) => (event: { target: { value: string } }) => setValues({ ...values, [key]: event.target.value });
+  const set = setterOf(values, setValues);
   const errors = fieldErrors(editor.problem);
   return (
     <section aria-labelledby="lead-heading">
       <h1 id="lead-heading">{loaded ? `Lead: ${loaded.record.name}` : "New lead"}</h1>
       <form onSubmit={editor.submit} noValidate className="record-form">
         <FormProblem {...editor} />
-        <Field label="Name" value={values.name} onChange={set("name")} error={errors.name} required />
-        <Field label="Company" value={values.company} onChange={set("company")} error={errors.company} />
-        <Field label="Email" type="email" value={values.email} onChange={set("email")} error={errors.email} />
-        <Field label="Phone" type="tel" value={values.phone} onChange={set("phone")} error={errors.phone} />
+        <ContactFields values={values} set={set} errors={errors} />
         {loaded?.record.status !== "converted" && (
           <div className="field">
             <label htmlFor="lead-status">Status</label>
@@ -75,14 +65,7 @@ function LeadEditor({ id, loaded, refetch }: { id?: string; loaded?: Loaded<Lead
           </div>
         )}
         <Field label="Tags (comma-separated)" value={values.tags} onChange={set("tags")} error={errors.tags} />
-        <div className="actions">
-          <button type="submit" disabled={editor.busy}>
-            {editor.busy ? "Saving…" : "Save"}
-          </button>
-          <button type="button" className="secondary" onClick={() => navigate(back)}>
-            Cancel
-          </button>
-        </div>
+        <FormActions busy={editor.busy} onCancel={() => navigate(back)} />
       </form>
     </section>
   );

@@ -7,6 +7,7 @@ import { Field } from "../components/Field";
 import { NotesAndTimeline } from "../components/Notes";
 import { fieldErrors, summary } from "../api/problem";
 import { minorUnits } from "../format";
+import { ContactDetails } from "../records/parts";
 
 /** A lead: its details, conversion (once qualified), notes and timeline. */
 export function LeadPage() {
@@ -27,14 +28,7 @@ export function LeadPage() {
         )}
       </div>
       <dl className="details">
-        <dt>Company</dt>
-        <dd>{record.company ?? "—"}</dd>
-        <dt>Email</dt>
-        <dd>{record.email ?? "—"}</dd>
-        <dt>Phone</dt>
-        <dd>{record.phone ?? "—"}</dd>
-        <dt>Tags</dt>
-        <dd>{record.tags?.length ? record.tags.join(", ") : "—"}</dd>
+        <ContactDetails record={record} />
       </dl>
       {record.status === "qualified" && <Convert id={record.id} name={record.company ?? record.name} />}
       {record.status === "converted" && (

@@ -1,10 +1,28 @@
 import { useMemo, useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
 import { summary } from "../api/problem";
 
 /** A record as loaded for editing: it and the ETag to send back as `If-Match`. */
 export interface Loaded<R> {
   record: R;
   etag: string;
+}
+
+/** One record and its ETag, cached under `[kind, id]` for its page and its form alike. */
+export function useLoaded<R extends { version: number }>(
+  kind: string,
+  id: string | undefined,
+  read: (id: string) => Promise<{ data?: R; error?: unknown; response: Response }>,
+) {
+  return useQuery({
+    queryKey: [kind, id],
+    enabled: id !== undefined,
+    queryFn: async (): Promise<Loaded<R>> => {
+      const { data, error, response } = await read(id!);
+      if (!data) throw error;
+      return { record: data, etag: response.headers.get("ETag") ?? `"${data.version}"` };
+    },
+  });
 }
 
 interface Outcome {
