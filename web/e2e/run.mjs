@@ -171,6 +171,13 @@ async function leadsAndConflicts(browser) {
   await salesPage.getByText("No leads yet").waitFor();
   check((await salesPage.getByRole("link", { name: "Settings" }).count()) === 0, "Sales sees no settings");
   check((await salesPage.getByRole("link", { name: "Ada Lovelace" }).count()) === 0, "Sales does not see the Admin's lead");
+
+  // The Admin deactivates Sam: Sam's next step in the app lands on the sign-in page.
+  await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("button", { name: "Deactivate Sam Sales" }).click();
+  await page.getByRole("button", { name: "Reactivate Sam Sales" }).waitFor();
+  await salesPage.getByRole("link", { name: "Customers" }).click();
+  await salesPage.waitForURL(`${base}/sign-in`);
   await salesContext.close();
 
   // Signing out ends the session; signing in again comes back to the leads.
