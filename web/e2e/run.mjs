@@ -140,6 +140,14 @@ async function leadsAndConflicts(browser) {
     Authorization: `Bearer ${secret}`,
   });
   check(delivered.status === 201, `a lead delivered with the secret (${delivered.status})`);
+  // An API key for a program: shown once, works as a bearer token, revoked from here.
+  await page.getByLabel("Key name").fill("Nightly export");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const apiKey = await page.locator("[data-api-key]").textContent();
+  check((await api("GET", "/api/v1/leads", apiKey)).status === 200, "the key works");
+  await page.getByRole("button", { name: "Revoke Nightly export" }).click();
+  await page.getByText("Nightly export (sales) — revoked").waitFor();
+  check((await api("GET", "/api/v1/leads", apiKey)).status === 401, "the revoked key is refused");
   await page.reload();
   await page.getByRole("heading", { name: "Users" }).waitFor();
   check((await page.locator("[data-secret]").count()) === 0, "the secret is not shown again");
@@ -247,8 +255,8 @@ async function theSalesDay(page, id) {
   await column("won").getByRole("article", { name: "Engines deal" }).waitFor();
   await shot(page, "pipeline");
   await column("won").getByRole("link", { name: "Engines deal" }).click();
-  await page.getByRole("heading", { name: "Engines deal" }).waitFor();
-  await page.getByText("€1,200.00").waitFor();
+  await page.waitForURL(/\/deals\/[0-9A-Z]{26}$/);
+  await page.locator(".details").getByText("€1,200.00").waitFor();
   await page.locator(".timeline").getByText("stage changed").first().waitFor();
   await page.goBack();
 

@@ -94,6 +94,8 @@ pub struct Claim {
     pub actor: Actor,
     pub generation: u64,
     pub expires_at: i64,
+    /// The SHA-256 of an API key's secret, when the caller sent an API key rather than a person's token.
+    pub api_key: Option<[u8; 32]>,
 }
 
 /// Every secret setting the API's functions may be given.
@@ -317,8 +319,8 @@ impl App {
         self.mailer.as_ref().ok_or_else(|| ApiError::Internal("this function was deployed without MAIL_FROM".into()))
     }
 
-    /// The active user a bearer token names, as `authenticate` checks it, for tokens that do not come in
-    /// an `Authorization` header (a WebSocket connect). The claim's actor has the stored user's role.
+    /// The active user a bearer token (or API key) names, confirmed by the stored user. The claim's actor has
+    /// the stored user's role.
     pub async fn user_of_token(&self, token: &str) -> Result<(Claim, User), ApiError> {
         let claimed = self.claimed(token).await?;
         let stored = self.table.user(claimed.actor.tenant, claimed.actor.user).await?;
@@ -327,19 +329,27 @@ impl App {
 
     /// What a valid token claims, before the stored user confirms it.
     pub async fn claimed(&self, token: &str) -> Result<Claim, ApiError> {
+        if token.starts_with(crm_domain::api_key::KEY_PREFIX) {
+            return crate::api_keys::claim(token.trim());
+        }
         let verifier = self.verifier().await;
         let Verified { subject, expires_at } =
             verifier.verify(token.trim()).ok_or(ApiError::Unauthorized("the token is invalid or expired"))?;
         let TokenSubject { tenant, user, role, generation } = subject;
-        Ok(Claim { actor: Actor { tenant, user, role }, generation, expires_at })
+        Ok(Claim { actor: Actor { tenant, user, role }, generation, expires_at, api_key: None })
     }
 
     /// The caller as the stored user has it now: the token's user must exist and be active, the token
-    /// must be of the user's current session generation (not signed out everywhere since), and the role
-    /// is the stored one, so a role change or deactivation applies to tokens already issued.
+    /// must be of the user's current session generation (not signed out everywhere since), an API key must
+    /// be the one its service user holds (and a person's token never names a service user), and the role
+    /// is the stored one, so a role change, deactivation or revocation applies to what was issued before.
     fn confirmed(claimed: Claim, stored: Option<crm_store::StoredUser>) -> Result<(Claim, User), ApiError> {
         match stored {
-            Some(stored) if stored.user.is_active() && claimed.generation >= stored.session_generation => {
+            Some(stored)
+                if stored.user.is_active()
+                    && claimed.generation >= stored.session_generation
+                    && crate::api_keys::credential_matches(&claimed, &stored) =>
+            {
                 let actor = Actor { role: stored.user.role, ..claimed.actor };
                 Ok((Claim { actor, ..claimed }, stored.user))
             }

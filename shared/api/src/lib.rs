@@ -2,6 +2,7 @@
 //! (`extract`), problem+json errors, the handlers (one file per route, with their documentation) and the
 //! OpenAPI document generated from them; and the WebSocket routes (`ws`).
 
+pub mod api_keys;
 pub mod app;
 pub mod extract;
 pub mod handlers;

@@ -1,6 +1,7 @@
 //! The CRM's types and rules, free of I/O so they can be tested directly.
 
 pub mod activity;
+pub mod api_key;
 pub mod chat;
 pub mod clock;
 mod contact;

@@ -53,6 +53,11 @@ pub fn create_user(actor: &Actor) -> Result<(), Denied> {
     admin_only(actor, "only an admin can create users")
 }
 
+/// Only Admins make, list and revoke API keys; a key is never an Admin, so no key manages keys or users.
+pub fn manage_api_keys(actor: &Actor) -> Result<(), Denied> {
+    admin_only(actor, "only an admin manages API keys")
+}
+
 /// Managers list users too: they assign leads to them.
 pub fn list_users(actor: &Actor) -> Result<(), Denied> {
     if actor.role.sees_whole_tenant() {

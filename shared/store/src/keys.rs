@@ -105,6 +105,11 @@ pub fn users_of(tenant: TenantId) -> String {
     format!("T#{tenant}#USERS")
 }
 
+/// gsi1 over API keys' service users: an account's keys (apart from its people).
+pub fn api_keys_of(tenant: TenantId) -> String {
+    format!("T#{tenant}#APIKEYS")
+}
+
 /// Email addresses are unique across the service, so their directory lives under the reserved system
 /// tenant rather than under any account.
 pub fn email(address: &str) -> String {

@@ -39,7 +39,7 @@ pub use records::RecordFilter;
 pub use sessions::Session;
 pub use stats::StatsRange;
 pub use tags::{TagCount, TagScope};
-pub use users::StoredUser;
+pub use users::{StoredKey, StoredUser};
 pub use webhooks::StoredWebhook;
 
 use aws_sdk_dynamodb::Client;

@@ -14,6 +14,17 @@ use serde::{Deserialize, Serialize};
 
 const PASSWORD_HASH: &str = "password_hash";
 const SESSION_GENERATION: &str = "session_generation";
+/// On a service user: the digest of its API key's secret, the key's expiry (unix seconds) and its view.
+const KEY_DIGEST: &str = "key_digest";
+const KEY_EXPIRES: &str = "key_expires";
+const KEY_VIEW: &str = "api_key";
+
+/// What a call with an API key is checked against.
+#[derive(Clone, Debug)]
+pub struct StoredKey {
+    pub digest: String,
+    pub expires_at: Option<i64>,
+}
 
 /// A user with the credential that only sign-in may look at.
 #[derive(Clone, Debug)]
@@ -23,6 +34,8 @@ pub struct StoredUser {
     /// Raised by every "sign out everywhere" (a deactivation, a password change): tokens and sessions of
     /// an earlier generation are no longer honoured.
     pub session_generation: u64,
+    /// Set on the service user of an API key: only that key reaches it (it has no password).
+    pub key: Option<StoredKey>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -88,10 +101,15 @@ impl Table {
         };
         let password_hash = record.remove(PASSWORD_HASH).and_then(|v| v.as_s().ok().cloned()).unwrap_or_default();
         let generation = record.remove(SESSION_GENERATION).and_then(|v| v.as_n().ok().and_then(|n| n.parse().ok()));
+        let key = record.remove(KEY_DIGEST).and_then(|v| v.as_s().ok().cloned()).map(|digest| StoredKey {
+            digest,
+            expires_at: record.get(KEY_EXPIRES).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()),
+        });
         Ok(Some(StoredUser {
             user: serde_dynamo::from_item(record)?,
             password_hash,
             session_generation: generation.unwrap_or_default(),
+            key,
         }))
     }
 
@@ -127,6 +145,90 @@ impl Table {
         let (items, next_cursor) = self.query_page(query, page).await?;
         let items = items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?;
         Ok(Page { items, next_cursor })
+    }
+
+    /// Stores a new API key as its service user (no email entry: nobody signs in as it), with the digest
+    /// of its secret.
+    pub async fn create_api_key(
+        &self,
+        draft: &crm_domain::api_key::KeyDraft,
+        digest: &str,
+        activity: &Activity,
+    ) -> Result<(), StoreError> {
+        let user = &draft.service_user;
+        let mut record = item(
+            user,
+            [
+                (PK, keys::user(user.tenant_id, user.id)),
+                (SK, keys::sk::USER.to_owned()),
+                (Index::Gsi1.pk(), keys::api_keys_of(user.tenant_id)),
+                (Index::Gsi1.sk(), user.id.to_string()),
+            ],
+        )?;
+        record.insert(KEY_DIGEST.to_owned(), s(digest));
+        record.insert(KEY_VIEW.to_owned(), serde_dynamo::to_attribute_value(&draft.key)?);
+        if let Some(expires) = draft.expires_at_unix {
+            record.insert(KEY_EXPIRES.to_owned(), n(expires));
+        }
+        let mut tx = Tx::new(self);
+        tx.put(record, Some((Cond::absent(), OnFail::VersionConflict)))?;
+        tx.put(activity_item(user.tenant_id, activity)?, None)?;
+        tx.commit().await
+    }
+
+    /// A page of an account's API keys, oldest first.
+    pub async fn api_keys(
+        &self,
+        tenant: TenantId,
+        page: &PageRequest,
+    ) -> Result<Page<crm_domain::api_key::ApiKey>, StoreError> {
+        let scope = ListScope {
+            tenant_prefix: keys::tenant_prefix(tenant),
+            index: Some(Index::Gsi1),
+            partition: keys::api_keys_of(tenant),
+            shape: String::new(),
+        };
+        let query = ListQuery { scope: &scope, sort_key_prefix: None, filter: None, newest_first: false };
+        let (items, next_cursor) = self.query_page(query, page).await?;
+        let items = items
+            .into_iter()
+            .map(|mut item| {
+                let view = item.remove(KEY_VIEW).ok_or(StoreError::NotFound)?;
+                let mut key: crm_domain::api_key::ApiKey = serde_dynamo::from_attribute_value(view)?;
+                // The service user's status is the key's: a revoked key's user is deactivated.
+                let user: User = serde_dynamo::from_item(item)?;
+                key.status = user.status;
+                Ok(key)
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Revokes an API key at once: its service user is deactivated and its session generation raised.
+    pub async fn revoke_api_key(&self, tenant: TenantId, id: UserId, now: &str) -> Result<(), StoreError> {
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.name())
+            .set_key(Some(key(keys::user(tenant, id), keys::sk::USER)))
+            .update_expression("SET #status = :deactivated, updated_at = :now ADD #generation :one, #version :one")
+            .condition_expression("attribute_exists(#digest)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#generation", SESSION_GENERATION)
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#digest", KEY_DIGEST)
+            .expression_attribute_values(":deactivated", s("deactivated"))
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(StoreError::NotFound)
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Saves a changed user if nobody changed it since `before` was read. The password hash is untouched;

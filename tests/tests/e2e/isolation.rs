@@ -68,6 +68,14 @@ fn rows() -> Vec<Row> {
         ),
         row("GET /api/v1/users", "/api/v1/users", None, [200, 200, 403, 200]),
         row("GET /api/v1/directory", "/api/v1/directory", None, [200, 200, 200, 200]),
+        row(
+            "POST /api/v1/api_keys",
+            "/api/v1/api_keys",
+            Some(json!({"name": "Program", "role": "sales"})),
+            [201, 403, 403, 201],
+        ),
+        row("GET /api/v1/api_keys", "/api/v1/api_keys", None, [200, 403, 403, 200]),
+        row("DELETE /api/v1/api_keys/{id}", "/api/v1/api_keys/{api_key}", None, [204, 403, 403, 404]),
         row("PATCH /api/v1/users/{id}", "/api/v1/users/{user}", Some(json!({"role": "manager"})), [200, 403, 403, 404]),
         row("POST /api/v1/leads", "/api/v1/leads", Some(json!({"name": "New lead"})), [201, 201, 201, 201]),
         row("GET /api/v1/leads", "/api/v1/leads", None, [200, 200, 200, 200]),
@@ -233,6 +241,9 @@ async fn fixtures(api: &Api, cast: &Cast, row: &Row) -> BTreeMap<&'static str, S
             "{endpoint}",
             create("/api/v1/integrations/webhooks", json!({"source": "generic", "name": "Fixture"})).await,
         );
+    }
+    if needs("{api_key}") {
+        ids.insert("{api_key}", create("/api/v1/api_keys", json!({"name": "Fixture", "role": "sales"})).await);
     }
     if row.route == "GET /api/v1/integrations/slack" || row.route == "DELETE /api/v1/integrations/slack" {
         let slack = json!({"webhook_url": "https://hooks.slack.com/services/T0/B0/fixture"});

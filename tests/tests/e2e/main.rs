@@ -1,6 +1,7 @@
 //! End-to-end tests over the local stack: real HTTP into the local gateway, real DynamoDB Local behind it.
 //! Run with `bash infra/test.sh`.
 
+mod api_keys;
 mod auth;
 mod chat;
 mod crm;

@@ -21,6 +21,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/api_keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's API keys (Admin) */
+        get: operations["api_keys_list"];
+        put?: never;
+        /** Create an API key for a program; the key is in this response only (Admin) */
+        post: operations["api_keys_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api_keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key (Admin) */
+        delete: operations["api_keys_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password_reset": {
         parameters: {
             query?: never;
@@ -803,6 +838,18 @@ export interface components {
             postal_code?: string | null;
             region?: string | null;
         };
+        /** @description A key as its Admin sees it (never the key itself after creation). */
+        ApiKey: {
+            created_at: string;
+            created_by: components["schemas"]["UserId"];
+            expires_at?: string | null;
+            /** @description Also the id of the service user the key acts as: its records and activity carry it. */
+            id: components["schemas"]["UserId"];
+            name: string;
+            role: components["schemas"]["Role"];
+            /** @description `deactivated` once revoked. */
+            status: components["schemas"]["UserStatus"];
+        };
         Authorization: {
             /** @description Open this in the user's browser; Google redirects back to the callback route. */
             authorization_url: string;
@@ -851,6 +898,11 @@ export interface components {
             customer: components["schemas"]["Customer"];
             deal?: components["schemas"]["Deal"] | null;
             lead: components["schemas"]["Lead"];
+        };
+        /** @description A new key, shown this once. */
+        CreatedApiKey: components["schemas"]["ApiKey"] & {
+            /** @description Send it as `Authorization: Bearer <key>`; it is not shown again. */
+            key: string;
         };
         /** @description A new endpoint with its secret, which is shown this once. */
         CreatedWebhook: components["schemas"]["WebhookView"] & {
@@ -1125,6 +1177,14 @@ export interface components {
             count: number;
             month: string;
         };
+        /** @description `POST /api_keys`. */
+        NewApiKey: {
+            /** @description When the key stops working (RFC 3339); never, if absent. */
+            expires_at?: string | null;
+            name: string;
+            /** @description `manager` or `sales`: what the program may see and do. */
+            role: components["schemas"]["Role"];
+        };
         NewChannel: {
             kind?: components["schemas"]["ChannelKind"];
             /** @description Team channels: more members to add besides the creator. */
@@ -1252,6 +1312,21 @@ export interface components {
                 related?: {
                     [key: string]: string;
                 };
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A list page as every list route answers it. */
+        PageBody_ApiKey: {
+            items: {
+                created_at: string;
+                created_by: components["schemas"]["UserId"];
+                expires_at?: string | null;
+                /** @description Also the id of the service user the key acts as: its records and activity carry it. */
+                id: components["schemas"]["UserId"];
+                name: string;
+                role: components["schemas"]["Role"];
+                /** @description `deactivated` once revoked. */
+                status: components["schemas"]["UserStatus"];
             }[];
             next_cursor?: string | null;
         };
@@ -1631,6 +1706,202 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    api_keys_list: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of API keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageBody_ApiKey"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    api_keys_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewApiKey"];
+            };
+        };
+        responses: {
+            /** @description The key, shown once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body must be JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field breaks the rules; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    api_keys_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -20,6 +20,7 @@ export default function Settings() {
       <Users />
       <Slack />
       <Webhooks />
+      <ApiKeys />
       <GoogleContacts />
     </section>
   );
@@ -255,6 +256,84 @@ function Webhooks() {
         <Field label="Tags for its leads (comma-separated)" value={form.tags} onChange={(e) => setForm({ ...form, tags: e.target.value })} error={errors.tags} />
         <button type="submit" disabled={!form.name.trim()}>
           Create endpoint
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/** Keys for programs: made with a role (never Admin) and an optional expiry, shown once, revoked at once. */
+function ApiKeys() {
+  const { api } = useApp();
+  const queries = useQueryClient();
+  const keys = useQuery({
+    queryKey: ["api-keys"],
+    queryFn: async () => {
+      const { data, error } = await api.GET("/api/v1/api_keys", { params: { query: { limit: 100 } } });
+      if (!data) throw error;
+      return data.items;
+    },
+  });
+  const [form, setForm] = useState({ name: "", role: "sales" as Role, expires: "" });
+  const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
+  const [problem, setProblem] = useState<unknown>(null);
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    const expires_at = form.expires ? new Date(`${form.expires}T00:00:00`).toISOString() : undefined;
+    const { data, error } = await api.POST("/api/v1/api_keys", { body: { name: form.name, role: form.role, expires_at } });
+    if (!data) return setProblem(error);
+    setProblem(null);
+    setCreated({ name: data.name, key: data.key });
+    setForm({ name: "", role: "sales", expires: "" });
+    await queries.invalidateQueries({ queryKey: ["api-keys"] });
+  };
+  const revoke = async (id: string) => {
+    await api.DELETE("/api/v1/api_keys/{id}", { params: { path: { id } } });
+    await queries.invalidateQueries({ queryKey: ["api-keys"] });
+  };
+  const errors = fieldErrors(problem);
+  return (
+    <section aria-labelledby="keys-heading" className="panel wide">
+      <h2 id="keys-heading">API keys</h2>
+      {created && (
+        <div role="status" className="secret">
+          <p>
+            The key <strong>{created.name}</strong>, shown only now (send it as <code>Authorization: Bearer …</code>):
+          </p>
+          <p>
+            <code data-api-key>{created.key}</code>{" "}
+            <button type="button" onClick={() => void navigator.clipboard?.writeText(created.key).catch(() => undefined)}>
+              Copy the key
+            </button>
+          </p>
+        </div>
+      )}
+      <ul>
+        {keys.data?.map((key) => (
+          <li key={key.id}>
+            {key.name} ({key.role}
+            {key.expires_at ? `, until ${key.expires_at.slice(0, 10)}` : ""}) — {key.status === "active" ? "active" : "revoked"}{" "}
+            {key.status === "active" && (
+              <button type="button" className="secondary" onClick={() => void revoke(key.id)}>
+                Revoke {key.name}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={create} noValidate>
+        {problem !== null && <p role="alert" className="form-error">{summary(problem)}</p>}
+        <Field label="Key name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} error={errors.name} />
+        <div className="field">
+          <label htmlFor="key-role">Acts as</label>
+          <select id="key-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
+            <option value="sales">sales</option>
+            <option value="manager">manager</option>
+          </select>
+        </div>
+        <Field label="Expires (optional)" type="date" value={form.expires} onChange={(e) => setForm({ ...form, expires: e.target.value })} error={errors.expires_at} />
+        <button type="submit" disabled={!form.name.trim()}>
+          Create key
         </button>
       </form>
     </section>

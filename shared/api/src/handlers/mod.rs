@@ -6,6 +6,9 @@ mod record_routes;
 
 pub mod activity_list;
 pub mod api_docs;
+pub mod api_keys_create;
+pub mod api_keys_list;
+pub mod api_keys_revoke;
 pub mod auth_password_reset;
 pub mod auth_password_reset_confirm;
 pub mod auth_refresh;

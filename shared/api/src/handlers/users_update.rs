@@ -22,7 +22,9 @@ pub async fn update_user(
     patch: UserPatch,
 ) -> Result<User, ApiError> {
     policy::update_user(actor, id)?;
-    let before = app.table.user(actor.tenant, id).await?.ok_or(ApiError::NotFound)?.user;
+    // An API key's service user is not a person: it is revoked, never edited (or revived) here.
+    let stored = app.table.user(actor.tenant, id).await?.filter(|s| s.key.is_none());
+    let before = stored.ok_or(ApiError::NotFound)?.user;
     expected.check(before.version)?;
     let now = Timestamp::now();
     let after = patch.apply(&before, now)?;

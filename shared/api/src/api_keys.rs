@@ -1,0 +1,49 @@
+//! API keys as credentials: a key names its account and service user and carries a secret whose SHA-256 the
+//! service user holds. Checking one costs nothing beyond the user read every call already makes.
+
+use crate::app::Claim;
+use crate::problem::ApiError;
+use base64::Engine;
+use crm_domain::Actor;
+use crm_domain::api_key::{key_text, parse_key, unexpired};
+use crm_domain::clock::Timestamp;
+use crm_domain::policy::Role;
+use crm_store::StoredUser;
+use sha2::{Digest, Sha256};
+
+/// A new key's secret (32 random bytes) and the key text to hand out once.
+pub fn new_key(tenant: crm_domain::TenantId, id: crm_domain::UserId) -> Result<(String, String), ApiError> {
+    let mut secret = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut secret).map_err(|_| ApiError::Internal("no randomness for a key".into()))?;
+    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+    let digest = hex(&Sha256::digest(secret.as_bytes()).into());
+    Ok((key_text(tenant, id, &secret), digest))
+}
+
+/// What an API key claims: its service user, with the least role until the stored user says more.
+pub fn claim(token: &str) -> Result<Claim, ApiError> {
+    let (tenant, user, secret) = parse_key(token).ok_or(ApiError::Unauthorized("the API key is malformed"))?;
+    Ok(Claim {
+        actor: Actor { tenant, user, role: Role::Sales },
+        // Keys have no sessions: revocation deactivates the service user instead.
+        generation: u64::MAX,
+        expires_at: i64::MAX,
+        api_key: Some(Sha256::digest(secret.as_bytes()).into()),
+    })
+}
+
+/// Whether the claim's credential is the stored user's kind and, for a key, that very key, unexpired.
+pub fn credential_matches(claimed: &Claim, stored: &StoredUser) -> bool {
+    match (&claimed.api_key, &stored.key) {
+        (None, None) => true,
+        (Some(digest), Some(key)) => {
+            aws_lc_rs::constant_time::verify_slices_are_equal(hex(digest).as_bytes(), key.digest.as_bytes()).is_ok()
+                && unexpired(key.expires_at, Timestamp::now().unix_seconds())
+        }
+        _ => false,
+    }
+}
+
+fn hex(bytes: &[u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,159 @@
+//! API keys: programs call the API without a person's password. A key acts as a service user of its account
+//! with the role it was made with (Manager or Sales, never Admin), is shown once, stored only as a digest, and
+//! stops working the moment it is revoked (its service user is deactivated) or expires.
+
+use crate::clock::Timestamp;
+use crate::ids::{TenantId, UserId};
+use crate::policy::Role;
+use crate::user::{User, UserStatus};
+use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_NAME};
+use serde::{Deserialize, Serialize};
+
+/// What every key begins with, so it is told apart from a signed-in user's token at a glance (and by
+/// secret scanners).
+pub const KEY_PREFIX: &str = "crmk_";
+
+/// `POST /api_keys`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiKey {
+    #[schema(schema_with = crate::schema::name)]
+    pub name: String,
+    /// `manager` or `sales`: what the program may see and do.
+    pub role: Role,
+    /// When the key stops working (RFC 3339); never, if absent.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+/// A key as its Admin sees it (never the key itself after creation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApiKey {
+    /// Also the id of the service user the key acts as: its records and activity carry it.
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    pub created_by: UserId,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    /// `deactivated` once revoked.
+    pub status: UserStatus,
+}
+
+/// A checked new key: its view and the service user it acts as.
+#[derive(Debug)]
+pub struct KeyDraft {
+    pub key: ApiKey,
+    pub service_user: User,
+    /// Unix seconds, for the check on every call.
+    pub expires_at_unix: Option<i64>,
+}
+
+impl NewApiKey {
+    pub fn validate(self, tenant: TenantId, created_by: UserId, now: Timestamp) -> Result<KeyDraft, Invalid> {
+        let mut checks = Checks::default();
+        let name = checks.take(v::required_text("name", &self.name, MAX_NAME));
+        let role = checks.take(match self.role {
+            Role::Admin => Err(FieldError::new("role", "an API key acts as a manager or a sales user, never an admin")),
+            role => Ok(role),
+        });
+        let expires = checks.take(match self.expires_at.as_deref() {
+            None => Ok(None),
+            Some(text) => match Timestamp::parse(text) {
+                Some(at) if at.unix_seconds() > now.unix_seconds() => Ok(Some(at)),
+                Some(_) => Err(FieldError::new("expires_at", "must be in the future")),
+                None => Err(FieldError::new("expires_at", "must be a date and time like 2027-01-31T00:00:00Z")),
+            },
+        });
+        checks.finish()?;
+        let (Some(name), Some(role), Some(expires)) = (name, role, expires) else { unreachable!("checks passed") };
+        let id = UserId::new();
+        let at = now.rfc3339();
+        let service_user = User {
+            id,
+            tenant_id: tenant,
+            // Never an address anyone can sign in with: only keys reach a service user.
+            email: format!("api-key-{id}@keys.invalid"),
+            name: format!("API key: {name}"),
+            role,
+            status: UserStatus::Active,
+            created_at: at.clone(),
+            updated_at: at.clone(),
+            version: 1,
+        };
+        let key = ApiKey {
+            id,
+            name,
+            role,
+            created_by,
+            created_at: at,
+            expires_at: expires.map(|e| e.rfc3339()),
+            status: UserStatus::Active,
+        };
+        Ok(KeyDraft { key, service_user, expires_at_unix: expires.map(|e| e.unix_seconds()) })
+    }
+}
+
+/// The key a program sends: `crmk_<account>_<key id>_<secret>`.
+pub fn key_text(tenant: TenantId, id: UserId, secret: &str) -> String {
+    format!("{KEY_PREFIX}{tenant}_{id}_{secret}")
+}
+
+/// The account, key id and secret of a key, if `text` has a key's form.
+pub fn parse_key(text: &str) -> Option<(TenantId, UserId, &str)> {
+    let mut parts = text.strip_prefix(KEY_PREFIX)?.splitn(3, '_');
+    let tenant = TenantId::parse(parts.next()?)?;
+    let id = UserId::parse(parts.next()?)?;
+    let secret = parts.next().filter(|s| s.len() >= 32)?;
+    Some((tenant, id, secret))
+}
+
+/// Whether a key that expires at `expires_at_unix` still works at `now_unix`.
+pub fn unexpired(expires_at_unix: Option<i64>, now_unix: i64) -> bool {
+    expires_at_unix.is_none_or(|at| now_unix < at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(role: Role, expires_at: Option<&str>) -> NewApiKey {
+        NewApiKey { name: "Zapier".into(), role, expires_at: expires_at.map(str::to_owned) }
+    }
+
+    #[test]
+    fn a_key_acts_as_a_manager_or_sales_user_never_an_admin() {
+        let now = Timestamp::now();
+        let draft = new(Role::Sales, None).validate(TenantId::new(), UserId::new(), now).unwrap();
+        assert_eq!((draft.key.role, draft.service_user.role), (Role::Sales, Role::Sales));
+        assert_eq!(draft.key.id, draft.service_user.id);
+        assert!(draft.service_user.email.ends_with(".invalid"));
+        let refused = new(Role::Admin, None).validate(TenantId::new(), UserId::new(), now).unwrap_err();
+        assert_eq!(refused.0[0].field, "role");
+    }
+
+    #[test]
+    fn an_expiry_must_be_a_time_in_the_future() {
+        let now = Timestamp::now();
+        let tenant = TenantId::new();
+        for bad in ["yesterday", "2020-01-01T00:00:00Z"] {
+            let refused = new(Role::Sales, Some(bad)).validate(tenant, UserId::new(), now).unwrap_err();
+            assert_eq!(refused.0[0].field, "expires_at", "{bad}");
+        }
+        let later = now.plus_seconds(3600).rfc3339();
+        let draft = new(Role::Manager, Some(&later)).validate(tenant, UserId::new(), now).unwrap();
+        assert!(unexpired(draft.expires_at_unix, now.unix_seconds()));
+        assert!(!unexpired(draft.expires_at_unix, now.unix_seconds() + 3600));
+    }
+
+    #[test]
+    fn keys_are_read_back_and_nothing_else_passes_for_one() {
+        let (tenant, id) = (TenantId::new(), UserId::new());
+        let secret = "s".repeat(43);
+        let text = key_text(tenant, id, &secret);
+        assert_eq!(parse_key(&text), Some((tenant, id, secret.as_str())));
+        assert_eq!(parse_key("eyJhbGciOiJFZERTQSJ9.e30.sig"), None);
+        assert_eq!(parse_key(&format!("{KEY_PREFIX}{tenant}_{id}_short")), None);
+        assert_eq!(parse_key(&format!("{KEY_PREFIX}nope_{id}_{secret}")), None);
+    }
+}
