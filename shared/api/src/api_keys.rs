@@ -47,3 +47,41 @@ pub fn credential_matches(claimed: &Claim, stored: &StoredUser) -> bool {
 fn hex(bytes: &[u8; 32]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crm_domain::user::{User, UserStatus};
+    use crm_store::StoredKey;
+
+    fn stored(key: Option<StoredKey>) -> StoredUser {
+        let user = User {
+            id: crm_domain::UserId::new(),
+            tenant_id: crm_domain::TenantId::new(),
+            email: "x@keys.invalid".into(),
+            name: "API key: x".into(),
+            role: Role::Sales,
+            status: UserStatus::Active,
+            created_at: String::new(),
+            updated_at: String::new(),
+            version: 1,
+        };
+        StoredUser { user, password_hash: String::new(), session_generation: 0, key }
+    }
+
+    #[test]
+    fn only_the_key_its_service_user_holds_passes_and_only_until_it_expires() {
+        let (text, digest) = new_key(crm_domain::TenantId::new(), crm_domain::UserId::new()).unwrap();
+        let claim = claim(&text).unwrap();
+        let now = Timestamp::now().unix_seconds();
+        let key = |expires_at| Some(StoredKey { digest: digest.clone(), expires_at });
+        assert!(credential_matches(&claim, &stored(key(None))));
+        assert!(credential_matches(&claim, &stored(key(Some(now + 60)))));
+        assert!(!credential_matches(&claim, &stored(key(Some(now - 1)))), "an expired key");
+        let other = StoredKey { digest: "0".repeat(64), expires_at: None };
+        assert!(!credential_matches(&claim, &stored(Some(other))), "another key's digest");
+        assert!(!credential_matches(&claim, &stored(None)), "a person is never reached with a key");
+        let person = Claim { api_key: None, ..claim };
+        assert!(!credential_matches(&person, &stored(key(None))), "a service user is never reached with a token");
+    }
+}

@@ -13,17 +13,39 @@ use serde::{Deserialize, Serialize};
 /// secret scanners).
 pub const KEY_PREFIX: &str = "crmk_";
 
-/// `POST /api_keys`.
+/// What a key may act as: a Manager or a Sales user, never an Admin (so no key manages users or keys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyRole {
+    Manager,
+    Sales,
+}
+
+impl From<KeyRole> for Role {
+    fn from(role: KeyRole) -> Role {
+        match role {
+            KeyRole::Manager => Role::Manager,
+            KeyRole::Sales => Role::Sales,
+        }
+    }
+}
+
+/// The longest a key may live: ten years.
+pub const MAX_KEY_DAYS: u32 = 3650;
+
+/// `POST /api_keys`: every value the document allows makes a key (a lifetime in days rather than an expiry
+/// date, which could lie in the past).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
     #[schema(schema_with = crate::schema::name)]
     pub name: String,
-    /// `manager` or `sales`: what the program may see and do.
-    pub role: Role,
-    /// When the key stops working (RFC 3339); never, if absent.
+    /// What the program may see and do.
+    pub role: KeyRole,
+    /// How many days the key works; for good, if absent.
     #[serde(default)]
-    pub expires_at: Option<String>,
+    #[schema(minimum = 1, maximum = 3650)]
+    pub expires_in_days: Option<u32>,
 }
 
 /// A key as its Admin sees it (never the key itself after creation).
@@ -53,20 +75,14 @@ impl NewApiKey {
     pub fn validate(self, tenant: TenantId, created_by: UserId, now: Timestamp) -> Result<KeyDraft, Invalid> {
         let mut checks = Checks::default();
         let name = checks.take(v::required_text("name", &self.name, MAX_NAME));
-        let role = checks.take(match self.role {
-            Role::Admin => Err(FieldError::new("role", "an API key acts as a manager or a sales user, never an admin")),
-            role => Ok(role),
-        });
-        let expires = checks.take(match self.expires_at.as_deref() {
+        let expires = checks.take(match self.expires_in_days {
             None => Ok(None),
-            Some(text) => match Timestamp::parse(text) {
-                Some(at) if at.unix_seconds() > now.unix_seconds() => Ok(Some(at)),
-                Some(_) => Err(FieldError::new("expires_at", "must be in the future")),
-                None => Err(FieldError::new("expires_at", "must be a date and time like 2027-01-31T00:00:00Z")),
-            },
+            Some(days @ 1..=MAX_KEY_DAYS) => Ok(Some(now.plus_seconds(i64::from(days) * 24 * 60 * 60))),
+            Some(_) => Err(FieldError::new("expires_in_days", "must be from 1 to 3650")),
         });
         checks.finish()?;
-        let (Some(name), Some(role), Some(expires)) = (name, role, expires) else { unreachable!("checks passed") };
+        let (Some(name), Some(expires)) = (name, expires) else { unreachable!("checks passed") };
+        let role = Role::from(self.role);
         let id = UserId::new();
         let at = now.rfc3339();
         let service_user = User {
@@ -117,33 +133,32 @@ pub fn unexpired(expires_at_unix: Option<i64>, now_unix: i64) -> bool {
 mod tests {
     use super::*;
 
-    fn new(role: Role, expires_at: Option<&str>) -> NewApiKey {
-        NewApiKey { name: "Zapier".into(), role, expires_at: expires_at.map(str::to_owned) }
+    fn new(role: KeyRole, expires_in_days: Option<u32>) -> NewApiKey {
+        NewApiKey { name: "Zapier".into(), role, expires_in_days }
     }
 
     #[test]
     fn a_key_acts_as_a_manager_or_sales_user_never_an_admin() {
         let now = Timestamp::now();
-        let draft = new(Role::Sales, None).validate(TenantId::new(), UserId::new(), now).unwrap();
+        let draft = new(KeyRole::Sales, None).validate(TenantId::new(), UserId::new(), now).unwrap();
         assert_eq!((draft.key.role, draft.service_user.role), (Role::Sales, Role::Sales));
         assert_eq!(draft.key.id, draft.service_user.id);
         assert!(draft.service_user.email.ends_with(".invalid"));
-        let refused = new(Role::Admin, None).validate(TenantId::new(), UserId::new(), now).unwrap_err();
-        assert_eq!(refused.0[0].field, "role");
+        let admin: Result<NewApiKey, _> = serde_json::from_str(r#"{"name": "x", "role": "admin"}"#);
+        assert!(admin.is_err(), "no key can be an admin");
     }
 
     #[test]
-    fn an_expiry_must_be_a_time_in_the_future() {
+    fn a_key_lives_from_one_day_to_ten_years() {
         let now = Timestamp::now();
         let tenant = TenantId::new();
-        for bad in ["yesterday", "2020-01-01T00:00:00Z"] {
-            let refused = new(Role::Sales, Some(bad)).validate(tenant, UserId::new(), now).unwrap_err();
-            assert_eq!(refused.0[0].field, "expires_at", "{bad}");
+        for bad in [0, MAX_KEY_DAYS + 1] {
+            let refused = new(KeyRole::Sales, Some(bad)).validate(tenant, UserId::new(), now).unwrap_err();
+            assert_eq!(refused.0[0].field, "expires_in_days", "{bad}");
         }
-        let later = now.plus_seconds(3600).rfc3339();
-        let draft = new(Role::Manager, Some(&later)).validate(tenant, UserId::new(), now).unwrap();
+        let draft = new(KeyRole::Manager, Some(1)).validate(tenant, UserId::new(), now).unwrap();
         assert!(unexpired(draft.expires_at_unix, now.unix_seconds()));
-        assert!(!unexpired(draft.expires_at_unix, now.unix_seconds() + 3600));
+        assert!(!unexpired(draft.expires_at_unix, now.unix_seconds() + 24 * 60 * 60));
     }
 
     #[test]

@@ -1098,6 +1098,11 @@ export interface components {
         JobKind: "search_reindex" | "stats_rebuild";
         /** @enum {string} */
         JobStatus: "queued" | "running" | "succeeded" | "failed";
+        /**
+         * @description What a key may act as: a Manager or a Sales user, never an Admin (so no key manages users or keys).
+         * @enum {string}
+         */
+        KeyRole: "manager" | "sales";
         Lead: {
             company?: string | null;
             converted_at?: string | null;
@@ -1177,13 +1182,19 @@ export interface components {
             count: number;
             month: string;
         };
-        /** @description `POST /api_keys`. */
+        /**
+         * @description `POST /api_keys`: every value the document allows makes a key (a lifetime in days rather than an expiry
+         *     date, which could lie in the past).
+         */
         NewApiKey: {
-            /** @description When the key stops working (RFC 3339); never, if absent. */
-            expires_at?: string | null;
+            /**
+             * Format: int32
+             * @description How many days the key works; for good, if absent.
+             */
+            expires_in_days?: number | null;
             name: string;
-            /** @description `manager` or `sales`: what the program may see and do. */
-            role: components["schemas"]["Role"];
+            /** @description What the program may see and do. */
+            role: components["schemas"]["KeyRole"];
         };
         NewChannel: {
             kind?: components["schemas"]["ChannelKind"];

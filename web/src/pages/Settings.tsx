@@ -274,17 +274,17 @@ function ApiKeys() {
       return data.items;
     },
   });
-  const [form, setForm] = useState({ name: "", role: "sales" as Role, expires: "" });
+  const [form, setForm] = useState({ name: "", role: "sales" as "sales" | "manager", days: "" });
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const [problem, setProblem] = useState<unknown>(null);
   const create = async (event: FormEvent) => {
     event.preventDefault();
-    const expires_at = form.expires ? new Date(`${form.expires}T00:00:00`).toISOString() : undefined;
-    const { data, error } = await api.POST("/api/v1/api_keys", { body: { name: form.name, role: form.role, expires_at } });
+    const expires_in_days = form.days.trim() ? Number(form.days) : undefined;
+    const { data, error } = await api.POST("/api/v1/api_keys", { body: { name: form.name, role: form.role, expires_in_days } });
     if (!data) return setProblem(error);
     setProblem(null);
     setCreated({ name: data.name, key: data.key });
-    setForm({ name: "", role: "sales", expires: "" });
+    setForm({ name: "", role: "sales", days: "" });
     await queries.invalidateQueries({ queryKey: ["api-keys"] });
   };
   const revoke = async (id: string) => {
@@ -326,12 +326,12 @@ function ApiKeys() {
         <Field label="Key name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} error={errors.name} />
         <div className="field">
           <label htmlFor="key-role">Acts as</label>
-          <select id="key-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
+          <select id="key-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as "sales" | "manager" })}>
             <option value="sales">sales</option>
             <option value="manager">manager</option>
           </select>
         </div>
-        <Field label="Expires (optional)" type="date" value={form.expires} onChange={(e) => setForm({ ...form, expires: e.target.value })} error={errors.expires_at} />
+        <Field label="Works for (days, optional)" type="number" min={1} max={3650} value={form.days} onChange={(e) => setForm({ ...form, days: e.target.value })} error={errors.expires_in_days} />
         <button type="submit" disabled={!form.name.trim()}>
           Create key
         </button>
