@@ -132,7 +132,7 @@ async function leadsAndConflicts(browser) {
   await page.getByRole("cell", { name: sales }).waitFor();
   await page.getByLabel("Endpoint name").fill("Website form");
   await page.getByRole("button", { name: "Create endpoint" }).click();
-  const secret = await page.locator("[data-secret]").textContent();
+  const secret = await page.locator('[data-shown-once="secret"]').textContent();
   check(secret && secret.length > 20, "the endpoint's secret is shown");
   await page.getByRole("button", { name: "Copy the secret" }).click();
   await shot(page, "settings");
@@ -143,14 +143,14 @@ async function leadsAndConflicts(browser) {
   // An API key for a program: shown once, works as a bearer token, revoked from here.
   await page.getByLabel("Key name").fill("Nightly export");
   await page.getByRole("button", { name: "Create key" }).click();
-  const apiKey = await page.locator("[data-api-key]").textContent();
+  const apiKey = await page.locator('[data-shown-once="api-key"]').textContent();
   check((await api("GET", "/api/v1/leads", apiKey)).status === 200, "the key works");
   await page.getByRole("button", { name: "Revoke Nightly export" }).click();
   await page.getByText("Nightly export (sales) — revoked").waitFor();
   check((await api("GET", "/api/v1/leads", apiKey)).status === 401, "the revoked key is refused");
   await page.reload();
   await page.getByRole("heading", { name: "Users" }).waitFor();
-  check((await page.locator("[data-secret]").count()) === 0, "the secret is not shown again");
+  check((await page.locator('[data-shown-once="secret"]').count()) === 0, "the secret is not shown again");
 
   // Google Contacts: consent at (fake) Google, back through the app's callback page, then a sync imports.
   if (process.env.GOOGLE_FAKE_PORT) {

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useApp, useSession } from "../context";
 import { Field } from "../components/Field";
@@ -193,7 +193,6 @@ function Webhooks() {
   });
   const [form, setForm] = useState({ name: "", source: "generic" as Source, tags: "" });
   const [created, setCreated] = useState<{ name: string; url: string; secret: string } | null>(null);
-  const [copied, setCopied] = useState(false);
   const [problem, setProblem] = useState<unknown>(null);
   const create = async (event: FormEvent) => {
     event.preventDefault();
@@ -201,7 +200,6 @@ function Webhooks() {
     const { data, error } = await api.POST("/api/v1/integrations/webhooks", { body: { name: form.name, source: form.source, tags } });
     if (!data) return setProblem(error);
     setProblem(null);
-    setCopied(false);
     setCreated({ name: data.name, url: data.url, secret: data.secret });
     setForm({ name: "", source: "generic", tags: "" });
     await queries.invalidateQueries({ queryKey: ["webhooks"] });
@@ -210,27 +208,14 @@ function Webhooks() {
     await api.DELETE("/api/v1/integrations/webhooks/{id}", { params: { path: { id } } });
     await queries.invalidateQueries({ queryKey: ["webhooks"] });
   };
-  const copy = async () => {
-    if (!created) return;
-    await navigator.clipboard?.writeText(created.secret).catch(() => undefined);
-    setCopied(true);
-  };
   const errors = fieldErrors(problem);
   return (
     <section aria-labelledby="webhooks-heading" className="panel wide">
       <h2 id="webhooks-heading">Inbound lead webhooks</h2>
       {created && (
-        <div role="status" className="secret">
-          <p>
-            <strong>{created.name}</strong> posts to <code>{created.url}</code>. Its secret is shown only now:
-          </p>
-          <p>
-            <code data-secret>{created.secret}</code>{" "}
-            <button type="button" onClick={copy}>
-              {copied ? "Copied" : "Copy the secret"}
-            </button>
-          </p>
-        </div>
+        <ShownOnce value={created.secret} copyLabel="Copy the secret" mark="secret">
+          <strong>{created.name}</strong> posts to <code>{created.url}</code>. Its secret is shown only now:
+        </ShownOnce>
       )}
       <ul>
         {hooks.data?.map((hook) => (
@@ -296,17 +281,9 @@ function ApiKeys() {
     <section aria-labelledby="keys-heading" className="panel wide">
       <h2 id="keys-heading">API keys</h2>
       {created && (
-        <div role="status" className="secret">
-          <p>
-            The key <strong>{created.name}</strong>, shown only now (send it as <code>Authorization: Bearer …</code>):
-          </p>
-          <p>
-            <code data-api-key>{created.key}</code>{" "}
-            <button type="button" onClick={() => void navigator.clipboard?.writeText(created.key).catch(() => undefined)}>
-              Copy the key
-            </button>
-          </p>
-        </div>
+        <ShownOnce value={created.key} copyLabel="Copy the key" mark="api-key">
+          The key <strong>{created.name}</strong>, shown only now (send it as <code>Authorization: Bearer …</code>):
+        </ShownOnce>
       )}
       <ul>
         {keys.data?.map((key) => (
@@ -337,5 +314,25 @@ function ApiKeys() {
         </button>
       </form>
     </section>
+  );
+}
+
+/** A secret shown the one time the API answers it, with a copy button; `mark` names it for the tests. */
+function ShownOnce({ value, copyLabel, mark, children }: { value: string; copyLabel: string; mark: string; children: ReactNode }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    await navigator.clipboard?.writeText(value).catch(() => undefined);
+    setCopied(true);
+  };
+  return (
+    <div role="status" className="secret">
+      <p>{children}</p>
+      <p>
+        <code data-shown-once={mark}>{value}</code>{" "}
+        <button type="button" onClick={copy}>
+          {copied ? "Copied" : copyLabel}
+        </button>
+      </p>
+    </div>
   );
 }
