@@ -31,7 +31,7 @@ impl From<KeyRole> for Role {
 }
 
 /// The longest a key may live: ten years.
-pub const MAX_KEY_DAYS: u32 = 3650;
+pub const MAX_KEY_DAYS: i64 = 3650;
 
 /// `POST /api_keys`: every value the document allows makes a key (a lifetime in days rather than an expiry
 /// date, which could lie in the past).
@@ -43,9 +43,9 @@ pub struct NewApiKey {
     /// What the program may see and do.
     pub role: KeyRole,
     /// How many days the key works; for good, if absent.
-    #[serde(default)]
-    #[schema(minimum = 1, maximum = 3650)]
-    pub expires_in_days: Option<u32>,
+    #[serde(default, deserialize_with = "crate::lead::optional_whole_number")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 3650)]
+    pub expires_in_days: Option<i64>,
 }
 
 /// A key as its Admin sees it (never the key itself after creation).
@@ -77,7 +77,7 @@ impl NewApiKey {
         let name = checks.take(v::required_text("name", &self.name, MAX_NAME));
         let expires = checks.take(match self.expires_in_days {
             None => Ok(None),
-            Some(days @ 1..=MAX_KEY_DAYS) => Ok(Some(now.plus_seconds(i64::from(days) * 24 * 60 * 60))),
+            Some(days @ 1..=MAX_KEY_DAYS) => Ok(Some(now.plus_seconds(days * 24 * 60 * 60))),
             Some(_) => Err(FieldError::new("expires_in_days", "must be from 1 to 3650")),
         });
         checks.finish()?;
@@ -133,7 +133,7 @@ pub fn unexpired(expires_at_unix: Option<i64>, now_unix: i64) -> bool {
 mod tests {
     use super::*;
 
-    fn new(role: KeyRole, expires_in_days: Option<u32>) -> NewApiKey {
+    fn new(role: KeyRole, expires_in_days: Option<i64>) -> NewApiKey {
         NewApiKey { name: "Zapier".into(), role, expires_in_days }
     }
 
@@ -146,6 +146,9 @@ mod tests {
         assert!(draft.service_user.email.ends_with(".invalid"));
         let admin: Result<NewApiKey, _> = serde_json::from_str(r#"{"name": "x", "role": "admin"}"#);
         assert!(admin.is_err(), "no key can be an admin");
+        let whole: NewApiKey =
+            serde_json::from_str(r#"{"name": "x", "role": "sales", "expires_in_days": 30.0}"#).unwrap();
+        assert_eq!(whole.expires_in_days, Some(30), "JSON Schema's integers may carry a zero fraction");
     }
 
     #[test]

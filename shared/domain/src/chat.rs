@@ -174,8 +174,9 @@ impl NewChannel {
                 let other = self
                     .user_id
                     .ok_or_else(|| FieldError::new("user_id", "names the other user of a direct conversation"))?;
+                // Well-formed, but refused by who is asking: a conflict, as a record's state refuses a value.
                 if other == actor.user {
-                    return Err(FieldError::new("user_id", "must be another user").into());
+                    return Err(FieldError::conflict("user_id", "a direct conversation is with another user").into());
                 }
                 if self.name.is_some() || !self.members.is_empty() {
                     return Err(FieldError::new("name", "a direct conversation has no name or extra members").into());

@@ -54,8 +54,17 @@ pub struct Money {
     pub currency: String,
 }
 
+/// An optional JSON integer (see `whole_number`).
+pub(crate) fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrapped(#[serde(deserialize_with = "whole_number")] i64);
+    Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|Wrapped(n)| n))
+}
+
 /// A JSON integer, which JSON Schema also writes with a zero fraction (`12.0`).
-fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
     struct Whole;
     impl serde::de::Visitor<'_> for Whole {
         type Value = i64;

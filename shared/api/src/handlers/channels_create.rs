@@ -4,7 +4,7 @@
 
 use crate::extract::{AppState, Caller, Json};
 use crate::http::WithStatus;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use crm_domain::chat::Channel;
 use crm_domain::chat::NewChannel;
@@ -13,7 +13,8 @@ use http::StatusCode;
 
 /// Create a team channel or a direct conversation
 #[utoipa::path(post, operation_id = "channels_create", path = "/api/v1/channels", tag = "chat", request_body = NewChannel,
-    responses((status = 201, description = "The new channel", body = Channel), (status = 200, description = "The direct conversation that already exists", body = Channel)),
+    responses((status = 201, description = "The new channel", body = Channel), (status = 200, description = "The direct conversation that already exists", body = Channel),
+        (status = 409, description = "A direct conversation with oneself", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn handle(
     State(app): AppState,
