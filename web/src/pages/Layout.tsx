@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { NavLink, Outlet, useNavigate, useSearchParams } from "react-router";
+import { useQueryClient } from "@tanstack/react-query";
 import { useApp, useSession } from "../context";
 import { useChat } from "../chat/ChatProvider";
 
@@ -10,9 +11,13 @@ export function Layout() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [query, setQuery] = useState(params.get("q") ?? "");
+  const queries = useQueryClient();
   const search = (event: FormEvent) => {
     event.preventDefault();
-    if (query.trim()) navigate(`/search?q=${encodeURIComponent(query.trim())}`);
+    if (!query.trim()) return;
+    // Asking again asks the server again: what was not indexed a moment ago may be now.
+    void queries.invalidateQueries({ queryKey: ["search", query.trim()] });
+    navigate(`/search?q=${encodeURIComponent(query.trim())}`);
   };
   const signOut = async () => {
     const refresh = session.get()?.refreshToken;

@@ -32,6 +32,8 @@ export function Search() {
   const results = useQuery({
     queryKey: ["search", q],
     enabled: q !== "",
+    // Search follows writes a moment later: never answer from an earlier search of the same words.
+    staleTime: 0,
     queryFn: async () => {
       const { data, error } = await api.GET("/api/v1/search", { params: { query: { q, limit: 25 } } });
       if (!data) throw error;
