@@ -202,11 +202,14 @@ async function leadsAndConflicts(browser) {
 }
 
 /** Retries `attempt` (which may reload) until it stops throwing, for what a worker updates a moment later. */
-async function eventually(what, attempt, seconds = 20) {
+async function eventually(what, attempt, seconds = 30) {
+  const started = Date.now();
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     try {
-      return await attempt();
+      const result = await attempt();
+      if (Date.now() - started > 5000) console.log(`web e2e: ${what}: after ${Date.now() - started} ms`);
+      return result;
     } catch (error) {
       if (Date.now() > deadline) throw new Error(`never: ${what}: ${error.message}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 500));

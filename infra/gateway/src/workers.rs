@@ -278,7 +278,14 @@ async fn poll_stream(
                     }
                     None => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
                 };
-                let iterator = request.send().await.ok().and_then(|o| o.shard_iterator);
+                let iterator = match request.send().await {
+                    Ok(output) => output.shard_iterator,
+                    Err(error) => {
+                        let error = error.as_service_error().map_or_else(|| error.to_string(), ToString::to_string);
+                        tracing::warn!(function = %function.function, %shard_id, %error, "no shard iterator; trying again");
+                        continue;
+                    }
+                };
                 iterators.insert(shard_id, iterator);
             }
             first_scan = false;
@@ -286,8 +293,30 @@ async fn poll_stream(
         let mut delivered = false;
         for (shard_id, iterator) in iterators.iter_mut() {
             let Some(current) = iterator.clone() else { continue };
-            let Ok(output) = streams.get_records().shard_iterator(&current).limit(batch_size).send().await else {
-                continue;
+            let output = match streams.get_records().shard_iterator(&current).limit(batch_size).send().await {
+                Ok(output) => output,
+                Err(error) => {
+                    // An iterator that can no longer be read (DynamoDB Local answers a fresh shard's "latest"
+                    // iterator with TrimmedDataAccess at times; iterators also expire) is taken again from
+                    // the last record delivered, or from the shard's beginning: retrying it would stall the
+                    // consumer for good.
+                    let dead = error
+                        .as_service_error()
+                        .is_some_and(|e| e.is_trimmed_data_access_exception() || e.is_expired_iterator_exception());
+                    let shown = error.as_service_error().map_or_else(|| error.to_string(), ToString::to_string);
+                    tracing::warn!(function = %function.function, %shard_id, error = %shown, "reading the stream failed");
+                    if dead {
+                        let request = streams.get_shard_iterator().stream_arn(&stream_arn).shard_id(shard_id.as_str());
+                        let request = match checkpoints.after(shard_id) {
+                            Some(sequence) => request
+                                .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                                .sequence_number(sequence),
+                            None => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
+                        };
+                        *iterator = request.send().await.ok().and_then(|o| o.shard_iterator).or(Some(current));
+                    }
+                    continue;
+                }
             };
             let records = output.records.unwrap_or_default();
             if !records.is_empty() {
