@@ -246,15 +246,18 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
     deploy::create_custom_resources(&template, &queues, &domains, table.name(), &options.settings, &functions_aws)
         .await
         .map_err(GatewayError::Table)?;
-    let checkpoints = options.stream_checkpoints.clone();
-    let pollers = workers::start(&template, &queues, table.name(), &options.settings, checkpoints, &functions_aws)
-        .await
-        .map_err(GatewayError::Workers)?;
     let ws_listener = bind(options.ws_listen).await?;
     let ws_addr =
         ws_listener.local_addr().map_err(|source| GatewayError::Listen { addr: options.ws_listen, source })?;
+    let management_endpoint = format!("http://{ws_addr}/{}", websocket::STAGE);
+    let checkpoints = options.stream_checkpoints.clone();
+    let mut worker_settings = options.settings.clone();
+    worker_settings.insert("WEBSOCKET_MANAGEMENT_ENDPOINT".into(), management_endpoint.clone());
+    let pollers = workers::start(&template, &queues, table.name(), &worker_settings, checkpoints, &functions_aws)
+        .await
+        .map_err(GatewayError::Workers)?;
     let mut settings = settings;
-    settings.websocket_management_endpoint = Some(format!("http://{ws_addr}/{}", websocket::STAGE));
+    settings.websocket_management_endpoint = Some(management_endpoint);
     // Mail goes out from the template's identity, as the deployed functions' MAIL_FROM says.
     settings.mail_from = settings.mail_from.or_else(|| template.mail_identities.first().cloned());
     let aws = functions_aws;

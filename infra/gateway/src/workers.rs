@@ -107,7 +107,8 @@ pub async fn function_workers(
     }
     environment.insert("TABLE_NAME".into(), table_name.to_owned());
     let lookup = |name: &str| {
-        if withheld(variables, name) {
+        // The management endpoint reaches only the workers whose template gives it, as in AWS.
+        if withheld(variables, name) || (name == "WEBSOCKET_MANAGEMENT_ENDPOINT" && !variables.contains(name)) {
             return None;
         }
         environment.get(name).cloned().or_else(|| std::env::var(name).ok())

@@ -228,6 +228,7 @@ impl Modify for SecuritySchemes {
         (name = "integrations", description = "Slack, inbound lead webhooks and Google Contacts"),
         (name = "webhooks", description = "Leads pushed in by Typeform, Zapier and other tools"),
         (name = "chat", description = "Channels, messages and presence (live over the WebSocket API)"),
+        (name = "notifications", description = "Each user's inbox: mentions, assignments, deliveries, closed deals, notes, failed syncs (pushed live over the WebSocket API)"),
         (name = "search", description = "Fuzzy search over OpenSearch"),
         (name = "jobs", description = "Long work (a reindex, a statistics rebuild), followed through its resource"),
     )

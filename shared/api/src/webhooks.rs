@@ -9,6 +9,7 @@ use crate::problem::ApiError;
 use crate::records::respond_created;
 use axum::response::Response;
 use crm_domain::clock::Timestamp;
+use crm_domain::events::Via;
 use crm_domain::lead::{Lead, NewLead};
 use crm_domain::webhook::{WebhookEndpoint, WebhookSource};
 use crm_domain::{Actor, Role, WebhookId};
@@ -159,7 +160,7 @@ pub async fn deliver(
     let endpoint = &stored.endpoint;
     let actor = Actor { tenant: stored.tenant, user: endpoint.owner_id, role: Role::Sales };
     let mut prepared = crm_core::create::<Lead, NewLead>(&app.table, &actor, lead, Timestamp::now()).await?;
-    prepared.changes.require_active_user(endpoint.owner_id)?;
+    prepared.changes.require_active_user(endpoint.owner_id)?.via(Via::Webhook);
     let operation = format!("webhook {}", endpoint.id);
     tracing::info!(endpoint = %endpoint.id, source = endpoint.source.as_str(), tenant = %stored.tenant, "lead delivered");
     respond_created(app, &actor, prepared, delivery, &operation).await

@@ -134,6 +134,19 @@ impl Chat {
         Ok(found)
     }
 
+    /// Pushes a new notification to the recipient's live connections (when pushing is configured);
+    /// answers how many took it.
+    pub async fn notify(
+        &self,
+        tenant: TenantId,
+        recipient: UserId,
+        notification: crm_domain::notification::Notification,
+    ) -> Result<usize, ChatError> {
+        let Some(client) = self.configured.clone() else { return Ok(0) };
+        let connections = self.connections(tenant, Some(recipient)).await?;
+        Ok(self.push(&client, connections, &ServerEvent::Notification { notification }).await)
+    }
+
     /// A channel the member belongs to (or, for reading a team channel, may read).
     async fn membership(&self, member: Member, channel: ChannelId) -> Result<Option<Membership>, ChatError> {
         Ok(self.table.membership(member.tenant, channel, member.user).await?)

@@ -324,6 +324,10 @@ pub enum ServerEvent {
         user_id: UserId,
         message_id: Option<MessageId>,
     },
+    /// A new entry in the user's notification inbox.
+    Notification {
+        notification: crate::notification::Notification,
+    },
     /// The answer to the sender's own frame.
     Ack {
         action: String,

@@ -20,6 +20,11 @@ impl Timestamp {
         self.0.unix_timestamp()
     }
 
+    /// Milliseconds since the Unix epoch (0 before it).
+    pub fn unix_millis(&self) -> u64 {
+        u64::try_from(self.0.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+    }
+
     pub fn plus_seconds(&self, seconds: i64) -> Self {
         Self(self.0 + time::Duration::seconds(seconds))
     }

@@ -31,7 +31,28 @@ impl Snapshot {
         }
     }
 
-    fn owner(&self) -> Option<crate::UserId> {
+    /// The record's name (a lead's, customer's or deal's), for people reading about it.
+    pub fn title(&self) -> Option<&str> {
+        match self {
+            Snapshot::Lead(r) => Some(&r.name),
+            Snapshot::Customer(r) => Some(&r.name),
+            Snapshot::Deal(r) => Some(&r.name),
+            Snapshot::Note(_) | Snapshot::Message(_) => None,
+        }
+    }
+
+    /// When this version was written.
+    pub fn written_at(&self) -> &str {
+        match self {
+            Snapshot::Lead(r) => &r.updated_at,
+            Snapshot::Customer(r) => &r.updated_at,
+            Snapshot::Deal(r) => &r.updated_at,
+            Snapshot::Note(n) => &n.updated_at,
+            Snapshot::Message(m) => &m.created_at,
+        }
+    }
+
+    pub(crate) fn owner(&self) -> Option<crate::UserId> {
         match self {
             Snapshot::Lead(r) => Some(r.owner()),
             Snapshot::Customer(r) => Some(r.owner()),
@@ -94,15 +115,16 @@ impl EventKind {
         use Queue::*;
         match self {
             LeadCreated | LeadUpdated | LeadStatusChanged | LeadOwnerChanged | LeadConverted => {
-                &[SlackNotify, StatsRollup, SearchIndex, ContactsSync]
+                &[SlackNotify, StatsRollup, SearchIndex, ContactsSync, Notify]
             }
-            DealWon | DealLost => &[SlackNotify, StatsRollup, SearchIndex],
-            LeadDeleted | CustomerCreated | CustomerUpdated | CustomerDeleted => {
-                &[StatsRollup, SearchIndex, ContactsSync]
-            }
-            DealCreated | DealUpdated | DealStageChanged | DealDeleted => &[StatsRollup, SearchIndex],
-            NoteAdded | NoteEdited | NoteDeleted => &[SearchIndex],
-            MessagePosted => &[StatsRollup],
+            DealWon | DealLost => &[SlackNotify, StatsRollup, SearchIndex, Notify],
+            CustomerCreated | CustomerUpdated => &[StatsRollup, SearchIndex, ContactsSync, Notify],
+            LeadDeleted | CustomerDeleted => &[StatsRollup, SearchIndex, ContactsSync],
+            DealCreated | DealUpdated | DealStageChanged => &[StatsRollup, SearchIndex, Notify],
+            DealDeleted => &[StatsRollup, SearchIndex],
+            NoteAdded => &[SearchIndex, Notify],
+            NoteEdited | NoteDeleted => &[SearchIndex],
+            MessagePosted => &[StatsRollup, Notify],
         }
     }
 }
@@ -117,11 +139,13 @@ pub enum Queue {
     ContactsSync,
     /// Jobs to run (not domain events): see `crm_domain::job`.
     Jobs,
+    /// Notification inboxes: see `crm_domain::notification`.
+    Notify,
 }
 
 impl Queue {
-    pub const ALL: [Queue; 5] =
-        [Queue::SlackNotify, Queue::StatsRollup, Queue::SearchIndex, Queue::ContactsSync, Queue::Jobs];
+    pub const ALL: [Queue; 6] =
+        [Queue::SlackNotify, Queue::StatsRollup, Queue::SearchIndex, Queue::ContactsSync, Queue::Jobs, Queue::Notify];
 
     /// The environment variable holding the queue's URL.
     pub fn url_variable(self) -> &'static str {
@@ -131,7 +155,35 @@ impl Queue {
             Queue::SearchIndex => "SEARCH_INDEX_QUEUE_URL",
             Queue::ContactsSync => "CONTACTS_SYNC_QUEUE_URL",
             Queue::Jobs => "JOBS_QUEUE_URL",
+            Queue::Notify => "NOTIFY_QUEUE_URL",
         }
+    }
+}
+
+/// Through what a change was made: stored on the record with the user who made it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// A person or program calling the API.
+    #[default]
+    Api,
+    /// An inbound lead webhook, as its endpoint's owner.
+    Webhook,
+    /// The Google Contacts sync, as the connected user.
+    GoogleSync,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Api => "api",
+            Via::Webhook => "webhook",
+            Via::GoogleSync => "google_sync",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Via::Api, Via::Webhook, Via::GoogleSync].into_iter().find(|v| v.as_str() == text)
     }
 }
 
@@ -145,6 +197,11 @@ pub struct DomainEvent {
     /// The record before and after the change (`None` before a creation, after a deletion).
     pub old: Option<Snapshot>,
     pub new: Option<Snapshot>,
+    /// Who made the change, when the item says (records, notes and messages written since it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<crate::UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
 }
 
 impl DomainEvent {
@@ -152,7 +209,12 @@ impl DomainEvent {
     pub fn from_change(id: String, tenant_id: TenantId, old: Option<Snapshot>, new: Option<Snapshot>) -> Option<Self> {
         let kind = kind_of(old.as_ref(), new.as_ref())?;
         let entity_id = new.as_ref().or(old.as_ref())?.entity_id();
-        Some(DomainEvent { id, tenant_id, kind, entity_id, old, new })
+        let actor = match new.as_ref() {
+            Some(Snapshot::Note(n)) => Some(n.author_id),
+            Some(Snapshot::Message(m)) => Some(m.author_id),
+            _ => None,
+        };
+        Some(DomainEvent { id, tenant_id, kind, entity_id, old, new, actor, via: None })
     }
 
     /// The owner of the record after the change (before it, for a deletion).

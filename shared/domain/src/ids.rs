@@ -73,6 +73,23 @@ ulid_id!(
     JobId
 );
 
+ulid_id!(
+    /// An entry of a user's notification inbox.
+    NotificationId
+);
+
+impl NotificationId {
+    /// The id of what happened at `millis` to the recipient `seed` names: the same inputs give the same
+    /// id, so a redelivered event cannot notify twice, and ids still sort by time.
+    pub fn derived(millis: u64, seed: &str) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(seed.as_bytes());
+        let mut random = [0u8; 16];
+        random[6..].copy_from_slice(&digest[..10]);
+        Self(Ulid::from_parts(millis, u128::from_be_bytes(random)))
+    }
+}
+
 /// The canonical spelling of an id of any kind: upper case, as the id's own `Display` writes it. The parser
 /// also takes lower case and a first character offset by 8 (the same 128 bits), so text is keyed only once
 /// it is in this form.

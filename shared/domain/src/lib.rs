@@ -13,6 +13,7 @@ pub mod ids;
 pub mod job;
 pub mod lead;
 pub mod note;
+pub mod notification;
 pub mod patch;
 pub mod policy;
 pub mod record;
@@ -25,7 +26,8 @@ pub mod validation;
 pub mod webhook;
 
 pub use ids::{
-    ActivityId, ChannelId, CustomerId, DealId, JobId, LeadId, MessageId, NoteId, SessionId, TenantId, UserId, WebhookId,
+    ActivityId, ChannelId, CustomerId, DealId, JobId, LeadId, MessageId, NoteId, NotificationId, SessionId, TenantId,
+    UserId, WebhookId,
 };
 pub use policy::{Actor, Denied, Role};
 pub use record::{Record, RecordId, RecordKind};

@@ -12,8 +12,13 @@ use crate::records::{record_item, record_key, tag_copy, tag_sk};
 use crate::tags::TagDeltas;
 use crate::tx::{Cond, OnFail, Tx, key, s};
 use crm_domain::activity::Activity;
+use crm_domain::events::Via;
 use crm_domain::note::Note;
 use crm_domain::{Record, RecordKind, TenantId, UserId};
+
+/// The attributes of a record item naming who last changed it and through what.
+pub const CHANGED_BY: &str = "changed_by";
+pub const CHANGED_VIA: &str = "changed_via";
 
 /// DynamoDB's limit on the items one transaction writes or checks.
 pub const MAX_TRANSACTION_ACTIONS: usize = 100;
@@ -22,11 +27,15 @@ pub struct Changes<'a> {
     pub(crate) tenant: TenantId,
     pub(crate) tx: Tx<'a>,
     tags: TagDeltas,
+    /// Who makes the change (the actor of its activity entries) and through what: stamped on every
+    /// record it writes, so the table's stream can say who did what.
+    author: Option<UserId>,
+    via: Via,
 }
 
 impl Table {
     pub fn changes(&self, tenant: TenantId) -> Changes<'_> {
-        Changes { tenant, tx: Tx::new(self), tags: TagDeltas::default() }
+        Changes { tenant, tx: Tx::new(self), tags: TagDeltas::default(), author: None, via: Via::default() }
     }
 }
 
@@ -93,7 +102,14 @@ impl Changes<'_> {
 
     pub fn log(&mut self, activity: &Activity) -> Result<&mut Self, StoreError> {
         self.tx.put(activity_item(self.tenant, activity)?, None)?;
+        self.author = Some(activity.actor_id);
         Ok(self)
+    }
+
+    /// The change comes through `via` rather than the API (an inbound webhook, the Google sync).
+    pub fn via(&mut self, via: Via) -> &mut Self {
+        self.via = via;
+        self
     }
 
     /// Stores the request's first result under its idempotency key; fails with `Replay` if the key
@@ -130,6 +146,11 @@ impl Changes<'_> {
         for (tag, update) in self.tags.updates(self.tenant) {
             self.tx.update(key(keys::tag(self.tenant, &tag), keys::sk::TAG_COUNT), update, None)?;
         }
+        let mut stamp = vec![(CHANGED_VIA, s(self.via.as_str()))];
+        if let Some(author) = self.author {
+            stamp.push((CHANGED_BY, s(author.to_string())));
+        }
+        self.tx.stamp_puts(keys::sk::RECORD, &stamp);
         self.tx.commit().await
     }
 }

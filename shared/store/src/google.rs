@@ -21,6 +21,9 @@ fn sync_request_sk(user: UserId) -> String {
     format!("{SYNC_REQUEST_PREFIX}{user}")
 }
 const USER_PREFIX: &str = "USER#";
+/// How the stream tells a connection item: `T#<tenant>#GOOGLE` / `USER#<user>`.
+pub const CONNECTION_PREFIX: &str = USER_PREFIX;
+pub const CONNECTIONS_SUFFIX: &str = "#GOOGLE";
 const LINK_PREFIX: &str = "LINK#";
 pub const SYNC_REQUEST_PREFIX: &str = "SYNC#";
 

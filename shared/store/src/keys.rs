@@ -65,6 +65,8 @@ pub enum ItemKind {
     Note,
     Message,
     GoogleSyncRequest,
+    /// A user's Google Contacts connection, with the outcome of its last sync.
+    GoogleConnection,
     Job,
     Other,
 }
@@ -80,6 +82,8 @@ pub fn classify(pk: &str, sk: &str) -> Option<(TenantId, ItemKind)> {
         ItemKind::Message
     } else if sk.starts_with(crate::google::SYNC_REQUEST_PREFIX) {
         ItemKind::GoogleSyncRequest
+    } else if sk.starts_with(crate::google::CONNECTION_PREFIX) && pk.ends_with(crate::google::CONNECTIONS_SUFFIX) {
+        ItemKind::GoogleConnection
     } else if sk == sk::JOB {
         ItemKind::Job
     } else {

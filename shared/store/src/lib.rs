@@ -13,6 +13,7 @@ mod integrations;
 mod jobs;
 pub mod keys;
 mod notes;
+mod notifications;
 mod once;
 mod read;
 mod records;
@@ -26,7 +27,7 @@ mod tx;
 mod users;
 mod webhooks;
 
-pub use changes::{Changes, MAX_TRANSACTION_ACTIONS};
+pub use changes::{CHANGED_BY, CHANGED_VIA, Changes, MAX_TRANSACTION_ACTIONS};
 pub use chat::{Connection, ConnectionOwner, TokenTerms};
 pub use cursor::{Page, PageRequest};
 pub use error::StoreError;

@@ -172,6 +172,15 @@ impl<'a> Tx<'a> {
         Ok(self)
     }
 
+    /// Adds `attributes` to every item put whose sort key is `sk`.
+    pub fn stamp_puts(&mut self, sk: &str, attributes: &[(&str, AttributeValue)]) {
+        for put in self.items.iter_mut().filter_map(|item| item.put.as_mut()) {
+            if matches!(put.item.get(SK), Some(AttributeValue::S(key)) if key == sk) {
+                put.item.extend(attributes.iter().map(|(name, value)| ((*name).to_owned(), value.clone())));
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

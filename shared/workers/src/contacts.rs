@@ -12,6 +12,7 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use crm_domain::clock::Timestamp;
 use crm_domain::contacts::{ContactCard, ContactsSyncMessage, Reconcile, SyncRequest, reconcile};
 use crm_domain::customer::{Customer, CustomerPatch, NewCustomer};
+use crm_domain::events::Via;
 use crm_domain::events::{DomainEvent, Snapshot};
 use crm_domain::lead::{Lead, LeadPatch, NewLead};
 use crm_domain::record::{NewRecord, RecordPatch};
@@ -331,7 +332,7 @@ impl<'a> ContactSync<'a> {
             etag: person.etag.clone(),
             fingerprint: card.fingerprint(),
         };
-        prepared.changes.link_contact(actor.user, &link)?;
+        prepared.changes.link_contact(actor.user, &link)?.via(Via::GoogleSync);
         let record = prepared.commit().await?;
         records.index(R::KIND, &link.record_id, &card);
         record.keep(records);
@@ -381,7 +382,10 @@ impl<'a> ContactSync<'a> {
         };
         match crm_core::update(self.table, actor, before.clone(), None, patch, now) {
             Ok(crm_core::Changed::Unchanged(record)) => Ok(record),
-            Ok(crm_core::Changed::Prepared(prepared)) => Ok(prepared.commit().await?),
+            Ok(crm_core::Changed::Prepared(mut prepared)) => {
+                prepared.changes.via(Via::GoogleSync);
+                Ok(prepared.commit().await?)
+            }
             Err(crm_core::CoreError::Denied(denied)) => {
                 tracing::info!(record = %before.id(), %denied, "not the connected user's to change; not pulled");
                 Ok(before)

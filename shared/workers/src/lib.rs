@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod functions;
 pub mod jobs;
 pub mod lambda;
+pub mod notify;
 pub mod rollup;
 pub mod router;
 pub mod search;
@@ -68,6 +69,8 @@ pub struct Workers {
     pub google: Option<crm_google::GoogleClient>,
     /// Opens integration secrets (`INTEGRATIONS_KEY`), for the workers given it.
     pub sealer: Option<crm_store::secrets::Sealer>,
+    /// Pushes to WebSocket connections, for the workers given `WEBSOCKET_MANAGEMENT_ENDPOINT`.
+    pub chat: Option<crm_chat::Chat>,
 }
 
 /// A job's step ends after this long, well before Lambda's 15-minute limit on the jobs function.
@@ -107,10 +110,15 @@ impl Workers {
             .filter(|k| !k.is_empty())
             .map(|k| crm_store::secrets::Sealer::from_base64(&k))
             .transpose()?;
+        let table = Table::new(aws_sdk_dynamodb_client(&config), table_name);
+        let chat = lookup("WEBSOCKET_MANAGEMENT_ENDPOINT")
+            .filter(|e| !e.is_empty())
+            .map(|endpoint| crm_chat::Chat::new(table.clone(), config.clone(), Some(endpoint)));
         Ok(Workers {
+            chat,
             search,
             search_domain: lookup("SEARCH_DOMAIN_NAME").filter(|d| !d.is_empty()),
-            table: Table::new(aws_sdk_dynamodb_client(&config), table_name),
+            table,
             sqs: aws_sdk_sqs::Client::new(&config),
             http,
             queues,

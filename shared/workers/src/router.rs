@@ -7,9 +7,11 @@ use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use crm_domain::contacts::{ContactsSyncMessage, SyncRequest};
-use crm_domain::events::{DomainEvent, Queue, Snapshot};
+use crm_domain::events::{DomainEvent, Queue, Snapshot, Via};
+use crm_domain::notification::NotifySource;
 use crm_domain::{RecordKind, TenantId, UserId};
 use crm_store::keys::{self, ItemKind};
+use crm_store::{CHANGED_BY, CHANGED_VIA};
 use lambda_runtime::Error;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,7 +37,7 @@ fn snapshot(kind: ItemKind, image: &serde_dynamo::Item) -> Option<Snapshot> {
         },
         ItemKind::Note => serde_dynamo::from_item(item).map(Snapshot::Note),
         ItemKind::Message => serde_dynamo::from_item(item).map(Snapshot::Message),
-        ItemKind::GoogleSyncRequest | ItemKind::Job | ItemKind::Other => return None,
+        ItemKind::GoogleSyncRequest | ItemKind::GoogleConnection | ItemKind::Job | ItemKind::Other => return None,
     };
     parsed.map_err(|e| tracing::warn!(?kind, error = %e, "unreadable image in the stream")).ok()
 }
@@ -51,7 +53,34 @@ pub fn event_of(record: &EventRecord) -> Option<DomainEvent> {
     let (tenant, kind) = item_of(record)?;
     let old = snapshot(kind, &record.change.old_image);
     let new = snapshot(kind, &record.change.new_image);
-    DomainEvent::from_change(record.event_id.clone(), tenant, old, new)
+    let mut event = DomainEvent::from_change(record.event_id.clone(), tenant, old, new)?;
+    // A record says who wrote it; a deletion leaves no trace of who deleted it.
+    let image = &record.change.new_image;
+    if kind == ItemKind::Record && !image.is_empty() {
+        event.actor = text(image, CHANGED_BY).and_then(|u| UserId::parse(&u));
+        event.via = text(image, CHANGED_VIA).and_then(|v| Via::parse(&v));
+    }
+    Some(event)
+}
+
+/// A Google Contacts sync that newly failed: a connection whose last error appeared or changed.
+pub fn sync_failure_of(record: &EventRecord) -> Option<NotifySource> {
+    let (tenant, kind) = item_of(record)?;
+    if kind != ItemKind::GoogleConnection || record.event_name != "MODIFY" {
+        return None;
+    }
+    let (old, new) = (&record.change.old_image, &record.change.new_image);
+    let error = text(new, "last_error")?;
+    if text(old, "last_error").as_deref() == Some(error.as_str()) {
+        return None;
+    }
+    Some(NotifySource::GoogleSyncFailed {
+        id: record.event_id.clone(),
+        tenant_id: tenant,
+        user_id: UserId::parse(&text(new, "user_id")?)?,
+        at: text(new, "last_synced_at").unwrap_or_else(|| crm_domain::clock::Timestamp::now().rfc3339()),
+        error,
+    })
 }
 
 /// A new job: the insert of a job item.
@@ -96,12 +125,23 @@ pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResp
             }
             continue;
         }
+        if let Some(failure) = sync_failure_of(record) {
+            if workers.queues.contains_key(&Queue::Notify) {
+                outgoing.entry(Queue::Notify).or_default().push((index, serde_json::to_string(&failure)?));
+            }
+            continue;
+        }
         let Some(domain_event) = event_of(record) else { continue };
         let body = serde_json::to_string(&domain_event)?;
         for queue in domain_event.kind.queues() {
-            if workers.queues.contains_key(queue) {
-                outgoing.entry(*queue).or_default().push((index, body.clone()));
+            if !workers.queues.contains_key(queue) {
+                continue;
             }
+            let body = match queue {
+                Queue::Notify => serde_json::to_string(&NotifySource::Event(Box::new(domain_event.clone())))?,
+                _ => body.clone(),
+            };
+            outgoing.entry(*queue).or_default().push((index, body));
         }
     }
     let mut failed: BTreeSet<usize> = BTreeSet::new();

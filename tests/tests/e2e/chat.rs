@@ -6,14 +6,14 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-struct Socket {
+pub(crate) struct Socket {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
 }
 
 impl Socket {
     /// Connects with the token in the query string and says hello with a heartbeat (which announces
     /// presence); waits for its ack.
-    async fn open(user: &User) -> Socket {
+    pub(crate) async fn open(user: &User) -> Socket {
         let mut socket = Socket::open_silently(user).await;
         socket.send(json!({"action": "heartbeat"})).await;
         socket.next("ack").await;
@@ -21,28 +21,28 @@ impl Socket {
     }
 
     /// Connects and says nothing.
-    async fn open_silently(user: &User) -> Socket {
+    pub(crate) async fn open_silently(user: &User) -> Socket {
         let (ws, _) = tokio_tungstenite::connect_async(format!("{}/?token={}", ws_url(), user.token))
             .await
             .expect("the socket opens");
         Socket { ws }
     }
 
-    async fn send(&mut self, frame: Value) {
+    pub(crate) async fn send(&mut self, frame: Value) {
         self.ws.send(Message::text(frame.to_string())).await.expect("send");
     }
 
-    async fn send_text(&mut self, text: String) {
+    pub(crate) async fn send_text(&mut self, text: String) {
         self.ws.send(Message::text(text)).await.expect("send");
     }
 
     /// The next frame of this type (others are skipped), within 10 s.
-    async fn next(&mut self, kind: &str) -> Value {
+    pub(crate) async fn next(&mut self, kind: &str) -> Value {
         self.next_where(kind, |_| true).await
     }
 
     /// The next frame of this type that `matches`, within 10 s.
-    async fn next_where(&mut self, kind: &str, matches: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn next_where(&mut self, kind: &str, matches: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             let frame = tokio::time::timeout_at(deadline, self.ws.next())
@@ -57,7 +57,7 @@ impl Socket {
     }
 
     /// Waits for the server to close the socket (within 10 s), answering the error frame it said last.
-    async fn closed_by_server(&mut self) -> Value {
+    pub(crate) async fn closed_by_server(&mut self) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         let mut last_error = Value::Null;
         loop {
@@ -75,7 +75,7 @@ impl Socket {
     }
 
     /// Asserts that no frame of this type arrives for a while.
-    async fn nothing(&mut self, kind: &str, wait: Duration) {
+    pub(crate) async fn nothing(&mut self, kind: &str, wait: Duration) {
         let deadline = tokio::time::Instant::now() + wait;
         while let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout_at(deadline, self.ws.next()).await {
             let value: Value = serde_json::from_str(&text).unwrap();
@@ -84,7 +84,7 @@ impl Socket {
     }
 }
 
-async fn team_channel(api: &Api, tenant: &Tenant, members: &[&User]) -> String {
+pub(crate) async fn team_channel(api: &Api, tenant: &Tenant, members: &[&User]) -> String {
     let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
     let channel = api
         .post("/api/v1/channels", Some(&tenant.admin.token), json!({"name": "deals", "members": ids}))

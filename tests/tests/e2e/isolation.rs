@@ -185,6 +185,18 @@ fn rows() -> Vec<Row> {
             [201, 403, 403, 404],
         ),
         row("GET /api/v1/presence", "/api/v1/presence", None, [200, 200, 200, 200]),
+        // Each caller's own inbox: there is no way to name another user's, so every caller gets its own.
+        row("GET /api/v1/notifications", "/api/v1/notifications?unread=true", None, [200, 200, 200, 200]),
+        row("GET /api/v1/notifications/unread_count", "/api/v1/notifications/unread_count", None, [200, 200, 200, 200]),
+        row("POST /api/v1/notifications/{id}/read", "/api/v1/notifications/{user}/read", None, [404, 404, 404, 404]),
+        row("POST /api/v1/notifications/read_all", "/api/v1/notifications/read_all", None, [200, 200, 200, 200]),
+        row("GET /api/v1/notifications/preferences", "/api/v1/notifications/preferences", None, [200, 200, 200, 200]),
+        row(
+            "PATCH /api/v1/notifications/preferences",
+            "/api/v1/notifications/preferences",
+            Some(json!({"mention": true})),
+            [200, 200, 200, 200],
+        ),
         row("GET /api/v1/search", "/api/v1/search?q=fixture", None, [200, 200, 200, 200]),
         row("POST /api/v1/search/reindex", "/api/v1/search/reindex", None, [202, 403, 403, 202]),
     ]

@@ -12,6 +12,7 @@ mod isolation;
 mod keys;
 mod leads;
 mod matrix;
+mod notifications;
 mod search;
 mod slack;
 mod tenancy;

@@ -47,6 +47,7 @@ pub mod notes_create;
 pub mod notes_delete;
 pub mod notes_list;
 pub mod notes_update;
+pub mod notifications;
 pub mod openapi_json;
 pub mod presence_list;
 pub mod record_timeline;
