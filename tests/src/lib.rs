@@ -14,6 +14,7 @@ struct Running {
     ws_url: String,
     slack: slack_fake::Requests,
     google: google_fake::Shared,
+    receiver: receiver_fake::Requests,
     queues: std::collections::BTreeMap<String, String>,
 }
 
@@ -46,6 +47,7 @@ fn gateway() -> &'static Running {
             runtime.block_on(async move {
                 let (slack_base, slack) = slack_fake::start().await;
                 let (google_base, google) = google_fake::start().await;
+                let (receiver_base, receiver) = receiver_fake::start().await;
                 let mut options = crm_local_gateway::GatewayOptions::new(
                     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
                     ([127, 0, 0, 1], 0).into(),
@@ -62,6 +64,11 @@ fn gateway() -> &'static Running {
                     ("GOOGLE_AUTH_URL", format!("{google_base}/auth")),
                     ("GOOGLE_TOKEN_URL", format!("{google_base}/token")),
                     ("GOOGLE_PEOPLE_URL", google_base.clone()),
+                    // Outgoing webhooks to the receiver's host reach the local fake; waits between attempts
+                    // last a second, and an attempt a second at most.
+                    ("WEBHOOK_LOCAL_TARGETS", format!("{RECEIVER_HOST}={receiver_base}")),
+                    ("WEBHOOK_RETRY_CAP_SECONDS", "1".to_owned()),
+                    ("WEBHOOK_TIMEOUT_MS", "1000".to_owned()),
                 ] {
                     options.settings.insert(name.into(), value);
                 }
@@ -69,7 +76,14 @@ fn gateway() -> &'static Running {
                     Ok(gateway) => {
                         let queues = gateway.queues.iter().map(|(name, q)| (name.clone(), q.url.clone())).collect();
                         sender
-                            .send(Ok(Running { url: gateway.url(), ws_url: gateway.ws_url(), slack, google, queues }))
+                            .send(Ok(Running {
+                                url: gateway.url(),
+                                ws_url: gateway.ws_url(),
+                                slack,
+                                google,
+                                receiver,
+                                queues,
+                            }))
                             .ok();
                         std::future::pending::<()>().await;
                     }
@@ -93,6 +107,19 @@ pub fn slack_requests(fragment: &str) -> Vec<slack_fake::Received> {
 }
 
 pub mod google_fake;
+pub mod receiver_fake;
+
+/// The host of outgoing webhook endpoints that the local stack delivers to the receiver fake.
+pub const RECEIVER_HOST: &str = "hooks.receiver.test";
+
+/// What the receiver fake got on paths containing `fragment`, in order.
+pub fn received(fragment: &str) -> Vec<receiver_fake::Received> {
+    gateway()
+        .receiver
+        .lock()
+        .map(|r| r.iter().filter(|r| r.path.contains(fragment)).cloned().collect())
+        .unwrap_or_default()
+}
 
 /// Works on the fake Google's address book opened by authorization code `code`.
 pub fn google_book<T>(code: &str, work: impl FnOnce(&mut google_fake::Book) -> T) -> T {

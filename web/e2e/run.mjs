@@ -366,7 +366,34 @@ async function chatBetweenTwoBrowsers(browser) {
   await salesPage.getByLabel("Message", { exact: true }).press("Enter");
   await adminPage.getByRole("link", { name: /@ Sam Sales/ }).click();
   await adminPage.locator(".messages").getByText("Just between us").waitFor();
+
+  // A mention lands in Sales's inbox, pushed live: the badge shows, and marking it read clears it.
+  const mention = await api("POST", "/api/v1/messages", admin.token, { channel_id: channel.body.id, body: `@${sales.body.id} can you call Acme?` });
+  check(mention.status === 201, `the mention is sent (${mention.status})`);
+  await salesPage.getByLabel("1 unread notifications").waitFor();
+  await salesPage.getByRole("link", { name: /Notifications/ }).click();
+  const entry = salesPage.locator(".inbox li", { hasText: "can you call Acme?" });
+  await entry.getByText("Ada Admin").waitFor();
+  await shot(salesPage, "notifications");
+  await entry.getByRole("button", { name: "Mark read" }).click();
+  await salesPage.getByLabel("1 unread notifications").waitFor({ state: "detached" });
+  // Preferences stick: mentions switched off stay off after a reload.
+  await salesPage.getByLabel("Someone mentions me in chat").uncheck();
+  const salesToken = await tokenOf(salesEmail);
+  await eventually("the preference is saved", async () => {
+    const saved = await api("GET", "/api/v1/notifications/preferences", salesToken);
+    check(saved.body.mention === false, "mentions are switched off");
+  });
+  await salesPage.reload();
+  check(!(await salesPage.getByLabel("Someone mentions me in chat").isChecked()), "mentions stay switched off");
   for (const context of contexts) await context.close();
+}
+
+/** A fresh access token for a user of the test's accounts. */
+async function tokenOf(email) {
+  const signedIn = await api("POST", "/api/v1/auth/sign_in", null, { email, password: PASSWORD });
+  check(signedIn.status === 200, `signed in (${signedIn.status})`);
+  return signedIn.body.access_token;
 }
 
 async function aPhoneSizedScreen(browser) {

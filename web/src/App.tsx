@@ -20,6 +20,7 @@ const Board = lazy(() => import("./pages/Board"));
 const Dashboard = lazy(() => import("./pages/Dashboard"));
 const Chat = lazy(() => import("./pages/Chat"));
 const Settings = lazy(() => import("./pages/Settings"));
+const Notifications = lazy(() => import("./pages/Notifications"));
 
 export function App() {
   return (
@@ -52,6 +53,7 @@ export function App() {
         <Route path="/chat" element={<Later><Chat /></Later>} />
         <Route path="/chat/:channelId" element={<Later><Chat /></Later>} />
         <Route path="/settings" element={<Later><Settings /></Later>} />
+        <Route path="/notifications" element={<Later><Notifications /></Later>} />
         <Route path="/integrations/google/callback" element={<GoogleCallback />} />
       </Route>
       <Route path="*" element={<Navigate to="/leads" replace />} />

@@ -227,6 +227,7 @@ impl Modify for SecuritySchemes {
         (name = "dashboard", description = "Pre-computed lead and deal figures"),
         (name = "integrations", description = "Slack, inbound lead webhooks and Google Contacts"),
         (name = "webhooks", description = "Leads pushed in by Typeform, Zapier and other tools"),
+        (name = "webhooks-out", description = "Outgoing webhooks: the account's events delivered, signed, to endpoints an Admin registers"),
         (name = "chat", description = "Channels, messages and presence (live over the WebSocket API)"),
         (name = "notifications", description = "Each user's inbox: mentions, assignments, deliveries, closed deals, notes, failed syncs (pushed live over the WebSocket API)"),
         (name = "search", description = "Fuzzy search over OpenSearch"),

@@ -206,6 +206,7 @@ impl From<StoreError> for ApiError {
                 ApiError::MissingReference { field: field.to_owned(), detail: error.to_string() }
             }
             StoreError::BadCursor => ApiError::bad_request("cursor", error.to_string()),
+            StoreError::LimitReached(limit) => ApiError::Conflict { detail: limit.to_owned(), field: None },
             StoreError::Replay(_) | StoreError::Duplicate | StoreError::Corrupt(_) | StoreError::Backend(_) => {
                 ApiError::Internal(error.to_string())
             }

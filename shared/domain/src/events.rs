@@ -106,6 +106,28 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    pub const ALL: [EventKind; 19] = [
+        EventKind::LeadCreated,
+        EventKind::LeadUpdated,
+        EventKind::LeadStatusChanged,
+        EventKind::LeadOwnerChanged,
+        EventKind::LeadConverted,
+        EventKind::LeadDeleted,
+        EventKind::CustomerCreated,
+        EventKind::CustomerUpdated,
+        EventKind::CustomerDeleted,
+        EventKind::DealCreated,
+        EventKind::DealUpdated,
+        EventKind::DealStageChanged,
+        EventKind::DealWon,
+        EventKind::DealLost,
+        EventKind::DealDeleted,
+        EventKind::NoteAdded,
+        EventKind::NoteEdited,
+        EventKind::NoteDeleted,
+        EventKind::MessagePosted,
+    ];
+
     pub fn name(self) -> String {
         serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
     }
@@ -115,15 +137,15 @@ impl EventKind {
         use Queue::*;
         match self {
             LeadCreated | LeadUpdated | LeadStatusChanged | LeadOwnerChanged | LeadConverted => {
-                &[SlackNotify, StatsRollup, SearchIndex, ContactsSync, Notify]
+                &[SlackNotify, StatsRollup, SearchIndex, ContactsSync, Notify, WebhookEvents]
             }
-            DealWon | DealLost => &[SlackNotify, StatsRollup, SearchIndex, Notify],
-            CustomerCreated | CustomerUpdated => &[StatsRollup, SearchIndex, ContactsSync, Notify],
-            LeadDeleted | CustomerDeleted => &[StatsRollup, SearchIndex, ContactsSync],
-            DealCreated | DealUpdated | DealStageChanged => &[StatsRollup, SearchIndex, Notify],
-            DealDeleted => &[StatsRollup, SearchIndex],
-            NoteAdded => &[SearchIndex, Notify],
-            NoteEdited | NoteDeleted => &[SearchIndex],
+            DealWon | DealLost => &[SlackNotify, StatsRollup, SearchIndex, Notify, WebhookEvents],
+            CustomerCreated | CustomerUpdated => &[StatsRollup, SearchIndex, ContactsSync, Notify, WebhookEvents],
+            LeadDeleted | CustomerDeleted => &[StatsRollup, SearchIndex, ContactsSync, WebhookEvents],
+            DealCreated | DealUpdated | DealStageChanged => &[StatsRollup, SearchIndex, Notify, WebhookEvents],
+            DealDeleted => &[StatsRollup, SearchIndex, WebhookEvents],
+            NoteAdded => &[SearchIndex, Notify, WebhookEvents],
+            NoteEdited | NoteDeleted => &[SearchIndex, WebhookEvents],
             MessagePosted => &[StatsRollup, Notify],
         }
     }
@@ -141,11 +163,23 @@ pub enum Queue {
     Jobs,
     /// Notification inboxes: see `crm_domain::notification`.
     Notify,
+    /// Events for outgoing webhooks, each made into one delivery per subscribed endpoint.
+    WebhookEvents,
+    /// One outgoing webhook delivery per message (not domain events): see `crm_domain::outgoing`.
+    WebhookDeliveries,
 }
 
 impl Queue {
-    pub const ALL: [Queue; 6] =
-        [Queue::SlackNotify, Queue::StatsRollup, Queue::SearchIndex, Queue::ContactsSync, Queue::Jobs, Queue::Notify];
+    pub const ALL: [Queue; 8] = [
+        Queue::SlackNotify,
+        Queue::StatsRollup,
+        Queue::SearchIndex,
+        Queue::ContactsSync,
+        Queue::Jobs,
+        Queue::Notify,
+        Queue::WebhookEvents,
+        Queue::WebhookDeliveries,
+    ];
 
     /// The environment variable holding the queue's URL.
     pub fn url_variable(self) -> &'static str {
@@ -156,6 +190,8 @@ impl Queue {
             Queue::ContactsSync => "CONTACTS_SYNC_QUEUE_URL",
             Queue::Jobs => "JOBS_QUEUE_URL",
             Queue::Notify => "NOTIFY_QUEUE_URL",
+            Queue::WebhookEvents => "WEBHOOK_EVENTS_QUEUE_URL",
+            Queue::WebhookDeliveries => "WEBHOOK_DELIVERIES_QUEUE_URL",
         }
     }
 }
@@ -305,5 +341,6 @@ mod tests {
         assert!(EventKind::DealWon.queues().contains(&Queue::SlackNotify));
         assert!(!EventKind::DealCreated.queues().contains(&Queue::SlackNotify));
         assert_eq!(EventKind::DealWon.name(), "deal.won");
+        assert!(EventKind::ALL.iter().all(|k| k.queues().contains(&Queue::WebhookEvents) == crate::outgoing::subscribable().any(|s| s == *k)));
     }
 }

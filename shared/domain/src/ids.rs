@@ -19,6 +19,16 @@ macro_rules! ulid_id {
                 Self(Ulid::new())
             }
 
+            /// The id of something that happened at `millis`, named by `seed`: the same inputs give the same
+            /// id (so work done again under redelivery lands on the same item), and ids still sort by time.
+            pub fn derived(millis: u64, seed: &str) -> Self {
+                use sha2::Digest;
+                let digest = sha2::Sha256::digest(seed.as_bytes());
+                let mut random = [0u8; 16];
+                random[6..].copy_from_slice(&digest[..10]);
+                Self(Ulid::from_parts(millis, u128::from_be_bytes(random)))
+            }
+
             /// Parses an id from untrusted text (a path segment, a cursor); `None` when it cannot be one.
             pub fn parse(text: &str) -> Option<Self> {
                 if text.len() != ulid::ULID_LEN {
@@ -77,18 +87,14 @@ ulid_id!(
     /// An entry of a user's notification inbox.
     NotificationId
 );
-
-impl NotificationId {
-    /// The id of what happened at `millis` to the recipient `seed` names: the same inputs give the same
-    /// id, so a redelivered event cannot notify twice, and ids still sort by time.
-    pub fn derived(millis: u64, seed: &str) -> Self {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(seed.as_bytes());
-        let mut random = [0u8; 16];
-        random[6..].copy_from_slice(&digest[..10]);
-        Self(Ulid::from_parts(millis, u128::from_be_bytes(random)))
-    }
-}
+ulid_id!(
+    /// An outgoing webhook endpoint: where an account's events are delivered.
+    EndpointId
+);
+ulid_id!(
+    /// One event's delivery to one outgoing webhook endpoint, with its attempts.
+    DeliveryId
+);
 
 /// The canonical spelling of an id of any kind: upper case, as the id's own `Display` writes it. The parser
 /// also takes lower case and a first character offset by 8 (the same 128 bits), so text is keyed only once

@@ -14,6 +14,7 @@ pub mod job;
 pub mod lead;
 pub mod note;
 pub mod notification;
+pub mod outgoing;
 pub mod patch;
 pub mod policy;
 pub mod record;
@@ -26,8 +27,8 @@ pub mod validation;
 pub mod webhook;
 
 pub use ids::{
-    ActivityId, ChannelId, CustomerId, DealId, JobId, LeadId, MessageId, NoteId, NotificationId, SessionId, TenantId,
-    UserId, WebhookId,
+    ActivityId, ChannelId, CustomerId, DealId, DeliveryId, EndpointId, JobId, LeadId, MessageId, NoteId,
+    NotificationId, SessionId, TenantId, UserId, WebhookId,
 };
 pub use policy::{Actor, Denied, Role};
 pub use record::{Record, RecordId, RecordKind};

@@ -28,16 +28,20 @@ pub enum NotificationKind {
     NoteAdded,
     /// Your Google Contacts sync failed.
     SyncFailed,
+    /// An outgoing webhook endpoint of the account was disabled after its deliveries kept failing
+    /// (Admins).
+    WebhookDisabled,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 6] = [
+    pub const ALL: [NotificationKind; 7] = [
         NotificationKind::Mention,
         NotificationKind::Assigned,
         NotificationKind::LeadDelivered,
         NotificationKind::DealClosed,
         NotificationKind::NoteAdded,
         NotificationKind::SyncFailed,
+        NotificationKind::WebhookDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +52,7 @@ impl NotificationKind {
             NotificationKind::DealClosed => "deal_closed",
             NotificationKind::NoteAdded => "note_added",
             NotificationKind::SyncFailed => "sync_failed",
+            NotificationKind::WebhookDisabled => "webhook_disabled",
         }
     }
 }
@@ -82,6 +87,7 @@ pub struct Preferences {
     pub deal_closed: bool,
     pub note_added: bool,
     pub sync_failed: bool,
+    pub webhook_disabled: bool,
 }
 
 impl Default for Preferences {
@@ -93,6 +99,7 @@ impl Default for Preferences {
             deal_closed: true,
             note_added: true,
             sync_failed: true,
+            webhook_disabled: true,
         }
     }
 }
@@ -110,6 +117,7 @@ impl Preferences {
             NotificationKind::DealClosed => &self.deal_closed,
             NotificationKind::NoteAdded => &self.note_added,
             NotificationKind::SyncFailed => &self.sync_failed,
+            NotificationKind::WebhookDisabled => &self.webhook_disabled,
         }
     }
 }
@@ -125,6 +133,7 @@ pub struct PreferencesPatch {
     pub deal_closed: Option<bool>,
     pub note_added: Option<bool>,
     pub sync_failed: Option<bool>,
+    pub webhook_disabled: Option<bool>,
 }
 
 impl PreferencesPatch {
@@ -137,6 +146,7 @@ impl PreferencesPatch {
             (NotificationKind::DealClosed, self.deal_closed),
             (NotificationKind::NoteAdded, self.note_added),
             (NotificationKind::SyncFailed, self.sync_failed),
+            (NotificationKind::WebhookDisabled, self.webhook_disabled),
         ];
         named.into_iter().filter_map(|(kind, on)| Some((kind, on?))).collect()
     }
@@ -298,12 +308,25 @@ pub fn sync_failed(tenant: TenantId, user: UserId, error: &str, at: &str, source
     draft(tenant, source, at, user, None, about)
 }
 
-/// What the notify worker receives: a domain event, or a failed Google sync seen in the table's stream.
+/// An outgoing webhook endpoint disabled after failures, for one of the account's Admins.
+pub fn webhook_disabled(tenant: TenantId, admin: UserId, url: &str, reason: &str, at: &str, source: &str) -> Draft {
+    let about = About {
+        kind: NotificationKind::WebhookDisabled,
+        summary: format!("Webhook endpoint {} was disabled: {}", excerpt(url), excerpt(reason)),
+        record: None,
+        message: None,
+    };
+    draft(tenant, source, at, admin, None, about)
+}
+
+/// What the notify worker receives: a domain event, or what the table's stream showed of something else
+/// (a failed Google sync, a disabled webhook endpoint).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum NotifySource {
     Event(Box<DomainEvent>),
     GoogleSyncFailed { id: String, tenant_id: TenantId, user_id: UserId, error: String, at: String },
+    WebhookDisabled { id: String, tenant_id: TenantId, url: String, reason: String, at: String },
 }
 
 #[cfg(test)]

@@ -58,6 +58,11 @@ pub fn manage_api_keys(actor: &Actor) -> Result<(), Denied> {
     admin_only(actor, "only an admin manages API keys")
 }
 
+/// Only Admins register, change and follow outgoing webhook endpoints: they send the account's data out.
+pub fn manage_webhook_endpoints(actor: &Actor) -> Result<(), Denied> {
+    admin_only(actor, "only an admin manages webhook endpoints")
+}
+
 /// Managers list users too: they assign leads to them.
 pub fn list_users(actor: &Actor) -> Result<(), Denied> {
     if actor.role.sees_whole_tenant() {

@@ -138,6 +138,46 @@ pub fn slack_events() -> Array {
     ArrayBuilder::new().schema_type(kind).items(item).build()
 }
 
+/// An outgoing webhook endpoint's URL: https on a public domain name (private names are refused too).
+pub fn endpoint_url() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(crate::outgoing::URL_PATTERN))
+        .max_length(Some(crate::outgoing::MAX_URL))
+        .build()
+}
+
+/// As [`endpoint_url`], or `null` (no change).
+pub fn optional_endpoint_url() -> Object {
+    let kind: SchemaType = [Type::String, Type::Null].into_iter().collect();
+    ObjectBuilder::new()
+        .schema_type(kind)
+        .pattern(Some(crate::outgoing::URL_PATTERN))
+        .max_length(Some(crate::outgoing::MAX_URL))
+        .build()
+}
+
+fn subscribable_names() -> Vec<String> {
+    crate::outgoing::subscribable().map(|e| e.name()).collect()
+}
+
+/// The events an outgoing webhook endpoint receives: at least one of the subscribable ones.
+pub fn endpoint_events() -> Array {
+    let names = subscribable_names();
+    ArrayBuilder::new().items(string_enum(names.iter().map(String::as_str), false)).min_items(Some(1)).build()
+}
+
+/// As [`endpoint_events`], or `null` (no change).
+pub fn optional_endpoint_events() -> Array {
+    let names = subscribable_names();
+    let kind: SchemaType = [Type::Array, Type::Null].into_iter().collect();
+    ArrayBuilder::new()
+        .schema_type(kind)
+        .items(string_enum(names.iter().map(String::as_str), false))
+        .min_items(Some(1))
+        .build()
+}
+
 /// A webhook endpoint's field map: lead field → the payload field that fills it.
 pub fn field_map() -> Object {
     let field = string_enum(crate::webhook::MAPPABLE_FIELDS, false);

@@ -17,6 +17,8 @@ pub enum StoreError {
     MissingReference(&'static str),
     #[error("this Idempotency-Key was already used")]
     Replay(Box<IdempotencyRecord>),
+    #[error("{0}")]
+    LimitReached(&'static str),
     #[error("the cursor is not valid for this list")]
     BadCursor,
     #[error("stored data could not be read: {0}")]

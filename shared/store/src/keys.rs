@@ -67,6 +67,10 @@ pub enum ItemKind {
     GoogleSyncRequest,
     /// A user's Google Contacts connection, with the outcome of its last sync.
     GoogleConnection,
+    /// An outgoing webhook endpoint.
+    WebhookEndpoint,
+    /// One delivery of an event to an outgoing webhook endpoint.
+    WebhookDelivery,
     Job,
     Other,
 }
@@ -84,6 +88,10 @@ pub fn classify(pk: &str, sk: &str) -> Option<(TenantId, ItemKind)> {
         ItemKind::GoogleSyncRequest
     } else if sk.starts_with(crate::google::CONNECTION_PREFIX) && pk.ends_with(crate::google::CONNECTIONS_SUFFIX) {
         ItemKind::GoogleConnection
+    } else if sk.starts_with(crate::outgoing::ENDPOINT_SK_PREFIX) && pk.ends_with(crate::outgoing::ENDPOINTS_SUFFIX) {
+        ItemKind::WebhookEndpoint
+    } else if sk.starts_with(crate::outgoing::DELIVERY_SK_PREFIX) && pk.contains(crate::outgoing::DELIVERIES_INFIX) {
+        ItemKind::WebhookDelivery
     } else if sk == sk::JOB {
         ItemKind::Job
     } else {

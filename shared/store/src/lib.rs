@@ -15,6 +15,7 @@ pub mod keys;
 mod notes;
 mod notifications;
 mod once;
+mod outgoing;
 mod read;
 mod records;
 pub mod secret_env;
@@ -36,6 +37,7 @@ pub use google::{
 };
 pub use idempotency::{IDEMPOTENCY_WINDOW_SECONDS, IdempotencyClaim, IdempotencyRecord};
 pub use integrations::StoredSlack;
+pub use outgoing::{StoredDelivery, StoredEndpoint};
 pub use records::RecordFilter;
 pub use sessions::Session;
 pub use stats::StatsRange;

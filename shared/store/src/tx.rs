@@ -93,6 +93,8 @@ pub(crate) enum OnFail {
     MissingReference(&'static str),
     /// An idempotency record exists: answer with the stored result.
     Replay,
+    /// A counted limit would be passed; names it.
+    LimitReached(&'static str),
 }
 
 /// A `TransactWriteItems` under construction; every item may carry a condition and what its failure means.
@@ -293,6 +295,7 @@ fn condition_failed(fail: Option<OnFail>, old: Option<Item>) -> StoreError {
         Some(OnFail::UnknownOwner) => StoreError::UnknownOwner,
         Some(OnFail::MissingReference(field)) => StoreError::MissingReference(field),
         Some(OnFail::Duplicate) => StoreError::Duplicate,
+        Some(OnFail::LimitReached(limit)) => StoreError::LimitReached(limit),
         None => StoreError::Backend("a condition failed on an item without one".into()),
     }
 }

@@ -1,7 +1,7 @@
 //! Every worker by its function's binary name, for the deployed functions and the local gateway alike.
 //! A worker takes the Lambda event as JSON and answers JSON, so both paths share its deserialization.
 
-use crate::{Workers, bootstrap, contacts, jobs, notify, rollup, router, search, slack};
+use crate::{Workers, bootstrap, contacts, jobs, notify, outgoing, rollup, router, search, slack};
 use lambda_runtime::Error;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -48,6 +48,8 @@ workers!(
     jobs => jobs::handle,
     search_bootstrap => bootstrap::handle,
     notify => notify::handle,
+    webhook_dispatch => outgoing::dispatch,
+    webhook_deliver => outgoing::deliver,
 );
 
 pub fn by_name(name: &str) -> Option<Worker> {

@@ -9,6 +9,7 @@ pub mod functions;
 pub mod jobs;
 pub mod lambda;
 pub mod notify;
+pub mod outgoing;
 pub mod rollup;
 pub mod router;
 pub mod search;
@@ -71,6 +72,8 @@ pub struct Workers {
     pub sealer: Option<crm_store::secrets::Sealer>,
     /// Pushes to WebSocket connections, for the workers given `WEBSOCKET_MANAGEMENT_ENDPOINT`.
     pub chat: Option<crm_chat::Chat>,
+    /// Outgoing webhook deliveries' HTTP clients and settings.
+    pub hooks: outgoing::Hooks,
 }
 
 /// A job's step ends after this long, well before Lambda's 15-minute limit on the jobs function.
@@ -115,6 +118,7 @@ impl Workers {
             .filter(|e| !e.is_empty())
             .map(|endpoint| crm_chat::Chat::new(table.clone(), config.clone(), Some(endpoint)));
         Ok(Workers {
+            hooks: outgoing::Hooks::from_lookup(lookup),
             chat,
             search,
             search_domain: lookup("SEARCH_DOMAIN_NAME").filter(|d| !d.is_empty()),

@@ -24,7 +24,28 @@ async fn drafts_of(workers: &Workers, source: NotifySource) -> Result<Vec<Draft>
         NotifySource::GoogleSyncFailed { id, tenant_id, user_id, error, at } => {
             vec![notification::sync_failed(tenant_id, user_id, &error, &at, &id)]
         }
+        NotifySource::WebhookDisabled { id, tenant_id, url, reason, at } => admins(workers, tenant_id)
+            .await?
+            .into_iter()
+            .map(|admin| notification::webhook_disabled(tenant_id, admin, &url, &reason, &at, &id))
+            .collect(),
     })
+}
+
+/// The account's active Admins.
+async fn admins(workers: &Workers, tenant: TenantId) -> Result<Vec<UserId>, Error> {
+    let mut admins = Vec::new();
+    let mut page = crm_store::PageRequest { limit: 100, cursor: None };
+    loop {
+        let users = workers.table.users(tenant, &page).await?;
+        admins.extend(
+            users.items.into_iter().filter(|u| u.role == crm_domain::Role::Admin && u.is_active()).map(|u| u.id),
+        );
+        match users.next_cursor {
+            Some(cursor) => page.cursor = Some(cursor),
+            None => return Ok(admins),
+        }
+    }
 }
 
 async fn deliver(workers: &Workers, known: &mut Known, draft: Draft) -> Result<(), Error> {

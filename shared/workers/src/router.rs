@@ -9,6 +9,7 @@ use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use crm_domain::contacts::{ContactsSyncMessage, SyncRequest};
 use crm_domain::events::{DomainEvent, Queue, Snapshot, Via};
 use crm_domain::notification::NotifySource;
+use crm_domain::outgoing::DeliveryMessage;
 use crm_domain::{RecordKind, TenantId, UserId};
 use crm_store::keys::{self, ItemKind};
 use crm_store::{CHANGED_BY, CHANGED_VIA};
@@ -37,7 +38,12 @@ fn snapshot(kind: ItemKind, image: &serde_dynamo::Item) -> Option<Snapshot> {
         },
         ItemKind::Note => serde_dynamo::from_item(item).map(Snapshot::Note),
         ItemKind::Message => serde_dynamo::from_item(item).map(Snapshot::Message),
-        ItemKind::GoogleSyncRequest | ItemKind::GoogleConnection | ItemKind::Job | ItemKind::Other => return None,
+        ItemKind::GoogleSyncRequest
+        | ItemKind::GoogleConnection
+        | ItemKind::WebhookEndpoint
+        | ItemKind::WebhookDelivery
+        | ItemKind::Job
+        | ItemKind::Other => return None,
     };
     parsed.map_err(|e| tracing::warn!(?kind, error = %e, "unreadable image in the stream")).ok()
 }
@@ -108,6 +114,49 @@ pub fn sync_request_of(record: &EventRecord) -> Option<SyncRequest> {
     })
 }
 
+/// An outgoing webhook endpoint that was just disabled for failing (not by an Admin).
+pub fn endpoint_disabled_of(record: &EventRecord) -> Option<NotifySource> {
+    let (tenant, kind) = item_of(record)?;
+    if kind != ItemKind::WebhookEndpoint || record.event_name != "MODIFY" {
+        return None;
+    }
+    let (old, new) = (&record.change.old_image, &record.change.new_image);
+    let disabled =
+        text(old, "status").as_deref() == Some("active") && text(new, "status").as_deref() == Some("disabled");
+    let reason = text(new, "disabled_reason")?;
+    if !disabled || reason == crm_domain::outgoing::DISABLED_BY_ADMIN {
+        return None;
+    }
+    Some(NotifySource::WebhookDisabled {
+        id: record.event_id.clone(),
+        tenant_id: tenant,
+        url: text(new, "url")?,
+        at: text(new, "updated_at").unwrap_or_else(|| crm_domain::clock::Timestamp::now().rfc3339()),
+        reason,
+    })
+}
+
+/// A delivery to queue: one just made, or made to start over (pending, no attempts yet).
+pub fn delivery_of(record: &EventRecord) -> Option<DeliveryMessage> {
+    let (tenant, kind) = item_of(record)?;
+    if kind != ItemKind::WebhookDelivery {
+        return None;
+    }
+    let (old, new) = (&record.change.old_image, &record.change.new_image);
+    let fresh = |image: &serde_dynamo::Item| {
+        text(image, "status").as_deref() == Some("pending")
+            && matches!(image.get("attempts"), Some(serde_dynamo::AttributeValue::N(n)) if n == "0")
+    };
+    if !fresh(new) || (!old.is_empty() && fresh(old)) {
+        return None;
+    }
+    Some(DeliveryMessage {
+        tenant_id: tenant,
+        endpoint_id: crm_domain::EndpointId::parse(&text(new, "endpoint_id")?)?,
+        delivery_id: crm_domain::DeliveryId::parse(&text(new, "id")?)?,
+    })
+}
+
 pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResponse, Error> {
     // Messages per queue, each remembering which stream record it came from.
     let mut outgoing: BTreeMap<Queue, Vec<(usize, String)>> = BTreeMap::new();
@@ -125,9 +174,16 @@ pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResp
             }
             continue;
         }
-        if let Some(failure) = sync_failure_of(record) {
+        if let Some(told) = sync_failure_of(record).or_else(|| endpoint_disabled_of(record)) {
             if workers.queues.contains_key(&Queue::Notify) {
-                outgoing.entry(Queue::Notify).or_default().push((index, serde_json::to_string(&failure)?));
+                outgoing.entry(Queue::Notify).or_default().push((index, serde_json::to_string(&told)?));
+            }
+            continue;
+        }
+        if let Some(delivery) = delivery_of(record) {
+            if workers.queues.contains_key(&Queue::WebhookDeliveries) {
+                let body = serde_json::to_string(&delivery)?;
+                outgoing.entry(Queue::WebhookDeliveries).or_default().push((index, body));
             }
             continue;
         }

@@ -36,7 +36,7 @@ const PUBLIC: &[&str] = &[
 const ENDS_OWN_SIGN_IN: &[&str] = &["POST /api/v1/auth/sign_out_everywhere"];
 
 /// A row: the route as template.yaml names it, the request path with fixture placeholders (`{lead}`,
-/// `{customer}`, `{deal}`, `{note}`, `{user}`, `{channel}`, `{endpoint}`, `{me}`), the body, and the
+/// `{customer}`, `{deal}`, `{note}`, `{user}`, `{channel}`, `{endpoint}`, `{hook}`, `{me}`), the body, and the
 /// status each caller gets.
 struct Row {
     route: &'static str,
@@ -197,6 +197,39 @@ fn rows() -> Vec<Row> {
             Some(json!({"mention": true})),
             [200, 200, 200, 200],
         ),
+        row(
+            "POST /api/v1/webhook_endpoints",
+            "/api/v1/webhook_endpoints",
+            Some(json!({"url": "https://hooks.example.com/isolation", "events": ["lead.created"]})),
+            [201, 403, 403, 201],
+        ),
+        row("GET /api/v1/webhook_endpoints", "/api/v1/webhook_endpoints", None, [200, 403, 403, 200]),
+        row(
+            "PATCH /api/v1/webhook_endpoints/{id}",
+            "/api/v1/webhook_endpoints/{hook}",
+            Some(json!({"description": "Changed {unique}"})),
+            [200, 403, 403, 404],
+        ),
+        row(
+            "POST /api/v1/webhook_endpoints/{id}/rotate_secret",
+            "/api/v1/webhook_endpoints/{hook}/rotate_secret",
+            None,
+            [200, 403, 403, 404],
+        ),
+        row(
+            "GET /api/v1/webhook_endpoints/{id}/deliveries",
+            "/api/v1/webhook_endpoints/{hook}/deliveries",
+            None,
+            [200, 403, 403, 404],
+        ),
+        // No such delivery of the endpoint: Admins get 404, others may not follow deliveries at all.
+        row(
+            "POST /api/v1/webhook_endpoints/{id}/deliveries/{delivery_id}/redeliver",
+            "/api/v1/webhook_endpoints/{hook}/deliveries/{user}/redeliver",
+            None,
+            [404, 403, 403, 404],
+        ),
+        row("DELETE /api/v1/webhook_endpoints/{id}", "/api/v1/webhook_endpoints/{hook}", None, [204, 403, 403, 404]),
         row("GET /api/v1/search", "/api/v1/search?q=fixture", None, [200, 200, 200, 200]),
         row("POST /api/v1/search/reindex", "/api/v1/search/reindex", None, [202, 403, 403, 202]),
     ]
@@ -253,6 +286,18 @@ async fn fixtures(api: &Api, cast: &Cast, row: &Row) -> BTreeMap<&'static str, S
             "{endpoint}",
             create("/api/v1/integrations/webhooks", json!({"source": "generic", "name": "Fixture"})).await,
         );
+    }
+    if needs("{hook}") {
+        // An account holds at most 10 endpoints: the fixture is the one there is, made when there is none.
+        let listed = api.get("/api/v1/webhook_endpoints", admin).await.expect(200).body;
+        let id = match listed["items"][0]["id"].as_str() {
+            Some(id) => id.to_owned(),
+            None => {
+                let body = json!({"url": "https://hooks.example.com/fixture", "events": ["deal.won"]});
+                create("/api/v1/webhook_endpoints", body).await
+            }
+        };
+        ids.insert("{hook}", id);
     }
     if needs("{api_key}") {
         ids.insert("{api_key}", create("/api/v1/api_keys", json!({"name": "Fixture", "role": "sales"})).await);

@@ -17,3 +17,4 @@ mod search;
 mod slack;
 mod tenancy;
 mod users;
+mod webhooks_out;

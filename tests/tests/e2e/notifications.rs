@@ -81,9 +81,28 @@ async fn assignments_deliveries_closed_deals_and_notes_reach_the_owner_as_prefer
     let sales = api.add_user(&a, "sales").await;
     let manager = api.add_user(&a, "manager").await;
 
+    // Sales's only connection is one whose $disconnect never came: the push finds it gone and forgets it.
+    let table = crm_store::Table::from_env(std::env::var("TABLE_NAME").unwrap()).await;
+    let now = crm_domain::clock::Timestamp::now();
+    let stale = crm_store::Connection {
+        connection_id: format!("stale-{}", sales.id),
+        tenant_id: crm_domain::TenantId::parse(&a.id).unwrap(),
+        user_id: crm_domain::UserId::parse(&sales.id).unwrap(),
+        connected_at: now.plus_seconds(-300).rfc3339(),
+        expires_at: now.unix_seconds() + 600,
+        announced: true,
+        token: crm_store::TokenTerms { expires_at: now.unix_seconds() + 600, generation: 0 },
+    };
+    table.put_connection(&stale).await.unwrap();
+
     // A manager gives Sales a lead: Sales is told; the manager, who did it, is not.
     let lead = api.create_lead(&manager.token, json!({"name": "Acme", "owner_id": sales.id})).await;
     let assigned = arrived(&api, &sales, "assigned", 1).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while table.connection_owner(&stale.connection_id).await.unwrap().is_some() {
+        assert!(tokio::time::Instant::now() < deadline, "the gone connection was never forgotten");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(assigned[0]["summary"], "The lead “Acme” is now yours");
     assert_eq!((&assigned[0]["record_type"], &assigned[0]["record_id"]), (&json!("lead"), &lead["id"]));
     assert_eq!(assigned[0]["actor_id"], manager.id.as_str());

@@ -787,6 +787,93 @@ export interface paths {
         patch: operations["users_update"];
         trace?: never;
     };
+    "/api/v1/webhook_endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's endpoints (Admin) */
+        get: operations["webhook_endpoints_list"];
+        put?: never;
+        /** Register an endpoint for the account's events; its signing secret is in this response only (Admin) */
+        post: operations["webhook_endpoints_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook_endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an endpoint; nothing more is delivered to it (Admin) */
+        delete: operations["webhook_endpoints_delete"];
+        options?: never;
+        head?: never;
+        /** Change an endpoint: its URL, events, description, or whether it is enabled (Admin) */
+        patch: operations["webhook_endpoints_update"];
+        trace?: never;
+    };
+    "/api/v1/webhook_endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's deliveries, newest first: status, attempts, the last answer (Admin) */
+        get: operations["webhook_deliveries_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook_endpoints/{id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver again: the delivery starts over with a fresh set of attempts (Admin) */
+        post: operations["webhook_deliveries_redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook_endpoints/{id}/rotate_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret, shown only here; the previous one keeps signing for 24 hours (Admin) */
+        post: operations["webhook_endpoints_rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/leads": {
         parameters: {
             query?: never;
@@ -990,6 +1077,11 @@ export interface components {
             /** @description Send it as `Authorization: Bearer <key>`; it is not shown again. */
             key: string;
         };
+        /** @description An endpoint just made, with its signing secret (shown only here). */
+        CreatedEndpoint: components["schemas"]["Endpoint"] & {
+            /** @description Signs every delivery (`CRM-Signature`); shown only in this response */
+            secret: string;
+        };
         /** @description A new endpoint with its secret, which is shown this once. */
         CreatedWebhook: components["schemas"]["WebhookView"] & {
             /**
@@ -1081,10 +1173,76 @@ export interface components {
             stage?: components["schemas"]["DealStage"] | null;
             tags?: string[];
         };
+        /** @description One delivery in an endpoint's log. */
+        Delivery: {
+            /** Format: int32 */
+            attempts: number;
+            created_at: string;
+            endpoint_id: components["schemas"]["EndpointId"];
+            event_id: string;
+            event_type: components["schemas"]["EventKind"];
+            id: components["schemas"]["DeliveryId"];
+            last_attempt_at?: string | null;
+            /** @description Why the last attempt failed, when it did. */
+            last_error?: string | null;
+            /**
+             * Format: int32
+             * @description The HTTP status of the last attempt, when there was an answer.
+             */
+            last_status_code?: number | null;
+            /** @description When the next attempt is due, while pending after a failure. */
+            next_attempt_at?: string | null;
+            status: components["schemas"]["DeliveryStatus"];
+        };
+        /**
+         * @description One event's delivery to one outgoing webhook endpoint, with its attempts.
+         * @example 01JDA5Y2ZK8Q3W4E5R6T7Y8V9J
+         */
+        DeliveryId: string;
+        /** @enum {string} */
+        DeliveryStatus: "pending" | "delivered" | "failed";
         EmailToken: {
             /** @description The token from the mail */
             token: string;
         };
+        /** @description An endpoint as the API shows it (never its secret). */
+        Endpoint: {
+            /**
+             * Format: int32
+             * @description Deliveries that failed for good since the last one that succeeded.
+             */
+            consecutive_failures: number;
+            created_at: string;
+            description?: string | null;
+            /** @description Why it was disabled, when it was. */
+            disabled_reason?: string | null;
+            events: components["schemas"]["EventKind"][];
+            id: components["schemas"]["EndpointId"];
+            /** @description Until then, deliveries are signed with the secret before the last rotation as well. */
+            previous_secret_valid_until?: string | null;
+            status: components["schemas"]["EndpointStatus"];
+            updated_at: string;
+            url: string;
+        };
+        /**
+         * @description An outgoing webhook endpoint: where an account's events are delivered.
+         * @example 01JDA5Y2ZK8Q3W4E5R6T7Y8V9J
+         */
+        EndpointId: string;
+        /**
+         * @description `PATCH /api/v1/webhook_endpoints/{id}`: what is given changes; `enabled: true` turns a disabled endpoint
+         *     back on (its failure count starts again).
+         */
+        EndpointPatch: {
+            description?: string | null;
+            enabled?: boolean | null;
+            events?: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.owner_changed" | "lead.converted" | "lead.deleted" | "customer.created" | "customer.updated" | "customer.deleted" | "deal.created" | "deal.updated" | "deal.stage_changed" | "deal.won" | "deal.lost" | "deal.deleted" | "note.added" | "note.edited" | "note.deleted")[] | null;
+            url?: string | null;
+        };
+        /** @enum {string} */
+        EndpointStatus: "active" | "disabled";
+        /** @enum {string} */
+        EventKind: "lead.created" | "lead.updated" | "lead.status_changed" | "lead.owner_changed" | "lead.converted" | "lead.deleted" | "customer.created" | "customer.updated" | "customer.deleted" | "deal.created" | "deal.updated" | "deal.stage_changed" | "deal.won" | "deal.lost" | "deal.deleted" | "note.added" | "note.edited" | "note.deleted" | "message.posted";
         FieldError: {
             /** @description A JSON pointer-like path: `email`, `estimated_value.currency`, `tags[3]`. */
             field: string;
@@ -1334,6 +1492,12 @@ export interface components {
         } | {
             lead_id: string;
         });
+        /** @description `POST /api/v1/webhook_endpoints`. */
+        NewEndpoint: {
+            description?: string | null;
+            events: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.owner_changed" | "lead.converted" | "lead.deleted" | "customer.created" | "customer.updated" | "customer.deleted" | "deal.created" | "deal.updated" | "deal.stage_changed" | "deal.won" | "deal.lost" | "deal.deleted" | "note.added" | "note.edited" | "note.deleted")[];
+            url: string;
+        };
         /** @description `POST /leads`. */
         NewLead: {
             company?: string | null;
@@ -1413,7 +1577,7 @@ export interface components {
          */
         NotificationId: string;
         /** @enum {string} */
-        NotificationKind: "mention" | "assigned" | "lead_delivered" | "deal_closed" | "note_added" | "sync_failed";
+        NotificationKind: "mention" | "assigned" | "lead_delivered" | "deal_closed" | "note_added" | "sync_failed" | "webhook_disabled";
         Online: {
             connections: number;
             since: string;
@@ -1510,6 +1674,52 @@ export interface components {
                 updated_at: string;
                 /** Format: int64 */
                 version: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A list page as every list route answers it. */
+        PageBody_Delivery: {
+            items: {
+                /** Format: int32 */
+                attempts: number;
+                created_at: string;
+                endpoint_id: components["schemas"]["EndpointId"];
+                event_id: string;
+                event_type: components["schemas"]["EventKind"];
+                id: components["schemas"]["DeliveryId"];
+                last_attempt_at?: string | null;
+                /** @description Why the last attempt failed, when it did. */
+                last_error?: string | null;
+                /**
+                 * Format: int32
+                 * @description The HTTP status of the last attempt, when there was an answer.
+                 */
+                last_status_code?: number | null;
+                /** @description When the next attempt is due, while pending after a failure. */
+                next_attempt_at?: string | null;
+                status: components["schemas"]["DeliveryStatus"];
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A list page as every list route answers it. */
+        PageBody_Endpoint: {
+            items: {
+                /**
+                 * Format: int32
+                 * @description Deliveries that failed for good since the last one that succeeded.
+                 */
+                consecutive_failures: number;
+                created_at: string;
+                description?: string | null;
+                /** @description Why it was disabled, when it was. */
+                disabled_reason?: string | null;
+                events: components["schemas"]["EventKind"][];
+                id: components["schemas"]["EndpointId"];
+                /** @description Until then, deliveries are signed with the secret before the last rotation as well. */
+                previous_secret_valid_until?: string | null;
+                status: components["schemas"]["EndpointStatus"];
+                updated_at: string;
+                url: string;
             }[];
             next_cursor?: string | null;
         };
@@ -1638,6 +1848,8 @@ export interface components {
             note_added: boolean;
             /** @default true */
             sync_failed: boolean;
+            /** @default true */
+            webhook_disabled: boolean;
         };
         /**
          * @description `PATCH /api/v1/notifications/preferences`: the kinds to switch on or off; kinds left out keep their
@@ -1650,6 +1862,7 @@ export interface components {
             mention?: boolean | null;
             note_added?: boolean | null;
             sync_failed?: boolean | null;
+            webhook_disabled?: boolean | null;
         };
         Presence: {
             online: components["schemas"]["Online"][];
@@ -1675,6 +1888,11 @@ export interface components {
         };
         /** @enum {string} */
         Role: "admin" | "manager" | "sales";
+        /** @description A new signing secret (shown only here); the previous one signs too until `previous_secret_valid_until`. */
+        RotatedSecret: {
+            previous_secret_valid_until: string;
+            secret: string;
+        };
         SearchPage: {
             items: components["schemas"]["Hit"][];
             next_cursor?: string | null;
@@ -6376,6 +6594,489 @@ export interface operations {
             };
             /** @description A field breaks the rules; `field` names it */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_endpoints_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every endpoint of the account (at most 10, one page) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageBody_Endpoint"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_endpoints_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewEndpoint"];
+            };
+        };
+        responses: {
+            /** @description The endpoint and its signing secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedEndpoint"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account has as many endpoints as it may (10) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body must be JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field breaks the rules; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_endpoints_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint in the account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_endpoints_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointPatch"];
+            };
+        };
+        responses: {
+            /** @description The endpoint as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint in the account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body must be JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field breaks the rules; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_deliveries_list: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageBody_Delivery"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint in the account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_deliveries_redeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+                /** @description The delivery's id */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued: the delivery as it starts over */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint or delivery in the account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The endpoint is disabled: enable it first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_endpoints_rotate_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedSecret"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint in the account */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

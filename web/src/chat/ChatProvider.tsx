@@ -5,6 +5,7 @@ import { ChatSocket, type SocketLike } from "./socket";
 import { merge, type Message, type ServerEvent } from "./state";
 import type { components } from "../api/schema";
 import { useDirectory } from "../directory";
+import { NOTIFICATIONS } from "../notifications/inbox";
 
 type Membership = components["schemas"]["Membership"];
 
@@ -107,6 +108,10 @@ export function ChatProvider({ children }: { children: ReactNode }) {
             return next;
           });
           break;
+        case "notification":
+          // The inbox and its count are read again: the new entry is in both.
+          void queries.invalidateQueries({ queryKey: [NOTIFICATIONS] });
+          break;
         case "typing":
           setTyping((old) => {
             const next = new Map(old);
@@ -136,6 +141,8 @@ export function ChatProvider({ children }: { children: ReactNode }) {
         if (!up) return;
         void queries.invalidateQueries({ queryKey: ["channels"] });
         if (openChannel.current) void queries.invalidateQueries({ queryKey: ["history", openChannel.current] });
+        // Whatever was pushed while the socket was away is in the inbox.
+        void queries.invalidateQueries({ queryKey: [NOTIFICATIONS] });
         void api.GET("/api/v1/presence").then(({ data }) => {
           if (data) setOnline(new Set(data.online.map((o) => o.user_id)));
         });

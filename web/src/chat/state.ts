@@ -1,6 +1,7 @@
 import type { components } from "../api/schema";
 
 export type Message = components["schemas"]["Message"];
+type Notification = components["schemas"]["Notification"];
 
 /** Server events over the WebSocket API, as `crm_domain::chat::ServerEvent` sends them. */
 export type ServerEvent =
@@ -8,6 +9,7 @@ export type ServerEvent =
   | { type: "typing"; channel_id: string; user_id: string }
   | { type: "presence"; user_id: string; status: "online" | "offline" }
   | { type: "read"; channel_id: string; user_id: string; message_id?: string | null }
+  | { type: "notification"; notification: Notification }
   | { type: "ack"; action: string; message_id?: string; client_id?: string }
   | { type: "error"; error: string; field?: string };
 

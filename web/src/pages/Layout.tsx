@@ -3,11 +3,13 @@ import { NavLink, Outlet, useNavigate, useSearchParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { useApp, useSession } from "../context";
 import { useChat } from "../chat/ChatProvider";
+import { useUnreadNotifications } from "../notifications/inbox";
 
 export function Layout() {
   const { api, session } = useApp();
   const stored = useSession();
   const { unreadTotal } = useChat();
+  const unreadNotifications = useUnreadNotifications(stored !== null).data ?? 0;
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [query, setQuery] = useState(params.get("q") ?? "");
@@ -41,6 +43,14 @@ export function Layout() {
             {unreadTotal > 0 && (
               <span className="badge" aria-label={`${unreadTotal} unread messages`}>
                 {unreadTotal}
+              </span>
+            )}
+          </NavLink>
+          <NavLink to="/notifications">
+            Notifications
+            {unreadNotifications > 0 && (
+              <span className="badge" aria-label={`${unreadNotifications} unread notifications`}>
+                {unreadNotifications}
               </span>
             )}
           </NavLink>

@@ -57,6 +57,7 @@ pub mod tags_list;
 pub mod users_create;
 pub mod users_list;
 pub mod users_update;
+pub mod webhook_endpoints;
 pub mod webhooks_leads;
 pub mod webhooks_leads_typeform;
 pub mod webhooks_leads_zapier;

@@ -1,0 +1,115 @@
+import { useState } from "react";
+import { Link } from "react-router";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useApp } from "../context";
+import { summary } from "../api/problem";
+import { when } from "../format";
+import { useDirectory } from "../directory";
+import { MoreButton, usePaged } from "../records/paged";
+import { KINDS, NOTIFICATIONS, notificationLink, type Notification, type Preferences } from "../notifications/inbox";
+
+/** The signed-in user's inbox: newest first, unread marked, each opening what it is about; and which kinds notify. */
+export default function Notifications() {
+  const { api } = useApp();
+  const queries = useQueryClient();
+  const names = useDirectory();
+  const [unreadOnly, setUnreadOnly] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const list = usePaged<Notification>([NOTIFICATIONS, "list", unreadOnly], async (cursor) => {
+    const query = { limit: 25, cursor, ...(unreadOnly ? { unread: true } : {}) };
+    const { data, error } = await api.GET("/api/v1/notifications", { params: { query } });
+    if (!data) throw error;
+    return data;
+  });
+  const refresh = () => queries.invalidateQueries({ queryKey: [NOTIFICATIONS] });
+
+  const markRead = async (notification: Notification) => {
+    if (notification.read_at) return;
+    const { error } = await api.POST("/api/v1/notifications/{id}/read", { params: { path: { id: notification.id } } });
+    setProblem(error ? summary(error) : null);
+    await refresh();
+  };
+  const markAll = async () => {
+    const { error } = await api.POST("/api/v1/notifications/read_all");
+    setProblem(error ? summary(error) : null);
+    await refresh();
+  };
+
+  return (
+    <section aria-labelledby="notifications-heading" className="panel wide">
+      <div className="toolbar">
+        <h1 id="notifications-heading">Notifications</h1>
+        <label className="inline">
+          <input type="checkbox" checked={unreadOnly} onChange={(e) => setUnreadOnly(e.target.checked)} /> Unread only
+        </label>
+        <button type="button" className="secondary" onClick={() => void markAll()}>
+          Mark all read
+        </button>
+      </div>
+      {problem !== null && <p role="alert" className="form-error">{problem}</p>}
+      {list.isPending && <p role="status">Loading…</p>}
+      {list.isSuccess && list.rows.length === 0 && <p className="muted">{unreadOnly ? "Nothing unread." : "No notifications yet."}</p>}
+      <ul className="inbox" aria-label="Notifications">
+        {list.rows.map((notification) => {
+          const link = notificationLink(notification);
+          const by = notification.actor_id ? names.data?.get(notification.actor_id) : undefined;
+          return (
+            <li key={notification.id} className={notification.read_at ? "read" : "unread"}>
+              <div>
+                {link ? (
+                  <Link to={link} onClick={() => void markRead(notification)}>
+                    {notification.summary}
+                  </Link>
+                ) : (
+                  <span>{notification.summary}</span>
+                )}
+                <p className="muted">
+                  {by && <>{by} · </>}
+                  {when(notification.created_at)}
+                </p>
+              </div>
+              {!notification.read_at && (
+                <button type="button" className="secondary" onClick={() => void markRead(notification)}>
+                  Mark read
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      <MoreButton list={list} label="Older notifications" />
+      <PreferencesForm />
+    </section>
+  );
+}
+
+function PreferencesForm() {
+  const { api } = useApp();
+  const queries = useQueryClient();
+  const [problem, setProblem] = useState<string | null>(null);
+  const preferences = useQuery({
+    queryKey: [NOTIFICATIONS, "preferences"],
+    queryFn: async () => {
+      const { data, error } = await api.GET("/api/v1/notifications/preferences");
+      if (!data) throw error;
+      return data;
+    },
+  });
+  const change = async (kind: keyof Preferences, on: boolean) => {
+    const { data, error } = await api.PATCH("/api/v1/notifications/preferences", { body: { [kind]: on } });
+    setProblem(error ? summary(error) : null);
+    if (data) queries.setQueryData([NOTIFICATIONS, "preferences"], data);
+  };
+  return (
+    <fieldset className="preferences">
+      <legend>Notify me when</legend>
+      {problem !== null && <p role="alert" className="form-error">{problem}</p>}
+      {preferences.data &&
+        KINDS.map(({ kind, label }) => (
+          <label key={kind} className="inline">
+            <input type="checkbox" checked={preferences.data[kind]} onChange={(e) => void change(kind, e.target.checked)} /> {label}
+          </label>
+        ))}
+    </fieldset>
+  );
+}
