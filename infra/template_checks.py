@@ -287,11 +287,46 @@ def check_web_hosting(template, failures):
             failures.append(f"infra/deploy_web.py reads the stack output {output}, which template.yaml lacks")
 
 
+def check_outgoing_webhooks(template, failures):
+    """Outgoing webhook retries must fit what SQS allows, and the local stack's shortcuts must stay local."""
+    resources = template["Resources"]
+    local_only = ("WEBHOOK_LOCAL_TARGETS", "WEBHOOK_RETRY_CAP_SECONDS")
+    scopes = [("Globals", template.get("Globals", {}).get("Function", {}))]
+    scopes += [(name, r.get("Properties", {})) for name, r in resources.items() if r.get("Type") == "AWS::Serverless::Function"]
+    for name, properties in scopes:
+        variables = properties.get("Environment", {}).get("Variables", {})
+        for variable in local_only:
+            if variable in variables:
+                failures.append(f"{name}: {variable} is a local-stack setting (it bypasses the address check or the retry schedule)")
+    with open(os.path.join(ROOT, "shared/domain/src/outgoing.rs")) as file:
+        source = file.read()
+    match = re.search(r"RETRY_SCHEDULE_SECONDS: \[i64; \d+\] = \[([^\]]+)\]", source)
+    if not match:
+        failures.append("shared/domain/src/outgoing.rs: RETRY_SCHEDULE_SECONDS not found")
+        return
+    schedule = [int(n.strip()) for n in match.group(1).split(",") if n.strip()]
+    queue = resources.get("WebhookDeliveriesQueue", {}).get("Properties", {})
+    function = resources.get("WebhookDeliverFunction", {}).get("Properties", {})
+    retention = int(queue.get("MessageRetentionPeriod", 345600))
+    receives = int(queue.get("RedrivePolicy", {}).get("maxReceiveCount", 0))
+    if max(schedule) > 12 * 60 * 60:
+        failures.append("a webhook retry waits longer than SQS lets a message stay invisible (12 hours)")
+    if retention <= sum(schedule):
+        failures.append(f"WebhookDeliveriesQueue keeps messages {retention} s, less than the retries take ({sum(schedule)} s)")
+    if receives <= len(schedule) + 1:
+        failures.append(f"WebhookDeliveriesQueue dead-letters after {receives} receives, before the {len(schedule) + 1} attempts")
+    timeout_ms = int(function.get("Environment", {}).get("Variables", {}).get("WEBHOOK_TIMEOUT_MS", 5000))
+    if timeout_ms / 1000 + 5 > int(function.get("Timeout", 3)):
+        failures.append("WebhookDeliverFunction: its Timeout leaves no room after an attempt's WEBHOOK_TIMEOUT_MS")
+    if int(queue.get("VisibilityTimeout", 30)) < int(function.get("Timeout", 3)):
+        failures.append("WebhookDeliveriesQueue: VisibilityTimeout is shorter than its function's Timeout")
+
+
 def main():
     template = load("template.yaml")
     failures = []
     checks = (check_tables, check_log_level, check_build_settings, check_secrets, check_stream_failures,
-              check_search_sizing, check_search_bootstrap, check_web_hosting, check_quotas)
+              check_search_sizing, check_search_bootstrap, check_web_hosting, check_outgoing_webhooks, check_quotas)
     for check in checks:
         check(template, failures)
     for failure in failures:
@@ -299,7 +334,7 @@ def main():
     if failures:
         sys.exit(1)
     print("template checks: quotas after the SAM transform, secrets and who may read them, stream failure "
-          "destinations, search sizing, the search index's deploy step, the web app's hosting, table naming and retention, log level, build settings: ok")
+          "destinations, search sizing, the search index's deploy step, the web app's hosting, outgoing webhook retries and local-only settings, table naming and retention, log level, build settings: ok")
 
 
 if __name__ == "__main__":
