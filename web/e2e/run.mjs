@@ -148,6 +148,20 @@ async function leadsAndConflicts(browser) {
   await page.getByRole("button", { name: "Revoke Nightly export" }).click();
   await page.getByText("Nightly export (sales) — revoked").waitFor();
   check((await api("GET", "/api/v1/leads", apiKey)).status === 401, "the revoked key is refused");
+  // An outgoing webhook: a private address is refused at its field; a public name gets a signing secret, once.
+  await page.getByLabel("Endpoint URL (https)").fill("https://169.254.169.254/latest/meta-data/");
+  await page.getByRole("button", { name: "Add endpoint" }).click();
+  await page.getByText(/public domain name/).first().waitFor();
+  await page.getByLabel("Endpoint URL (https)").fill("https://hooks.example.com/crm");
+  await page.getByRole("group", { name: "Events to deliver" }).getByLabel("deal.won").check();
+  await page.getByRole("button", { name: "Add endpoint" }).click();
+  const signing = await page.locator('[data-shown-once="signing-secret"]').textContent();
+  check(signing?.startsWith("whsec_"), "the signing secret is shown");
+  await page.getByRole("button", { name: "Deliveries" }).click();
+  await page.getByText("No deliveries yet.").waitFor();
+  await page.getByRole("button", { name: "Disable" }).click();
+  await page.getByText("(disabled by an admin)").waitFor();
+  await shot(page, "outgoing-webhooks");
   await page.reload();
   await page.getByRole("heading", { name: "Users" }).waitFor();
   check((await page.locator('[data-shown-once="secret"]').count()) === 0, "the secret is not shown again");
@@ -372,7 +386,7 @@ async function chatBetweenTwoBrowsers(browser) {
   check(mention.status === 201, `the mention is sent (${mention.status})`);
   await salesPage.getByLabel("1 unread notifications").waitFor();
   await salesPage.getByRole("link", { name: /Notifications/ }).click();
-  const entry = salesPage.locator(".inbox li", { hasText: "can you call Acme?" });
+  const entry = salesPage.locator(".inbox li", { hasText: "@Sam Sales can you call Acme?" });
   await entry.getByText("Ada Admin").waitFor();
   await shot(salesPage, "notifications");
   await entry.getByRole("button", { name: "Mark read" }).click();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { notificationLink, type Notification } from "./inbox";
+import { notificationLink, readable, type Notification } from "./inbox";
 
 const base: Notification = {
   id: "01JDA5Y2ZK8Q3W4E5R6T7Y8V9J",
@@ -18,5 +18,14 @@ describe("notificationLink", () => {
   it("leads to the channel of a mention, and nowhere for a failed sync", () => {
     expect(notificationLink({ ...base, kind: "mention", channel_id: "CH", message_id: "M" })).toBe("/chat/CH");
     expect(notificationLink({ ...base, kind: "sync_failed" })).toBeNull();
+  });
+});
+
+describe("readable", () => {
+  it("names mentioned people the directory knows, and leaves the others", () => {
+    const names = new Map([["01JDA5Y2ZK8Q3W4E5R6T7Y8V9J", "Ada"]]);
+    expect(readable("You were mentioned: “@01JDA5Y2ZK8Q3W4E5R6T7Y8V9J and @01JDA5Y2ZK8Q3W4E5R6T7Y8V9K”", names)).toBe(
+      "You were mentioned: “@Ada and @01JDA5Y2ZK8Q3W4E5R6T7Y8V9K”",
+    );
   });
 });

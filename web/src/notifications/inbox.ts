@@ -16,6 +16,14 @@ export function notificationLink(notification: Notification): string | null {
   return null;
 }
 
+/** A summary for people: `@<user id>` mentions quoted in it become `@Name` where the directory knows them. */
+export function readable(summary: string, names: Map<string, string> | undefined): string {
+  return summary.replace(/@([0-9A-HJKMNP-TV-Z]{26})/g, (mention, id: string) => {
+    const name = names?.get(id);
+    return name ? `@${name}` : mention;
+  });
+}
+
 /** What each kind a user can switch means; every kind must be here (the type says so). */
 const LABELS: Record<keyof Preferences, string> = {
   mention: "Someone mentions me in chat",

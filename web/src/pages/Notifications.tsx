@@ -6,7 +6,7 @@ import { summary } from "../api/problem";
 import { when } from "../format";
 import { useDirectory } from "../directory";
 import { MoreButton, usePaged } from "../records/paged";
-import { KINDS, NOTIFICATIONS, notificationLink, type Notification, type Preferences } from "../notifications/inbox";
+import { KINDS, NOTIFICATIONS, notificationLink, readable, type Notification, type Preferences } from "../notifications/inbox";
 
 /** The signed-in user's inbox: newest first, unread marked, each opening what it is about; and which kinds notify. */
 export default function Notifications() {
@@ -53,15 +53,16 @@ export default function Notifications() {
         {list.rows.map((notification) => {
           const link = notificationLink(notification);
           const by = notification.actor_id ? names.data?.get(notification.actor_id) : undefined;
+          const text = readable(notification.summary, names.data);
           return (
             <li key={notification.id} className={notification.read_at ? "read" : "unread"}>
               <div>
                 {link ? (
                   <Link to={link} onClick={() => void markRead(notification)}>
-                    {notification.summary}
+                    {text}
                   </Link>
                 ) : (
-                  <span>{notification.summary}</span>
+                  <span>{text}</span>
                 )}
                 <p className="muted">
                   {by && <>{by} · </>}
@@ -87,8 +88,9 @@ function PreferencesForm() {
   const { api } = useApp();
   const queries = useQueryClient();
   const [problem, setProblem] = useState<string | null>(null);
+  const key = [NOTIFICATIONS, "preferences"];
   const preferences = useQuery({
-    queryKey: [NOTIFICATIONS, "preferences"],
+    queryKey: key,
     queryFn: async () => {
       const { data, error } = await api.GET("/api/v1/notifications/preferences");
       if (!data) throw error;
@@ -96,9 +98,12 @@ function PreferencesForm() {
     },
   });
   const change = async (kind: keyof Preferences, on: boolean) => {
+    // The box moves at once; the server's answer (or, on a refusal, the stored preferences) settles it.
+    queries.setQueryData<Preferences>(key, (old) => (old ? { ...old, [kind]: on } : old));
     const { data, error } = await api.PATCH("/api/v1/notifications/preferences", { body: { [kind]: on } });
     setProblem(error ? summary(error) : null);
-    if (data) queries.setQueryData([NOTIFICATIONS, "preferences"], data);
+    if (data) queries.setQueryData(key, data);
+    else await queries.invalidateQueries({ queryKey: key });
   };
   return (
     <fieldset className="preferences">

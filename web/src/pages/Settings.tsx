@@ -1,16 +1,18 @@
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useState, type FormEvent } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useApp, useSession } from "../context";
 import { Field } from "../components/Field";
 import { fieldErrors, summary } from "../api/problem";
 import type { components } from "../api/schema";
 import { GoogleContacts } from "./Google";
+import { OutgoingWebhooks } from "./OutgoingWebhooks";
+import { ShownOnce } from "../components/ShownOnce";
 
 type Role = components["schemas"]["Role"];
 type User = components["schemas"]["User"];
 type Source = components["schemas"]["WebhookSource"];
 
-/** The Admin's settings: users and roles, Slack, inbound lead webhooks. */
+/** The Admin's settings: users and roles, Slack, inbound and outgoing webhooks, API keys, Google. */
 export default function Settings() {
   const role = useSession()?.user.role;
   if (role !== "admin") return <p role="alert">Only an Admin changes the account's settings.</p>;
@@ -20,6 +22,7 @@ export default function Settings() {
       <Users />
       <Slack />
       <Webhooks />
+      <OutgoingWebhooks />
       <ApiKeys />
       <GoogleContacts />
     </section>
@@ -314,25 +317,5 @@ function ApiKeys() {
         </button>
       </form>
     </section>
-  );
-}
-
-/** A secret shown the one time the API answers it, with a copy button; `mark` names it for the tests. */
-function ShownOnce({ value, copyLabel, mark, children }: { value: string; copyLabel: string; mark: string; children: ReactNode }) {
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    await navigator.clipboard?.writeText(value).catch(() => undefined);
-    setCopied(true);
-  };
-  return (
-    <div role="status" className="secret">
-      <p>{children}</p>
-      <p>
-        <code data-shown-once={mark}>{value}</code>{" "}
-        <button type="button" onClick={copy}>
-          {copied ? "Copied" : copyLabel}
-        </button>
-      </p>
-    </div>
   );
 }
