@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Time from a change to its pushed notification through the local stack (table stream, events router,
-# notify queue and worker, @connections), one change at a time and at a steady 20 per second.
+# Time from a change to its pushed notification and to its outgoing webhook delivery through the local
+# stack (table stream, events router, queues and workers, @connections, a local receiver), one change at a
+# time and at a steady 20 per second.
 #   bash infra/bench/delivery.sh [events per run, default 300]
 set -euo pipefail
 source "$(dirname "$0")/../stack.sh"

@@ -285,34 +285,22 @@ pub async fn start() -> (String, Shared) {
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let state: Shared = Arc::default();
     let shared = state.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
-            let state = shared.clone();
-            let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let state = state.clone();
-                async move {
-                    let method = req.method().as_str().to_owned();
-                    let path = req.uri().path().to_owned();
-                    let query = req.uri().query().unwrap_or("").to_owned();
-                    let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
-                    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                    let response = if path.starts_with("/v1/") {
-                        people(&state, &method, &path, &query, auth.as_deref(), &body)
-                    } else if method == "GET" && path == "/auth" {
-                        consent(&state, &query)
-                    } else {
-                        token(&state, &method, &path, &body)
-                    };
-                    Ok::<_, std::convert::Infallible>(response)
-                }
-            });
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
+    tokio::spawn(crate::serve_fake(listener, move |req: hyper::Request<hyper::body::Incoming>| {
+        let state = shared.clone();
+        async move {
+            let method = req.method().as_str().to_owned();
+            let path = req.uri().path().to_owned();
+            let query = req.uri().query().unwrap_or("").to_owned();
+            let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            if path.starts_with("/v1/") {
+                people(&state, &method, &path, &query, auth.as_deref(), &body)
+            } else if method == "GET" && path == "/auth" {
+                consent(&state, &query)
+            } else {
+                token(&state, &method, &path, &body)
+            }
         }
-    });
+    }));
     (base, state)
 }

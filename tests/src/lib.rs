@@ -127,6 +127,28 @@ pub fn google_book<T>(code: &str, work: impl FnOnce(&mut google_fake::Book) -> T
     work(state.books.entry(code.to_owned()).or_default())
 }
 
+/// Serves HTTP/1 on `listener` until the test process ends, answering every request with `answer`: the
+/// accept loop every local fake of a third party shares.
+pub(crate) async fn serve_fake<F, R>(listener: tokio::net::TcpListener, answer: F)
+where
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> R + Clone + Send + Sync + 'static,
+    R: std::future::Future<Output = hyper::Response<http_body_util::Full<hyper::body::Bytes>>> + Send + 'static,
+{
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let answer = answer.clone();
+        let service = hyper::service::service_fn(move |req| {
+            let answer = answer.clone();
+            async move { Ok::<_, std::convert::Infallible>(answer(req).await) }
+        });
+        tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
 pub mod slack_fake {
     //! A stand-in for Slack's incoming webhooks. It records every request, and answers by the path:
     //! `ratelimited` gets one 429 with `Retry-After: 2` first, `flaky` one 500 first, `broken` always
@@ -153,42 +175,32 @@ pub mod slack_fake {
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let requests: Requests = Arc::default();
         let recorded = requests.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                let recorded = recorded.clone();
-                let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let recorded = recorded.clone();
-                    async move {
-                        let path = req.uri().path().to_owned();
-                        let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                        let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                        let mut all = recorded.lock().expect("requests");
-                        let earlier = all.iter().filter(|r| r.path == path).count();
-                        let (status, retry_after) = match () {
-                            _ if path.contains("ratelimited") && earlier == 0 => (429, Some("2")),
-                            _ if path.contains("flaky") && earlier == 0 => (500, None),
-                            _ if path.contains("broken") => (404, None),
-                            _ => (200, None),
-                        };
-                        all.push(Received { path, body, at: Instant::now(), status });
-                        let mut response = hyper::Response::builder().status(status);
-                        if let Some(seconds) = retry_after {
-                            response = response.header("retry-after", seconds);
-                        }
-                        let text = if status == 404 { "no_service" } else { "ok" };
-                        Ok::<_, std::convert::Infallible>(
-                            response.body(Full::new(Bytes::from(text))).expect("response"),
-                        )
-                    }
-                });
-                tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
+        tokio::spawn(crate::serve_fake(listener, move |req: hyper::Request<hyper::body::Incoming>| {
+            let recorded = recorded.clone();
+            async move {
+                let path = req.uri().path().to_owned();
+                let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let (status, retry_after) = {
+                    let mut all = recorded.lock().expect("requests");
+                    let earlier = all.iter().filter(|r| r.path == path).count();
+                    let (status, retry_after) = match () {
+                        _ if path.contains("ratelimited") && earlier == 0 => (429, Some("2")),
+                        _ if path.contains("flaky") && earlier == 0 => (500, None),
+                        _ if path.contains("broken") => (404, None),
+                        _ => (200, None),
+                    };
+                    all.push(Received { path, body, at: Instant::now(), status });
+                    (status, retry_after)
+                };
+                let mut response = hyper::Response::builder().status(status);
+                if let Some(seconds) = retry_after {
+                    response = response.header("retry-after", seconds);
+                }
+                let text = if status == 404 { "no_service" } else { "ok" };
+                response.body(Full::new(Bytes::from(text))).expect("response")
             }
-        });
+        }));
         (base, requests)
     }
 }

@@ -31,49 +31,34 @@ pub async fn start() -> (String, Requests) {
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let requests: Requests = Arc::default();
     let recorded = requests.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
-            let recorded = recorded.clone();
-            let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let recorded = recorded.clone();
-                async move {
-                    let path = req.uri().path().to_owned();
-                    let header = |name: &str| {
-                        req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
-                    };
-                    let (event_id, signature) = (header("crm-event-id"), header("crm-signature"));
-                    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                    let body = String::from_utf8_lossy(&body).into_owned();
-                    let first = {
-                        let all = recorded.lock().expect("requests");
-                        !all.iter().any(|r| r.path == path && r.event_id == event_id)
-                    };
-                    let (status, retry_after, late) = match () {
-                        _ if path.contains("gone") => (410, None, false),
-                        _ if path.contains("flaky") && first => (500, None, false),
-                        _ if path.contains("limited") && first => (429, Some("1"), false),
-                        _ if path.contains("slow") && first => (200, None, true),
-                        _ => (200, None, false),
-                    };
-                    let received = Received { path, event_id, signature, body, status, late, at: Instant::now() };
-                    recorded.lock().expect("requests").push(received);
-                    if late {
-                        tokio::time::sleep(SLOW_ANSWER).await;
-                    }
-                    let mut response = hyper::Response::builder().status(status);
-                    if let Some(seconds) = retry_after {
-                        response = response.header("retry-after", seconds);
-                    }
-                    Ok::<_, std::convert::Infallible>(response.body(Full::new(Bytes::from("ok"))).expect("response"))
-                }
-            });
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
+    tokio::spawn(crate::serve_fake(listener, move |req: hyper::Request<hyper::body::Incoming>| {
+        let recorded = recorded.clone();
+        async move {
+            let path = req.uri().path().to_owned();
+            let header =
+                |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+            let (event_id, signature) = (header("crm-event-id"), header("crm-signature"));
+            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = String::from_utf8_lossy(&body).into_owned();
+            let first = !recorded.lock().expect("requests").iter().any(|r| r.path == path && r.event_id == event_id);
+            let (status, retry_after, late) = match () {
+                _ if path.contains("gone") => (410, None, false),
+                _ if path.contains("flaky") && first => (500, None, false),
+                _ if path.contains("limited") && first => (429, Some("1"), false),
+                _ if path.contains("slow") && first => (200, None, true),
+                _ => (200, None, false),
+            };
+            let received = Received { path, event_id, signature, body, status, late, at: Instant::now() };
+            recorded.lock().expect("requests").push(received);
+            if late {
+                tokio::time::sleep(SLOW_ANSWER).await;
+            }
+            let mut response = hyper::Response::builder().status(status);
+            if let Some(seconds) = retry_after {
+                response = response.header("retry-after", seconds);
+            }
+            response.body(Full::new(Bytes::from("ok"))).expect("response")
         }
-    });
+    }));
     (base, requests)
 }

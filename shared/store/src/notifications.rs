@@ -58,22 +58,7 @@ impl Table {
         stored.insert(TTL.to_owned(), n(draft.expires_at()));
         // Absent, not null, while unread: marking it read sets it only if it is not there.
         stored.remove(READ_AT);
-        let put = self
-            .client()
-            .put_item()
-            .table_name(self.name())
-            .set_item(Some(stored))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
-            Err(error) => Err(error.into()),
-        }
+        self.put_if_absent(stored).await
     }
 
     /// A page of the user's notifications, newest first; only the unread ones if asked.

@@ -260,20 +260,7 @@ impl Table {
     /// Stores a new delivery unless it is stored already (the same event dispatched again); answers
     /// whether it is new.
     pub async fn add_delivery(&self, tenant: TenantId, stored: &StoredDelivery) -> Result<bool, StoreError> {
-        let put = self
-            .client()
-            .put_item()
-            .table_name(self.name())
-            .set_item(Some(delivery_item(tenant, stored)?))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        self.put_if_absent(delivery_item(tenant, stored)?).await
     }
 
     /// Saves a delivery after an attempt (or a request to deliver it again).

@@ -221,6 +221,27 @@ impl<'a> Tx<'a> {
     }
 }
 
+impl Table {
+    /// Puts an item unless one with its key exists; answers whether it was put (work done again under
+    /// redelivery lands on the same key and changes nothing).
+    pub(crate) async fn put_if_absent(&self, item: Item) -> Result<bool, StoreError> {
+        let put = self
+            .client()
+            .put_item()
+            .table_name(self.name())
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 impl Tx<'_> {
     async fn commit_single(self, item: TransactWriteItem, fail: Option<OnFail>) -> Result<(), StoreError> {
         let client = self.table.client();

@@ -44,6 +44,36 @@ impl Retries {
         self.0.batch_item_failures.push(failure);
     }
 
+    /// `message` is to come back after `seconds` (when the other side said when, or a schedule does)
+    /// rather than after the queue's visibility timeout.
+    pub async fn retry_after(
+        &mut self,
+        workers: &Workers,
+        queue: Queue,
+        message: &aws_lambda_events::sqs::SqsMessage,
+        seconds: i64,
+    ) {
+        if let (Some(url), Some(receipt)) = (workers.queues.get(&queue), &message.receipt_handle) {
+            // SQS keeps a message invisible for 12 hours at the most.
+            let seconds = i32::try_from(seconds.clamp(0, 12 * 60 * 60)).unwrap_or(0);
+            let delayed = workers
+                .sqs
+                .change_message_visibility()
+                .queue_url(url)
+                .receipt_handle(receipt)
+                .visibility_timeout(seconds)
+                .send()
+                .await;
+            if let Err(error) = delayed {
+                let error = aws_sdk_sqs::error::DisplayErrorContext(&error);
+                tracing::warn!(message_id = ?message.message_id, %error, "could not delay the retry");
+            }
+        }
+        let mut failure = aws_lambda_events::sqs::BatchItemFailure::default();
+        failure.item_identifier = message.message_id.clone().unwrap_or_default();
+        self.0.batch_item_failures.push(failure);
+    }
+
     pub fn response(self) -> aws_lambda_events::sqs::SqsBatchResponse {
         self.0
     }

@@ -11,7 +11,7 @@
 //! whose deliveries keep failing is disabled (its Admins are told through the notify worker).
 
 use crate::{Retries, Workers};
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use crm_domain::TenantId;
 use crm_domain::clock::Timestamp;
 use crm_domain::events::{DomainEvent, Queue};
@@ -309,37 +309,15 @@ pub async fn deliver(workers: &Workers, event: SqsEvent) -> Result<SqsBatchRespo
     let hooks = &workers.hooks;
     let attempts = event.records.iter().map(|message| deliver_one(workers, hooks, message));
     let outcomes = join_all(attempts).await;
-    let mut response = SqsBatchResponse::default();
-    let queue = workers.queues.get(&Queue::WebhookDeliveries);
+    let mut retries = Retries::default();
     for (message, outcome) in event.records.iter().zip(outcomes) {
-        let id = message.message_id.clone().unwrap_or_default();
-        let wait = match outcome {
-            Ok(None) => continue,
-            Ok(Some(seconds)) => Some(seconds),
-            Err(error) => {
-                tracing::warn!(message_id = %id, %error, "webhook delivery failed; the message will be retried");
-                None
-            }
-        };
-        if let (Some(seconds), Some(queue), Some(receipt)) = (wait, queue, &message.receipt_handle) {
-            // The message comes back when the schedule says, not after the queue's visibility timeout.
-            let delayed = workers
-                .sqs
-                .change_message_visibility()
-                .queue_url(queue)
-                .receipt_handle(receipt)
-                .visibility_timeout(i32::try_from(seconds).unwrap_or(i32::MAX).min(12 * 60 * 60))
-                .send()
-                .await;
-            if let Err(error) = delayed {
-                tracing::warn!(message_id = %id, error = %aws_sdk_sqs::error::DisplayErrorContext(&error), "could not delay the retry");
-            }
+        match outcome {
+            Ok(None) => {}
+            Ok(Some(seconds)) => retries.retry_after(workers, Queue::WebhookDeliveries, message, seconds).await,
+            Err(error) => retries.retry(message, "webhook delivery", &error),
         }
-        let mut failure = BatchItemFailure::default();
-        failure.item_identifier = id;
-        response.batch_item_failures.push(failure);
     }
-    Ok(response)
+    Ok(retries.response())
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //! and in the end moved to the dead-letter queue; any other 4xx is final: recorded on the settings for the
 //! admin to see, and not retried. A delivered event is remembered, so a redelivery posts nothing.
 
-use crate::Workers;
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use crate::{Retries, Workers};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use crm_domain::TenantId;
 use crm_domain::clock::Timestamp;
 use crm_domain::events::{DomainEvent, Queue};
@@ -99,36 +99,19 @@ async fn process(
 }
 
 pub async fn handle(workers: &Workers, event: SqsEvent) -> Result<SqsBatchResponse, Error> {
-    let mut response = SqsBatchResponse::default();
+    let mut retries = Retries::default();
     let mut cache = HashMap::new();
     for message in &event.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        let outcome = process(workers, &mut cache, message).await.unwrap_or_else(|error| {
-            tracing::warn!(message_id = %id, %error, "Slack notification failed; will retry");
-            Delivery::Retry(None)
-        });
-        let Delivery::Retry(delay) = outcome else { continue };
-        if let (Some(seconds), Some(queue), Some(receipt)) =
-            (delay, workers.queues.get(&Queue::SlackNotify), &message.receipt_handle)
-        {
-            // The message comes back when Slack asked, not after the queue's visibility timeout.
-            let changed = workers
-                .sqs
-                .change_message_visibility()
-                .queue_url(queue)
-                .receipt_handle(receipt)
-                .visibility_timeout(seconds)
-                .send()
-                .await;
-            if let Err(error) = changed {
-                tracing::warn!(message_id = %id, error = %aws_sdk_sqs::error::DisplayErrorContext(&error), "could not delay the retry");
+        match process(workers, &mut cache, message).await {
+            Ok(Delivery::Done) => {}
+            Ok(Delivery::Retry(Some(seconds))) => {
+                retries.retry_after(workers, Queue::SlackNotify, message, i64::from(seconds)).await;
             }
+            Ok(Delivery::Retry(None)) => retries.retry(message, "Slack notification", &"Slack unreachable or failing"),
+            Err(error) => retries.retry(message, "Slack notification", &error),
         }
-        let mut failure = BatchItemFailure::default();
-        failure.item_identifier = id;
-        response.batch_item_failures.push(failure);
     }
-    Ok(response)
+    Ok(retries.response())
 }
 
 #[cfg(test)]
