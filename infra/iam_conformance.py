@@ -176,6 +176,26 @@ def written(value):
     return value
 
 
+def condition_allows(condition, call):
+    """Whether a statement's Condition lets `call` through, for the condition keys the recordings carry
+    (`dynamodb:Attributes` and `dynamodb:ReturnValues` of an UpdateItem); any other condition key, or a call
+    recorded without them, is not let through: what cannot be judged here is not counted as allowed."""
+    if not condition:
+        return True
+    for operator, keys in condition.items():
+        for key, allowed in keys.items():
+            allowed = set(as_list(allowed))
+            if operator == "ForAllValues:StringEquals" and key == "dynamodb:Attributes":
+                if "attributes" not in call or not set(call["attributes"]) <= allowed:
+                    return False
+            elif operator == "StringEqualsIfExists" and key == "dynamodb:ReturnValues":
+                if call.get("return_values", "NONE") not in allowed:
+                    return False
+            else:
+                return False
+    return True
+
+
 def statements(name, function):
     """The function's policy statements; SAM policy templates and managed policies are not expected."""
     found = []
@@ -219,7 +239,7 @@ def main():
                     resolved = stack.resolve(resource)
                     for action in as_list(statement.get("Action", [])):
                         grants[name].append((statement.get("Effect"), action, written(resource), wildcard(action),
-                                             wildcard(resolved)))
+                                             wildcard(resolved), statement.get("Condition")))
         for call in calls:
             calls_seen += 1
             function, action, resource = call["function"], call["action"], call["resource"]
@@ -230,10 +250,11 @@ def main():
             if function not in grants:
                 failures.append(f"{function}: not a function of template.yaml ({action} on {resource})")
                 continue
-            matching = [g for g in grants[function] if g[3].match(action) and g[4].match(resource)]
+            matching = [g for g in grants[function]
+                        if g[3].match(action) and g[4].match(resource) and condition_allows(g[5], call)]
             if any(g[0] == "Deny" for g in matching) or not any(g[0] == "Allow" for g in matching):
                 failures.append(f"{function} called {action} on {resource}, which its Policies do not allow")
-            for effect, granted, written_resource, _, _ in matching:
+            for effect, granted, written_resource, _, _, _ in matching:
                 exercised.add((function, granted, written_resource))
 
     unused = []

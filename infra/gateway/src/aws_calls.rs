@@ -47,6 +47,10 @@ pub struct Call {
     pub function: String,
     pub action: String,
     pub resource: String,
+    /// For an `UpdateItem`, what IAM's `dynamodb:Attributes` and `dynamodb:ReturnValues` condition keys
+    /// see: the key's attributes and every attribute the expressions name (through placeholders: the code
+    /// names no attribute literally), and the `ReturnValues` asked for.
+    pub attributes: Option<(Vec<String>, String)>,
 }
 
 /// Where the calls go: one JSON line each, first seen only, after a line describing the local names.
@@ -96,7 +100,11 @@ fn record(calls: impl IntoIterator<Item = Call>) {
     let (file, seen) = &mut *guard;
     for call in calls {
         if seen.insert(call.clone()) {
-            let line = json!({"function": call.function, "action": call.action, "resource": call.resource});
+            let mut line = json!({"function": call.function, "action": call.action, "resource": call.resource});
+            if let Some((attributes, return_values)) = &call.attributes {
+                line["attributes"] = json!(attributes);
+                line["return_values"] = json!(return_values);
+            }
             let _ = writeln!(file, "{line}");
         }
     }
@@ -123,7 +131,7 @@ pub fn record_search(method: &str, path: &str) {
     let path = path.split('?').next().unwrap_or(path).trim_start_matches('/');
     let action = format!("es:ESHttp{}{}", &method[..1].to_ascii_uppercase(), method[1..].to_ascii_lowercase());
     let resource = format!("arn:aws:es:{}:{ACCOUNT}:domain/{domain}/{path}", recorder.region);
-    record([Call { function, action, resource }]);
+    record([Call { function, action, resource, attributes: None }]);
 }
 
 #[derive(Debug)]
@@ -167,12 +175,14 @@ fn describe(request: &HttpRequest, region: &str) -> Vec<Call> {
     let (action, resources) = match service.as_str() {
         "dynamodb" => {
             let operation = operation.unwrap_or_default();
+            let attributes = (operation == "UpdateItem").then(|| update_attributes(&body));
             return dynamodb_calls(&operation, &body)
                 .into_iter()
                 .map(|(action, resource)| Call {
                     function: function.clone(),
                     action,
                     resource: arn("dynamodb", &resource),
+                    attributes: attributes.clone(),
                 })
                 .collect();
         }
@@ -213,8 +223,18 @@ fn describe(request: &HttpRequest, region: &str) -> Vec<Call> {
     };
     resources
         .into_iter()
-        .map(|resource| Call { function: function.clone(), action: action.clone(), resource })
+        .map(|resource| Call { function: function.clone(), action: action.clone(), resource, attributes: None })
         .collect()
+}
+
+/// The attributes an `UpdateItem` touches as IAM counts them, sorted, and its `ReturnValues`.
+fn update_attributes(body: &Value) -> (Vec<String>, String) {
+    let keys = body["Key"].as_object().into_iter().flatten().map(|(name, _)| name.clone());
+    let named = body["ExpressionAttributeNames"].as_object().into_iter().flatten();
+    let mut attributes: Vec<String> = keys.chain(named.filter_map(|(_, n)| n.as_str().map(str::to_owned))).collect();
+    attributes.sort();
+    attributes.dedup();
+    (attributes, body["ReturnValues"].as_str().unwrap_or("NONE").to_owned())
 }
 
 /// The IAM actions and resources (`table/<name>[/index/<index>]`) of a DynamoDB request. A transaction is
@@ -250,6 +270,17 @@ fn dynamodb_calls(operation: &str, body: &Value) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_update_names_the_attributes_iam_conditions_see() {
+        let body = json!({"TableName": "t", "Key": {"pk": {"S": "a"}, "sk": {"S": "b"}},
+            "UpdateExpression": "SET #used = :now",
+            "ConditionExpression": "attribute_exists(#pk) AND #used < :since",
+            "ExpressionAttributeNames": {"#used": "key_last_used", "#pk": "pk"}});
+        assert_eq!(update_attributes(&body), (vec!["key_last_used".into(), "pk".into(), "sk".into()], "NONE".into()));
+        let returning = json!({"Key": {"pk": {"S": "a"}}, "ReturnValues": "ALL_NEW"});
+        assert_eq!(update_attributes(&returning).1, "ALL_NEW");
+    }
 
     #[test]
     fn transactions_are_judged_item_by_item_and_batches_per_table() {

@@ -74,11 +74,11 @@ mod tests {
         let (text, digest) = new_key(crm_domain::TenantId::new(), crm_domain::UserId::new()).unwrap();
         let claim = claim(&text).unwrap();
         let now = Timestamp::now().unix_seconds();
-        let key = |expires_at| Some(StoredKey { digest: digest.clone(), expires_at });
+        let key = |expires_at| Some(StoredKey { digest: digest.clone(), expires_at, last_used: None });
         assert!(credential_matches(&claim, &stored(key(None))));
         assert!(credential_matches(&claim, &stored(key(Some(now + 60)))));
         assert!(!credential_matches(&claim, &stored(key(Some(now - 1)))), "an expired key");
-        let other = StoredKey { digest: "0".repeat(64), expires_at: None };
+        let other = StoredKey { digest: "0".repeat(64), expires_at: None, last_used: None };
         assert!(!credential_matches(&claim, &stored(Some(other))), "another key's digest");
         assert!(!credential_matches(&claim, &stored(None)), "a person is never reached with a key");
         let person = Claim { api_key: None, ..claim };

@@ -35,6 +35,8 @@ pub struct Settings {
     pub mail_from: Option<String>,
     /// The web app's base URL (`WEB_APP_URL`), for links in mails.
     pub web_app_url: String,
+    /// How often an API key's last use is written (`API_KEY_USAGE_SECONDS`; the tests write every use).
+    pub key_usage_seconds: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +85,9 @@ impl Settings {
             google: crm_google::GoogleSettings::from_lookup(&lookup),
             mail_from: optional("MAIL_FROM"),
             web_app_url: optional("WEB_APP_URL").unwrap_or_else(|| crate::mail::LOCAL_WEB_APP_URL.into()),
+            key_usage_seconds: optional("API_KEY_USAGE_SECONDS")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(crm_domain::api_key::USAGE_GRANULARITY_SECONDS),
         })
     }
 }
@@ -181,6 +186,7 @@ pub struct App {
     google: std::sync::OnceLock<Option<crm_google::GoogleClient>>,
     google_settings: Option<crm_google::GoogleSettings>,
     mailer: Option<crate::mail::Mailer>,
+    key_usage_seconds: i64,
 }
 
 impl App {
@@ -226,6 +232,7 @@ impl App {
             google: std::sync::OnceLock::new(),
             google_settings: settings.google.clone(),
             mailer,
+            key_usage_seconds: settings.key_usage_seconds,
         })
     }
 
@@ -324,7 +331,26 @@ impl App {
     pub async fn user_of_token(&self, token: &str) -> Result<(Claim, User), ApiError> {
         let claimed = self.claimed(token).await?;
         let stored = self.table.user(claimed.actor.tenant, claimed.actor.user).await?;
-        Self::confirmed(claimed, stored)
+        let due = self.key_use_due(&claimed, stored.as_ref());
+        let confirmed = Self::confirmed(claimed, stored)?;
+        self.note_key_use(due).await;
+        Ok(confirmed)
+    }
+
+    /// The service user whose key this call came with, when its use is to be written now.
+    fn key_use_due(&self, claimed: &Claim, stored: Option<&crm_store::StoredUser>) -> Option<(Actor, i64)> {
+        let key = stored.and_then(|s| s.key.as_ref()).filter(|_| claimed.api_key.is_some())?;
+        let now = crm_domain::clock::Timestamp::now().unix_seconds();
+        crm_domain::api_key::use_due(key.last_used, now, self.key_usage_seconds).then_some((claimed.actor, now))
+    }
+
+    /// Writes a confirmed key's use. A failure here is logged: the call itself went through.
+    async fn note_key_use(&self, due: Option<(Actor, i64)>) {
+        let Some((actor, now)) = due else { return };
+        let since = now - self.key_usage_seconds;
+        if let Err(error) = self.table.note_key_use(actor.tenant, actor.user, now, since.min(now)).await {
+            tracing::warn!(%error, key = %actor.user, "an API key's use was not recorded");
+        }
     }
 
     /// What a valid token claims, before the stored user confirms it.
@@ -366,7 +392,10 @@ impl App {
     {
         let (stored, answer) =
             tokio::join!(self.table.user(claimed.actor.tenant, claimed.actor.user), read(claimed.actor));
-        let (Claim { actor, .. }, _) = Self::confirmed(claimed, stored?)?;
+        let stored = stored?;
+        let due = self.key_use_due(&claimed, stored.as_ref());
+        let (Claim { actor, .. }, _) = Self::confirmed(claimed, stored)?;
+        self.note_key_use(due).await;
         if actor.role == claimed.actor.role { Ok((actor, answer?)) } else { Ok((actor, read(actor).await?)) }
     }
 }

@@ -60,6 +60,18 @@ pub struct ApiKey {
     pub expires_at: Option<String>,
     /// `deactivated` once revoked.
     pub status: UserStatus,
+    /// When a call last came with the key, to within [`USAGE_GRANULARITY_SECONDS`]; `null` before the first.
+    #[serde(default)]
+    pub last_used_at: Option<String>,
+}
+
+/// A key's last use is written at most this often: reading the key on every call is free (the user read
+/// every call makes), writing on every call is not.
+pub const USAGE_GRANULARITY_SECONDS: i64 = 300;
+
+/// Whether a call now should record the key's use, given when its use was last recorded.
+pub fn use_due(last_used: Option<i64>, now: i64, granularity: i64) -> bool {
+    last_used.is_none_or(|at| at <= now - granularity)
 }
 
 /// A checked new key: its view and the service user it acts as.
@@ -105,6 +117,7 @@ impl NewApiKey {
             created_at: at,
             expires_at: expires.map(|e| e.rfc3339()),
             status: UserStatus::Active,
+            last_used_at: None,
         };
         Ok(KeyDraft { key, service_user, expires_at_unix: expires.map(|e| e.unix_seconds()) })
     }
@@ -135,6 +148,14 @@ mod tests {
 
     fn new(role: KeyRole, expires_in_days: Option<i64>) -> NewApiKey {
         NewApiKey { name: "Zapier".into(), role, expires_in_days }
+    }
+
+    #[test]
+    fn a_use_is_recorded_once_per_granularity() {
+        assert!(use_due(None, 1_000, 300));
+        assert!(!use_due(Some(900), 1_000, 300));
+        assert!(use_due(Some(700), 1_000, 300));
+        assert!(use_due(Some(1_000), 1_000, 0), "a granularity of 0 records every call");
     }
 
     #[test]

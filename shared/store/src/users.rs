@@ -17,6 +17,8 @@ const SESSION_GENERATION: &str = "session_generation";
 /// On a service user: the digest of its API key's secret, the key's expiry (unix seconds) and its view.
 const KEY_DIGEST: &str = "key_digest";
 const KEY_EXPIRES: &str = "key_expires";
+/// Unix seconds of the key's last recorded use.
+const KEY_LAST_USED: &str = "key_last_used";
 const KEY_VIEW: &str = "api_key";
 
 /// What a call with an API key is checked against.
@@ -24,6 +26,8 @@ const KEY_VIEW: &str = "api_key";
 pub struct StoredKey {
     pub digest: String,
     pub expires_at: Option<i64>,
+    /// Unix seconds of the last recorded use.
+    pub last_used: Option<i64>,
 }
 
 /// A user with the credential that only sign-in may look at.
@@ -104,6 +108,7 @@ impl Table {
         let key = record.remove(KEY_DIGEST).and_then(|v| v.as_s().ok().cloned()).map(|digest| StoredKey {
             digest,
             expires_at: record.get(KEY_EXPIRES).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()),
+            last_used: record.get(KEY_LAST_USED).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()),
         });
         Ok(Some(StoredUser {
             user: serde_dynamo::from_item(record)?,
@@ -196,12 +201,38 @@ impl Table {
                 let view = item.remove(KEY_VIEW).ok_or(StoreError::NotFound)?;
                 let mut key: crm_domain::api_key::ApiKey = serde_dynamo::from_attribute_value(view)?;
                 // The service user's status is the key's: a revoked key's user is deactivated.
+                let last_used = item.get(KEY_LAST_USED).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok());
+                key.last_used_at =
+                    last_used.and_then(crm_domain::clock::Timestamp::from_unix_seconds).map(|t| t.rfc3339());
                 let user: User = serde_dynamo::from_item(item)?;
                 key.status = user.status;
                 Ok(key)
             })
             .collect::<Result<_, StoreError>>()?;
         Ok(Page { items, next_cursor })
+    }
+
+    /// Records that an API key was used at `now` (unix seconds), unless a use at or after `since` is
+    /// recorded already (another call got there first).
+    pub async fn note_key_use(&self, tenant: TenantId, id: UserId, now: i64, since: i64) -> Result<(), StoreError> {
+        let noted = self
+            .client()
+            .update_item()
+            .table_name(self.name())
+            .set_key(Some(key(keys::user(tenant, id), keys::sk::USER)))
+            .update_expression("SET #used = :now")
+            .condition_expression("attribute_exists(#pk) AND (attribute_not_exists(#used) OR #used < :since)")
+            .expression_attribute_names("#used", KEY_LAST_USED)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":since", n(since))
+            .send()
+            .await;
+        match noted {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Revokes an API key at once: its service user is deactivated and its session generation raised.

@@ -18,7 +18,12 @@ async fn a_key_works_as_its_role_until_it_is_revoked_and_never_manages_users_or_
     let admin = &tenant.admin.token;
     let admins_lead = api.create_lead(admin, json!({"name": "The admin's own lead"})).await;
     let (sales_id, sales_key) = new_key(&api, admin, json!({"name": "Website sync", "role": "sales"})).await;
-    let (_, manager_key) = new_key(&api, admin, json!({"name": "Reporting", "role": "manager"})).await;
+    let (manager_id, manager_key) = new_key(&api, admin, json!({"name": "Reporting", "role": "manager"})).await;
+    let last_used = async |id: &str| {
+        let listed = api.get("/api/v1/api_keys", admin).await.expect(200).body;
+        listed["items"].as_array().unwrap().iter().find(|k| k["id"] == id).unwrap()["last_used_at"].clone()
+    };
+    assert_eq!(last_used(&manager_id).await, Value::Null, "a key not used yet");
 
     // A Sales key creates and reads its own records only; a Manager key sees the account's.
     let made = api.post("/api/v1/leads", Some(&sales_key), json!({"name": "From a program"})).await.expect(201).body;
@@ -28,6 +33,11 @@ async fn a_key_works_as_its_role_until_it_is_revoked_and_never_manages_users_or_
     api.get(&format!("/api/v1/leads/{}", id_of(&admins_lead)), &sales_key).await.expect_problem(404, None);
     let all = api.get("/api/v1/leads", &manager_key).await.expect(200).body;
     assert_eq!(all["items"].as_array().unwrap().len(), 2, "{all}");
+    // Its Admin sees when a key was last used (to within API_KEY_USAGE_SECONDS; every call in the tests).
+    let used = last_used(&manager_id).await;
+    let used = used.as_str().expect("a used key says when");
+    assert!(used <= crm_domain::clock::Timestamp::now().rfc3339().as_str() && used.starts_with("20"), "{used}");
+    assert!(last_used(&sales_id).await.is_string());
 
     // No key reaches the Admin's routes, keys included.
     for key in [&sales_key, &manager_key] {

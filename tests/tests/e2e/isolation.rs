@@ -247,6 +247,13 @@ struct Cast {
     manager: User,
     sales: User,
     other: Tenant,
+    /// A program's API key acting as a Manager.
+    key: User,
+}
+
+/// What a Manager-scoped API key gets on a row: what a Manager gets, unless a row below says why not.
+fn key_expectation(row: &Row) -> u16 {
+    row.expect[1]
 }
 
 /// Records of the tenant, owned by its Admin, made for one caller's request.
@@ -380,7 +387,18 @@ async fn every_route_by_caller_and_credentials() {
     let manager = api.add_user(&tenant, "manager").await;
     let sales = api.add_user(&tenant, "sales").await;
     let other = api.sign_up().await;
-    let cast = Cast { tenant, manager, sales, other };
+    let made = api
+        .post("/api/v1/api_keys", Some(&tenant.admin.token), json!({"name": "Matrix", "role": "manager"}))
+        .await
+        .expect(201)
+        .body;
+    let key = User {
+        id: id_of(&made),
+        email: String::new(),
+        token: made["key"].as_str().expect("the key").to_owned(),
+        refresh: String::new(),
+    };
+    let cast = Cast { tenant, manager, sales, other, key };
     let callers = [&cast.tenant.admin, &cast.manager, &cast.sales, &cast.other.admin];
     let bad = bad_tokens(&cast.tenant.admin.token);
     let mut mismatches = Vec::new();
@@ -401,6 +419,14 @@ async fn every_route_by_caller_and_credentials() {
                     mismatches.push(format!("{} as {name}: the answer shows the tenant's {id}", row.route));
                 }
             }
+        }
+        // A key works wherever a token does, as the role it was given.
+        let ids = fixtures(&api, &cast, row).await;
+        let reply = send(&api, row, Some(&cast.key.token), &ids, &cast.key.id).await;
+        if reply.status != key_expectation(row) {
+            let expected = key_expectation(row);
+            mismatches
+                .push(format!("{} as an API key: {} (expected {expected}) {}", row.route, reply.status, reply.body));
         }
         let ids = fixtures(&api, &cast, row).await;
         for (name, token) in &bad {

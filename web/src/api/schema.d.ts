@@ -1018,6 +1018,8 @@ export interface components {
             expires_at?: string | null;
             /** @description Also the id of the service user the key acts as: its records and activity carry it. */
             id: components["schemas"]["UserId"];
+            /** @description When a call last came with the key, to within [`USAGE_GRANULARITY_SECONDS`]; `null` before the first. */
+            last_used_at?: string | null;
             name: string;
             role: components["schemas"]["Role"];
             /** @description `deactivated` once revoked. */
@@ -1613,6 +1615,8 @@ export interface components {
                 expires_at?: string | null;
                 /** @description Also the id of the service user the key acts as: its records and activity carry it. */
                 id: components["schemas"]["UserId"];
+                /** @description When a call last came with the key, to within [`USAGE_GRANULARITY_SECONDS`]; `null` before the first. */
+                last_used_at?: string | null;
                 name: string;
                 role: components["schemas"]["Role"];
                 /** @description `deactivated` once revoked. */

@@ -5,6 +5,7 @@ import { Field } from "../components/Field";
 import { fieldErrors, summary } from "../api/problem";
 import type { components } from "../api/schema";
 import { GoogleContacts } from "./Google";
+import { when } from "../format";
 import { OutgoingWebhooks } from "./OutgoingWebhooks";
 import { ShownOnce } from "../components/ShownOnce";
 
@@ -292,7 +293,8 @@ function ApiKeys() {
         {keys.data?.map((key) => (
           <li key={key.id}>
             {key.name} ({key.role}
-            {key.expires_at ? `, until ${key.expires_at.slice(0, 10)}` : ""}) — {key.status === "active" ? "active" : "revoked"}{" "}
+            {key.expires_at ? `, until ${key.expires_at.slice(0, 10)}` : ""}) — {key.status === "active" ? "active" : "revoked"}
+            {key.last_used_at ? ` · last used ${when(key.last_used_at)}` : " · never used"}{" "}
             {key.status === "active" && (
               <button type="button" className="secondary" onClick={() => void revoke(key.id)}>
                 Revoke {key.name}
