@@ -88,7 +88,10 @@ function PreferencesForm() {
   const { api } = useApp();
   const queries = useQueryClient();
   const [problem, setProblem] = useState<string | null>(null);
-  const key = [NOTIFICATIONS, "preferences"];
+  // What the boxes show while a change is on its way: set in the click itself, so a box never flips back.
+  const [changing, setChanging] = useState<Preferences | null>(null);
+  // Not under the inbox's key: refreshing the inbox must not refetch a box just changed.
+  const key = ["notification-preferences"];
   const preferences = useQuery({
     queryKey: key,
     queryFn: async () => {
@@ -97,22 +100,28 @@ function PreferencesForm() {
       return data;
     },
   });
+  const shown = changing ?? preferences.data;
   const change = async (kind: keyof Preferences, on: boolean) => {
-    // The box moves at once; the server's answer (or, on a refusal, the stored preferences) settles it.
-    queries.setQueryData<Preferences>(key, (old) => (old ? { ...old, [kind]: on } : old));
+    if (!shown) return;
+    setChanging({ ...shown, [kind]: on });
     const { data, error } = await api.PATCH("/api/v1/notifications/preferences", { body: { [kind]: on } });
     setProblem(error ? summary(error) : null);
-    if (data) queries.setQueryData(key, data);
-    else await queries.invalidateQueries({ queryKey: key });
+    if (data) {
+      queries.setQueryData(key, data);
+      setChanging(data);
+    } else {
+      setChanging(null);
+      await queries.invalidateQueries({ queryKey: key });
+    }
   };
   return (
     <fieldset className="preferences">
       <legend>Notify me when</legend>
       {problem !== null && <p role="alert" className="form-error">{problem}</p>}
-      {preferences.data &&
+      {shown &&
         KINDS.map(({ kind, label }) => (
           <label key={kind} className="inline">
-            <input type="checkbox" checked={preferences.data[kind]} onChange={(e) => void change(kind, e.target.checked)} /> {label}
+            <input type="checkbox" checked={shown[kind]} onChange={(e) => void change(kind, e.target.checked)} /> {label}
           </label>
         ))}
     </fieldset>
