@@ -456,3 +456,11 @@ pub async fn all_pages(api: &Api, path: &str, token: &str) -> Vec<Vec<String>> {
         assert!(pages.len() < 100, "runaway pagination");
     }
 }
+
+/// Puts an account on a plan, as the billing worker will when a subscription changes: tests that need more
+/// seats, keys or endpoints than a new account's Free plan allows start with this.
+pub async fn on_plan(tenant: &Tenant, plan: crm_domain::plan::Plan) {
+    let table = crm_store::Table::from_env(std::env::var("TABLE_NAME").expect("TABLE_NAME")).await;
+    let id = crm_domain::TenantId::parse(&tenant.id).expect("a tenant id");
+    table.set_plan(id, plan).await.expect("the plan is set");
+}

@@ -218,6 +218,7 @@ impl Modify for SecuritySchemes {
     tags(
         (name = "auth", description = "Accounts, sign-in and tokens"),
         (name = "users", description = "Users and roles"),
+        (name = "account", description = "The account's plan, its limits and what it uses of them"),
         (name = "leads", description = "Leads: people or companies who may buy"),
         (name = "customers", description = "Customers: who bought, or a converted lead"),
         (name = "deals", description = "Deals and their pipeline stages"),

@@ -37,6 +37,10 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
+    /// The account's plan allows no more of something; the problem names the limit and the plan that
+    /// lifts it.
+    #[error("{0}")]
+    PlanLimit(crm_domain::plan::LimitReached),
     /// Asked again too soon; `retry_after` seconds until it may be asked again.
     #[error("{detail}")]
     TooManyRequests { detail: String, retry_after: u64 },
@@ -66,6 +70,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::MissingReference { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PlanLimit(_) => StatusCode::PAYMENT_REQUIRED,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -82,6 +87,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound | ApiError::MissingReference { .. } => "not-found",
             ApiError::Conflict { .. } => "conflict",
+            ApiError::PlanLimit(_) => "plan-limit",
             ApiError::PreconditionFailed => "precondition-failed",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::UnsupportedMediaType => "unsupported-media-type",
@@ -109,6 +115,10 @@ impl ApiError {
             }
             _ => (self.to_string(), None, Vec::new()),
         };
+        let reached = match self {
+            ApiError::PlanLimit(reached) => Some(reached),
+            _ => None,
+        };
         Problem {
             kind: format!("/problems/{}", self.slug()),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -117,6 +127,9 @@ impl ApiError {
             instance: instance.to_owned(),
             field,
             errors,
+            limit: reached.map(|r| r.counted),
+            plan: reached.map(|r| r.plan),
+            upgrade_to: reached.and_then(|r| r.lifted_by),
         }
     }
 
@@ -163,6 +176,14 @@ pub struct Problem {
     pub field: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For a 402: the plan's limit that was reached, the account's plan, and the smallest plan that
+    /// allows more (absent when none does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<crm_domain::plan::Counted>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<crm_domain::plan::Plan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upgrade_to: Option<crm_domain::plan::Plan>,
 }
 
 impl From<Invalid> for ApiError {
@@ -206,7 +227,7 @@ impl From<StoreError> for ApiError {
                 ApiError::MissingReference { field: field.to_owned(), detail: error.to_string() }
             }
             StoreError::BadCursor => ApiError::bad_request("cursor", error.to_string()),
-            StoreError::LimitReached(limit) => ApiError::Conflict { detail: limit.to_owned(), field: None },
+            StoreError::PlanLimit(reached) => ApiError::PlanLimit(reached),
             StoreError::Replay(_) | StoreError::Duplicate | StoreError::Corrupt(_) | StoreError::Backend(_) => {
                 ApiError::Internal(error.to_string())
             }

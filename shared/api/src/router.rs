@@ -53,6 +53,7 @@ api_routes!(
     auth_password_reset::handle,
     auth_password_reset_confirm::handle,
     me::handle,
+    account::handle,
     me_password::handle,
     users_create::handle,
     users_list::handle,

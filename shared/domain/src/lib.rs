@@ -16,6 +16,7 @@ pub mod note;
 pub mod notification;
 pub mod outgoing;
 pub mod patch;
+pub mod plan;
 pub mod policy;
 pub mod record;
 pub mod schema;

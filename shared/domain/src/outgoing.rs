@@ -13,8 +13,6 @@ pub const DISABLED_BY_ADMIN: &str = "disabled by an admin";
 /// What an endpoint URL looks like: https, a domain name (never an IP address), the default port.
 pub const URL_PATTERN: &str = r"^https://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?:/[!-~]*)?$";
 pub const MAX_URL: usize = 2000;
-/// Endpoints per account.
-pub const MAX_ENDPOINTS: usize = 10;
 /// Deliveries that failed for good in a row before an endpoint is disabled.
 pub const DISABLE_AFTER_FAILURES: u32 = 5;
 /// After a secret is rotated, deliveries are signed with the previous secret too for this long.

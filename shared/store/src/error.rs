@@ -17,8 +17,9 @@ pub enum StoreError {
     MissingReference(&'static str),
     #[error("this Idempotency-Key was already used")]
     Replay(Box<IdempotencyRecord>),
-    #[error("{0}")]
-    LimitReached(&'static str),
+    /// The account's plan allows no more of something.
+    #[error(transparent)]
+    PlanLimit(crm_domain::plan::LimitReached),
     #[error("the cursor is not valid for this list")]
     BadCursor,
     #[error("stored data could not be read: {0}")]

@@ -25,6 +25,7 @@ mod stats;
 mod tags;
 mod throttle;
 mod tx;
+mod usage;
 mod users;
 mod webhooks;
 
@@ -42,6 +43,7 @@ pub use records::RecordFilter;
 pub use sessions::Session;
 pub use stats::StatsRange;
 pub use tags::{TagCount, TagScope};
+pub use usage::Usage;
 pub use users::{StoredKey, StoredUser};
 pub use webhooks::StoredWebhook;
 

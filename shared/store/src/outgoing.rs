@@ -12,12 +12,12 @@ use crate::tx::{Cond, Item, OnFail, Tx, item, key, n, s};
 use aws_sdk_dynamodb::types::ReturnValue;
 use crm_domain::clock::Timestamp;
 use crm_domain::outgoing::{self, Delivery, Endpoint, EndpointStatus};
+use crm_domain::plan::Counted;
 use crm_domain::{DeliveryId, EndpointId, TenantId};
 use serde::{Deserialize, Serialize};
 
 const ENDPOINT_PREFIX: &str = "EP#";
 const DELIVERY_PREFIX: &str = "D#";
-const COUNT: &str = "COUNT";
 /// The endpoint partition's suffix, by which the table's stream tells endpoint items.
 pub const ENDPOINTS_SUFFIX: &str = "#HOOKS_OUT";
 pub const ENDPOINT_SK_PREFIX: &str = ENDPOINT_PREFIX;
@@ -123,17 +123,10 @@ fn delivery_item(tenant: TenantId, stored: &StoredDelivery) -> Result<Item, Stor
 }
 
 impl Table {
-    /// Stores a new endpoint, unless the account has as many as it may.
+    /// Stores a new endpoint, unless the account's plan allows no more.
     pub async fn create_endpoint(&self, tenant: TenantId, stored: &StoredEndpoint) -> Result<(), StoreError> {
         let mut tx = Tx::new(self);
-        let count = Cond::new("SET #count = if_not_exists(#count, :zero) + :one")
-            .name("#count", "endpoints")
-            .value(":zero", n(0))
-            .value(":one", n(1));
-        let below = Cond::new("attribute_not_exists(#count) OR #count < :max")
-            .name("#count", "endpoints")
-            .value(":max", n(outgoing::MAX_ENDPOINTS));
-        tx.update(key(endpoints_of(tenant), COUNT), count, Some((below, OnFail::LimitReached(ENDPOINT_LIMIT))))?;
+        tx.take(tenant, Counted::WebhookEndpoints)?;
         tx.put(endpoint_item(tenant, stored)?, Some((Cond::absent(), OnFail::VersionConflict)))?;
         tx.commit().await
     }
@@ -171,8 +164,7 @@ impl Table {
         let mut tx = Tx::new(self);
         let exists = Cond::new("attribute_exists(#pk)").name("#pk", PK);
         tx.delete(endpoint_key(tenant, id), Some((exists, OnFail::NotFound)))?;
-        let fewer = Cond::new("SET #count = #count - :one").name("#count", "endpoints").value(":one", n(1));
-        tx.update(key(endpoints_of(tenant), COUNT), fewer, None)?;
+        tx.give_back(tenant, Counted::WebhookEndpoints)?;
         tx.commit().await
     }
 
@@ -303,9 +295,6 @@ impl Table {
     }
 }
 
-/// The limit's own words, for the problem document.
-const ENDPOINT_LIMIT: &str = "an account has at most 10 webhook endpoints";
-
 fn status_name(status: EndpointStatus) -> String {
     match serde_json::to_value(status) {
         Ok(serde_json::Value::String(name)) => name,
@@ -346,10 +335,5 @@ mod tests {
         };
         let item = delivery_item(TenantId::new(), &delivery).unwrap();
         assert_eq!(serde_dynamo::from_item::<_, StoredDelivery>(item).unwrap(), delivery);
-    }
-
-    #[test]
-    fn the_limit_says_what_the_domain_allows() {
-        assert!(super::ENDPOINT_LIMIT.contains(&format!(" {} ", crm_domain::outgoing::MAX_ENDPOINTS)));
     }
 }

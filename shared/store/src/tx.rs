@@ -93,8 +93,8 @@ pub(crate) enum OnFail {
     MissingReference(&'static str),
     /// An idempotency record exists: answer with the stored result.
     Replay,
-    /// A counted limit would be passed; names it.
-    LimitReached(&'static str),
+    /// The account's plan allows no more of this.
+    PlanLimit(crm_domain::plan::Counted),
 }
 
 /// A `TransactWriteItems` under construction; every item may carry a condition and what its failure means.
@@ -157,6 +157,7 @@ impl<'a> Tx<'a> {
             .set_condition_expression(cond.map(|c| c.expr))
             .set_expression_attribute_names((!names.is_empty()).then_some(names))
             .set_expression_attribute_values((!values.is_empty()).then_some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()?;
         self.push(TransactWriteItem::builder().update(update).build(), fail);
         Ok(self)
@@ -270,6 +271,7 @@ impl Tx<'_> {
                 .set_condition_expression(update.condition_expression)
                 .set_expression_attribute_names(update.expression_attribute_names)
                 .set_expression_attribute_values(update.expression_attribute_values)
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .send()
                 .await;
             match sent.map_err(|e| e.into_service_error()) {
@@ -316,7 +318,7 @@ fn condition_failed(fail: Option<OnFail>, old: Option<Item>) -> StoreError {
         Some(OnFail::UnknownOwner) => StoreError::UnknownOwner,
         Some(OnFail::MissingReference(field)) => StoreError::MissingReference(field),
         Some(OnFail::Duplicate) => StoreError::Duplicate,
-        Some(OnFail::LimitReached(limit)) => StoreError::LimitReached(limit),
+        Some(OnFail::PlanLimit(counted)) => crate::usage::limit_reached(counted, old.as_ref()),
         None => StoreError::Backend("a condition failed on an item without one".into()),
     }
 }

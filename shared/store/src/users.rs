@@ -8,6 +8,7 @@ use crate::keys::{self, Index, PK, SK};
 use crate::read::ListQuery;
 use crate::tx::{Cond, OnFail, Tx, item, key, n, s};
 use crm_domain::activity::Activity;
+use crm_domain::plan::{Counted, Plan};
 use crm_domain::user::{Tenant, User, UserStatus};
 use crm_domain::{TenantId, UserId};
 use serde::{Deserialize, Serialize};
@@ -60,6 +61,11 @@ impl Table {
         let mut tx = Tx::new(self);
         let account = item(tenant, [(PK, keys::tenant(tenant.id)), (SK, keys::sk::TENANT.to_owned())])?;
         tx.put(account, Some((Cond::absent(), OnFail::VersionConflict)))?;
+        // A new account starts on Free, its first user in its first seat.
+        tx.put(
+            crate::usage::new_usage_item(tenant.id, Plan::Free, 1),
+            Some((Cond::absent(), OnFail::VersionConflict)),
+        )?;
         self.add_user(&mut tx, admin, password_hash, activity)?;
         tx.commit().await
     }
@@ -68,6 +74,7 @@ impl Table {
     /// concurrent sign-ups with one address cannot both succeed.
     pub async fn create_user(&self, user: &User, password_hash: &str, activity: &Activity) -> Result<(), StoreError> {
         let mut tx = Tx::new(self);
+        tx.take(user.tenant_id, Counted::Seats)?;
         self.add_user(&mut tx, user, password_hash, activity)?;
         tx.commit().await
     }
@@ -176,6 +183,7 @@ impl Table {
             record.insert(KEY_EXPIRES.to_owned(), n(expires));
         }
         let mut tx = Tx::new(self);
+        tx.take(user.tenant_id, Counted::ApiKeys)?;
         tx.put(record, Some((Cond::absent(), OnFail::VersionConflict)))?;
         tx.put(activity_item(user.tenant_id, activity)?, None)?;
         tx.commit().await
@@ -237,28 +245,27 @@ impl Table {
 
     /// Revokes an API key at once: its service user is deactivated and its session generation raised.
     pub async fn revoke_api_key(&self, tenant: TenantId, id: UserId, now: &str) -> Result<(), StoreError> {
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.name())
-            .set_key(Some(key(keys::user(tenant, id), keys::sk::USER)))
-            .update_expression("SET #status = :deactivated, updated_at = :now ADD #generation :one, #version :one")
-            .condition_expression("attribute_exists(#digest)")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#generation", SESSION_GENERATION)
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_names("#digest", KEY_DIGEST)
-            .expression_attribute_values(":deactivated", s("deactivated"))
-            .expression_attribute_values(":now", s(now))
-            .expression_attribute_values(":one", n(1))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Err(StoreError::NotFound)
-            }
-            Err(error) => Err(error.into()),
+        let stored = self.user(tenant, id).await?.filter(|u| u.key.is_some()).ok_or(StoreError::NotFound)?;
+        if !stored.user.is_active() {
+            // Revoked already: revoking again changes nothing.
+            return Ok(());
+        }
+        let revoke = Cond::new("SET #status = :deactivated, updated_at = :now ADD #generation :one, #version :one")
+            .name("#status", "status")
+            .name("#generation", SESSION_GENERATION)
+            .name("#version", "version")
+            .value(":deactivated", s("deactivated"))
+            .value(":now", s(now))
+            .value(":one", n(1));
+        let still_active = Cond::new("#status = :active").name("#status", "status").value(":active", s("active"));
+        let mut tx = Tx::new(self);
+        tx.update(key(keys::user(tenant, id), keys::sk::USER), revoke, Some((still_active, OnFail::VersionConflict)))?;
+        // The key's place under the plan's limit is free again.
+        tx.give_back(tenant, Counted::ApiKeys)?;
+        match tx.commit().await {
+            // Revoked by a concurrent request meanwhile: as above.
+            Err(StoreError::VersionConflict) => Ok(()),
+            other => other,
         }
     }
 
@@ -293,6 +300,12 @@ impl Table {
             Some((Cond::at_version(before.version), OnFail::VersionConflict)),
         )?;
         tx.put(activity_item(after.tenant_id, activity)?, None)?;
+        // Only active people hold seats: coming back takes one (if the plan has one free), leaving frees one.
+        if deactivated {
+            tx.give_back(after.tenant_id, Counted::Seats)?;
+        } else if !before.is_active() && after.is_active() {
+            tx.take(after.tenant_id, Counted::Seats)?;
+        }
         tx.commit().await
     }
 }

@@ -15,6 +15,8 @@ async fn new_key(api: &crm_e2e::Api, admin: &str, body: Value) -> (String, Strin
 async fn a_key_works_as_its_role_until_it_is_revoked_and_never_manages_users_or_keys() {
     let api = api();
     let tenant = api.sign_up().await;
+    // More people, keys or endpoints than a new account's Free plan has room for.
+    crm_e2e::on_plan(&tenant, crm_domain::plan::Plan::Team).await;
     let admin = &tenant.admin.token;
     let admins_lead = api.create_lead(admin, json!({"name": "The admin's own lead"})).await;
     let (sales_id, sales_key) = new_key(&api, admin, json!({"name": "Website sync", "role": "sales"})).await;
@@ -74,6 +76,8 @@ async fn a_key_works_as_its_role_until_it_is_revoked_and_never_manages_users_or_
 async fn forged_expired_and_admin_keys_are_refused() {
     let api = api();
     let tenant = api.sign_up().await;
+    // More people, keys or endpoints than a new account's Free plan has room for.
+    crm_e2e::on_plan(&tenant, crm_domain::plan::Plan::Team).await;
     let admin = &tenant.admin.token;
     api.post("/api/v1/api_keys", Some(admin), json!({"name": "All powerful", "role": "admin"}))
         .await

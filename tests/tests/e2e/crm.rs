@@ -209,6 +209,8 @@ async fn another_spelling_of_an_id_names_the_same_record() {
 async fn notes_are_added_listed_edited_and_removed() {
     let api = api();
     let tenant = api.sign_up().await;
+    // More people, keys or endpoints than a new account's Free plan has room for.
+    crm_e2e::on_plan(&tenant, crm_domain::plan::Plan::Team).await;
     let manager = api.add_user(&tenant, "manager").await;
     let sales = api.add_user(&tenant, "sales").await;
     let other_sales = api.add_user(&tenant, "sales").await;

@@ -53,6 +53,7 @@ fn rows() -> Vec<Row> {
     let lead_patch = Some(json!({"company": "Changed"}));
     vec![
         row("GET /api/v1/me", "/api/v1/me", None, [200, 200, 200, 200]),
+        row("GET /api/v1/account", "/api/v1/account", None, [200, 200, 200, 200]),
         // A wrong current password: nothing changes, and each caller may try for themselves only.
         row(
             "POST /api/v1/me/password",
@@ -384,9 +385,13 @@ async fn every_route_by_caller_and_credentials() {
         assert!(template_routes().contains(&row.route.to_owned()), "{} is not a route of template.yaml", row.route);
     }
     let tenant = api.sign_up().await;
+    // More people, keys or endpoints than a new account's Free plan has room for.
+    crm_e2e::on_plan(&tenant, crm_domain::plan::Plan::Business).await;
     let manager = api.add_user(&tenant, "manager").await;
     let sales = api.add_user(&tenant, "sales").await;
     let other = api.sign_up().await;
+    // More people, keys or endpoints than a new account's Free plan has room for.
+    crm_e2e::on_plan(&other, crm_domain::plan::Plan::Business).await;
     let made = api
         .post("/api/v1/api_keys", Some(&tenant.admin.token), json!({"name": "Matrix", "role": "manager"}))
         .await

@@ -137,6 +137,8 @@ async fn a_stale_if_match_is_refused() {
 async fn the_role_matrix_for_leads() {
     let api = api();
     let tenant = api.sign_up().await;
+    // More people, keys or endpoints than a new account's Free plan has room for.
+    crm_e2e::on_plan(&tenant, crm_domain::plan::Plan::Team).await;
     let manager = api.add_user(&tenant, "manager").await;
     let sales = api.add_user(&tenant, "sales").await;
     let other_sales = api.add_user(&tenant, "sales").await;

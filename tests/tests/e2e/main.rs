@@ -13,6 +13,7 @@ mod keys;
 mod leads;
 mod matrix;
 mod notifications;
+mod plans;
 mod search;
 mod slack;
 mod tenancy;

@@ -15,6 +15,8 @@ struct Cast {
 
 async fn cast(api: &Api) -> Cast {
     let tenant = api.sign_up().await;
+    // More people, keys or endpoints than a new account's Free plan has room for.
+    crm_e2e::on_plan(&tenant, crm_domain::plan::Plan::Team).await;
     let manager = api.add_user(&tenant, "manager").await;
     let sales = api.add_user(&tenant, "sales").await;
     let other_sales = api.add_user(&tenant, "sales").await;

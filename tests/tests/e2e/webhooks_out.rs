@@ -60,6 +60,8 @@ fn answered_ok(requests: &[Received]) -> usize {
 async fn deliveries_are_signed_retried_after_a_500_a_timeout_and_a_429_and_land_once() {
     let api = api();
     let a = api.sign_up().await;
+    // More people, keys or endpoints than a new account's Free plan has room for.
+    crm_e2e::on_plan(&a, crm_domain::plan::Plan::Business).await;
     let manager = api.add_user(&a, "manager").await;
     let (flaky, slow, limited) = (receiver_url("flaky"), receiver_url("slow"), receiver_url("limited"));
     // Only Admins register endpoints.
@@ -128,6 +130,8 @@ async fn deliveries_are_signed_retried_after_a_500_a_timeout_and_a_429_and_land_
 async fn private_addresses_are_refused_and_a_failing_endpoint_is_disabled_and_its_admin_told() {
     let api = api();
     let a = api.sign_up().await;
+    // More people, keys or endpoints than a new account's Free plan has room for.
+    crm_e2e::on_plan(&a, crm_domain::plan::Plan::Business).await;
     let create = |body: Value| api.post("/api/v1/webhook_endpoints", Some(&a.admin.token), body);
     for url in [
         "https://127.0.0.1/hook",
@@ -199,6 +203,8 @@ async fn private_addresses_are_refused_and_a_failing_endpoint_is_disabled_and_it
 async fn a_rotated_secret_overlaps_the_previous_one_and_the_limit_holds() {
     let api = api();
     let a = api.sign_up().await;
+    // More people, keys or endpoints than a new account's Free plan has room for.
+    crm_e2e::on_plan(&a, crm_domain::plan::Plan::Business).await;
     let url = receiver_url("rotated");
     let made = endpoint(&api, &a, &url, json!(["customer.created"])).await;
     let old_secret = made["secret"].as_str().unwrap().to_owned();
@@ -218,15 +224,15 @@ async fn a_rotated_secret_overlaps_the_previous_one_and_the_limit_holds() {
     assert_eq!(got[0].signature.matches("v1=").count(), 2, "{}", got[0].signature);
     assert!(verify(&got[0], &new_secret) && verify(&got[0], &old_secret));
 
-    // An account holds at most ten endpoints, however they are asked for.
+    // An account holds as many endpoints as its plan allows (ten on Business), however they are asked for.
     let creates = (0..12).map(|n| {
         let body = json!({"url": format!("https://hooks.example.com/limit/{n}"), "events": ["deal.won"]});
         api.post("/api/v1/webhook_endpoints", Some(&a.admin.token), body)
     });
     let answers = futures_util::future::join_all(creates).await;
     let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
-    // Concurrent creates either land or are told to try again (the count changed under them): never more.
-    assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+    // Concurrent creates either land, are refused by the plan, or are told to try again: never more.
+    assert!(statuses.iter().all(|s| [201, 402, 409].contains(s)), "{statuses:?}");
     let count = async || {
         api.get("/api/v1/webhook_endpoints", &a.admin.token).await.expect(200).body["items"].as_array().unwrap().len()
     };
@@ -234,8 +240,12 @@ async fn a_rotated_secret_overlaps_the_previous_one_and_the_limit_holds() {
     for n in 0..12 {
         let body = json!({"url": format!("https://hooks.example.com/more/{n}"), "events": ["deal.won"]});
         let reply = api.post("/api/v1/webhook_endpoints", Some(&a.admin.token), body).await;
-        if reply.status == 409 {
-            assert!(reply.body["detail"].as_str().unwrap().contains("at most 10"), "{:#}", reply.body);
+        if reply.status == 402 {
+            assert_eq!(
+                (reply.body["limit"].as_str(), reply.body["plan"].as_str()),
+                (Some("webhook_endpoints"), Some("business"))
+            );
+            assert!(reply.body["detail"].as_str().unwrap().contains("no plan allows more"), "{:#}", reply.body);
             break;
         }
         reply.expect(201);

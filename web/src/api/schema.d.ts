@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/v1/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's account: plan, limits and usage */
+        get: operations["account_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/activity": {
         parameters: {
             query?: never;
@@ -982,6 +999,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Account: {
+            /** @description What the plan allows. */
+            limits: components["schemas"]["Limits"];
+            plan: components["schemas"]["Plan"];
+            /** @description What the account holds of each counted limit, against the limit in force. */
+            usage: {
+                [key: string]: components["schemas"]["Use"];
+            };
+        };
         /** @enum {string} */
         Action: "created" | "updated" | "deleted" | "status_changed" | "stage_changed" | "owner_changed" | "converted" | "note_added" | "note_edited" | "note_deleted";
         Activity: {
@@ -1074,6 +1100,12 @@ export interface components {
             deal?: components["schemas"]["Deal"] | null;
             lead: components["schemas"]["Lead"];
         };
+        /**
+         * @description A counted limit: one an account uses up by holding things, checked where they are made. (Records join
+         *     them when their creates carry the count; their limit is plan data already.)
+         * @enum {string}
+         */
+        Counted: "seats" | "webhook_endpoints" | "api_keys";
         /** @description A new key, shown this once. */
         CreatedApiKey: components["schemas"]["ApiKey"] & {
             /** @description Send it as `Authorization: Bearer <key>`; it is not shown again. */
@@ -1384,6 +1416,33 @@ export interface components {
         };
         /** @enum {string} */
         LeadStatus: "new" | "contacted" | "qualified" | "unqualified" | "converted";
+        /** @description What an account may hold or do at most. */
+        Limits: {
+            /** Format: int64 */
+            api_keys: number;
+            /**
+             * Format: int64
+             * @description Leads, customers and deals together.
+             */
+            records: number;
+            /**
+             * Format: int64
+             * @description API requests per minute, for the whole account.
+             */
+            requests_per_minute: number;
+            /**
+             * Format: int64
+             * @description Searches per minute, for the whole account.
+             */
+            searches_per_minute: number;
+            /**
+             * Format: int64
+             * @description Active people (API keys are counted apart).
+             */
+            seats: number;
+            /** Format: int64 */
+            webhook_endpoints: number;
+        };
         MailSent: {
             /** @description Where it went */
             email: string;
@@ -1838,6 +1897,8 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        /** @enum {string} */
+        Plan: "free" | "team" | "business";
         /** @description Which kinds notify a user; every kind does until the user says otherwise. */
         Preferences: {
             /** @default true */
@@ -1876,10 +1937,13 @@ export interface components {
             errors?: components["schemas"]["FieldError"][];
             field?: string | null;
             instance: string;
+            limit?: components["schemas"]["Counted"] | null;
+            plan?: components["schemas"]["Plan"] | null;
             /** Format: int32 */
             status: number;
             title: string;
             type: string;
+            upgrade_to?: components["schemas"]["Plan"] | null;
         };
         /** @enum {string} */
         RecordKind: "lead" | "customer" | "deal";
@@ -1994,6 +2058,13 @@ export interface components {
              */
             unread: number;
         };
+        /** @description An account's use of one counted limit. */
+        Use: {
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            used: number;
+        };
         User: {
             created_at: string;
             email: string;
@@ -2063,6 +2134,53 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    account_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account's plan and usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     activity_list: {
         parameters: {
             query?: {
@@ -2200,6 +2318,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more API keys: the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`) */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6440,6 +6567,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more seats: the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -6542,6 +6678,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more seats (reactivating a user takes one): the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -6616,7 +6761,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every endpoint of the account (at most 10, one page) */
+            /** @description Every endpoint of the account (as many as its plan allows: one page) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6694,6 +6839,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more webhook endpoints: the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -6705,15 +6859,6 @@ export interface operations {
             };
             /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The account has as many endpoints as it may (10) */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -50,7 +50,8 @@ export function OutgoingWebhooks() {
   const [problem, setProblem] = useState<unknown>(null);
   const [rowProblem, setRowProblem] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
-  const refresh = () => queries.invalidateQueries({ queryKey: ["webhook-endpoints"] });
+  const refresh = () =>
+    Promise.all([queries.invalidateQueries({ queryKey: ["webhook-endpoints"] }), queries.invalidateQueries({ queryKey: ["account"] })]);
 
   const create = async (event: FormEvent) => {
     event.preventDefault();

@@ -20,12 +20,41 @@ export default function Settings() {
   return (
     <section aria-labelledby="settings-heading">
       <h1 id="settings-heading">Settings</h1>
+      <PlanPanel />
       <Users />
       <Slack />
       <Webhooks />
       <OutgoingWebhooks />
       <ApiKeys />
       <GoogleContacts />
+    </section>
+  );
+}
+
+/** The account's plan and what it uses of each counted limit. */
+function PlanPanel() {
+  const { api } = useApp();
+  const account = useQuery({
+    queryKey: ["account"],
+    queryFn: async () => {
+      const { data, error } = await api.GET("/api/v1/account");
+      if (!data) throw error;
+      return data;
+    },
+  });
+  if (!account.data) return null;
+  const { plan, usage } = account.data;
+  const labels: Record<string, string> = { seats: "Seats", api_keys: "API keys", webhook_endpoints: "Webhook endpoints" };
+  return (
+    <section aria-labelledby="plan-heading" className="panel wide">
+      <h2 id="plan-heading">Plan: {plan}</h2>
+      <ul aria-label="Usage">
+        {Object.entries(usage).map(([name, use]) => (
+          <li key={name}>
+            {labels[name] ?? name}: {use.used} of {use.limit}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
@@ -52,6 +81,7 @@ function Users() {
     setProblem(null);
     setForm({ name: "", email: "", password: "", role: "sales" });
     await queries.invalidateQueries({ queryKey: ["users"] });
+    await queries.invalidateQueries({ queryKey: ["account"] });
   };
   const change = async (user: User, patch: components["schemas"]["UserPatch"]) => {
     const { data, error } = await api.PATCH("/api/v1/users/{id}", {
@@ -60,6 +90,7 @@ function Users() {
     });
     setRowProblem(data ? null : `${user.name}: ${summary(error)}`);
     await queries.invalidateQueries({ queryKey: ["users"] });
+    await queries.invalidateQueries({ queryKey: ["account"] });
   };
   const errors = fieldErrors(problem);
   return (
@@ -275,10 +306,12 @@ function ApiKeys() {
     setCreated({ name: data.name, key: data.key });
     setForm({ name: "", role: "sales", days: "" });
     await queries.invalidateQueries({ queryKey: ["api-keys"] });
+    await queries.invalidateQueries({ queryKey: ["account"] });
   };
   const revoke = async (id: string) => {
     await api.DELETE("/api/v1/api_keys/{id}", { params: { path: { id } } });
     await queries.invalidateQueries({ queryKey: ["api-keys"] });
+    await queries.invalidateQueries({ queryKey: ["account"] });
   };
   const errors = fieldErrors(problem);
   return (

@@ -3,7 +3,7 @@
 
 use crate::extract::{AppState, Caller, Json};
 use crate::http::WithStatus;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use crm_domain::activity::{Action, Activity};
 use crm_domain::api_key::{ApiKey, NewApiKey};
@@ -23,7 +23,7 @@ pub struct CreatedApiKey {
 
 /// Create an API key for a program; the key is in this response only (Admin)
 #[utoipa::path(post, operation_id = "api_keys_create", path = "/api/v1/api_keys", tag = "users", request_body = NewApiKey,
-    responses((status = 201, description = "The key, shown once", body = CreatedApiKey)),
+    responses((status = 201, description = "The key, shown once", body = CreatedApiKey), (status = 402, description = "The account's plan allows no more API keys: the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn handle(
     State(app): AppState,

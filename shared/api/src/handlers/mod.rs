@@ -4,6 +4,7 @@
 #[macro_use]
 mod record_routes;
 
+pub mod account;
 pub mod activity_list;
 pub mod api_docs;
 pub mod api_keys_create;

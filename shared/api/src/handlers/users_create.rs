@@ -23,7 +23,7 @@ pub async fn create_user(app: &App, actor: &Actor, input: NewUser) -> Result<Use
 
 /// Add a user with a role (Admin)
 #[utoipa::path(post, operation_id = "users_create", path = "/api/v1/users", tag = "users", request_body = NewUser,
-    responses((status = 201, description = "The new user", body = User), (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "The new user", body = User), (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"), (status = 402, description = "The account's plan allows no more seats: the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn handle(
     State(app): AppState,

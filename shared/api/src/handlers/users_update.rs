@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::extract::{AppState, Caller, IfMatch, Json, Path};
 use crate::http::Versioned;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Problem};
 use crate::sessions;
 use axum::extract::State;
 use crm_chat::Member;
@@ -48,7 +48,7 @@ pub async fn update_user(
 /// Rename, change the role of, or deactivate a user (Admin)
 #[utoipa::path(patch, operation_id = "users_update", path = "/api/v1/users/{id}", tag = "users", request_body = UserPatch,
     params(crate::records::IdPath, IfMatch),
-    responses((status = 200, description = "The changed user", body = User)),
+    responses((status = 200, description = "The changed user", body = User), (status = 402, description = "The account's plan allows no more seats (reactivating a user takes one): the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn handle(
     State(app): AppState,

@@ -61,7 +61,7 @@ async fn endpoint_of(app: &crate::app::App, actor: &Actor, id: EndpointId) -> Re
 #[utoipa::path(post, operation_id = "webhook_endpoints_create", path = "/api/v1/webhook_endpoints", tag = "webhooks-out",
     request_body = NewEndpoint,
     responses((status = 201, description = "The endpoint and its signing secret", body = CreatedEndpoint),
-        (status = 409, description = "The account has as many endpoints as it may (10)", body = Problem, content_type = "application/problem+json")),
+        (status = 402, description = "The account's plan allows no more webhook endpoints: the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`)", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn create(
     State(app): AppState,
@@ -80,7 +80,7 @@ pub async fn create(
 
 /// The account's endpoints (Admin)
 #[utoipa::path(get, operation_id = "webhook_endpoints_list", path = "/api/v1/webhook_endpoints", tag = "webhooks-out",
-    responses((status = 200, description = "Every endpoint of the account (at most 10, one page)", body = PageBody<Endpoint>)),
+    responses((status = 200, description = "Every endpoint of the account (as many as its plan allows: one page)", body = PageBody<Endpoint>)),
     security(("bearer" = [])))]
 pub async fn list(State(app): AppState, caller: Caller) -> Result<PageBody<Endpoint>, ApiError> {
     policy::manage_webhook_endpoints(&caller.actor)?;

@@ -1,0 +1,163 @@
+//! Plans as data: what each plan allows an account. Counted limits (seats, records, endpoints, keys) are
+//! kept beside their counts on the account's usage item, so a write checks its limit in its own
+//! transaction, without reading the plan first; rate limits are read from the plan by the functions.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    Free,
+    Team,
+    Business,
+}
+
+/// What an account may hold or do at most.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Limits {
+    /// Active people (API keys are counted apart).
+    pub seats: u64,
+    /// Leads, customers and deals together.
+    pub records: u64,
+    pub webhook_endpoints: u64,
+    pub api_keys: u64,
+    /// API requests per minute, for the whole account.
+    pub requests_per_minute: u64,
+    /// Searches per minute, for the whole account.
+    pub searches_per_minute: u64,
+}
+
+/// A counted limit: one an account uses up by holding things, checked where they are made. (Records join
+/// them when their creates carry the count; their limit is plan data already.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Counted {
+    Seats,
+    WebhookEndpoints,
+    ApiKeys,
+}
+
+impl Counted {
+    pub const ALL: [Counted; 3] = [Counted::Seats, Counted::WebhookEndpoints, Counted::ApiKeys];
+
+    /// The name of the count (and, with `limit_`, of its limit) on the usage item and in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Counted::Seats => "seats",
+            Counted::WebhookEndpoints => "webhook_endpoints",
+            Counted::ApiKeys => "api_keys",
+        }
+    }
+}
+
+impl Plan {
+    pub const ALL: [Plan; 3] = [Plan::Free, Plan::Team, Plan::Business];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Plan::Free => "free",
+            Plan::Team => "team",
+            Plan::Business => "business",
+        }
+    }
+
+    pub fn limits(self) -> Limits {
+        match self {
+            Plan::Free => Limits {
+                seats: 3,
+                records: 1_000,
+                webhook_endpoints: 1,
+                api_keys: 1,
+                requests_per_minute: 120,
+                searches_per_minute: 30,
+            },
+            Plan::Team => Limits {
+                seats: 25,
+                records: 50_000,
+                webhook_endpoints: 5,
+                api_keys: 10,
+                requests_per_minute: 1_200,
+                searches_per_minute: 300,
+            },
+            Plan::Business => Limits {
+                seats: 250,
+                records: 1_000_000,
+                webhook_endpoints: 10,
+                api_keys: 50,
+                requests_per_minute: 6_000,
+                searches_per_minute: 1_200,
+            },
+        }
+    }
+
+    /// The limit of one counted thing on this plan.
+    pub fn limit(self, counted: Counted) -> u64 {
+        let limits = self.limits();
+        match counted {
+            Counted::Seats => limits.seats,
+            Counted::WebhookEndpoints => limits.webhook_endpoints,
+            Counted::ApiKeys => limits.api_keys,
+        }
+    }
+
+    /// The smallest plan above this one that allows more of `counted`, if any does.
+    pub fn lifted_by(self, counted: Counted) -> Option<Plan> {
+        Plan::ALL.into_iter().find(|p| *p > self && p.limit(counted) > self.limit(counted))
+    }
+}
+
+/// An account's use of one counted limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Use {
+    pub used: u64,
+    pub limit: u64,
+}
+
+/// A counted limit an account has reached: what a write that would pass it is told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the {} plan allows {limit} {}; {}", plan.name(), counted.name().replace('_', " "), match lifted_by {
+    Some(plan) => format!("the {} plan allows more", plan.name()),
+    None => "no plan allows more".to_owned(),
+})]
+pub struct LimitReached {
+    pub counted: Counted,
+    pub plan: Plan,
+    pub limit: u64,
+    pub lifted_by: Option<Plan>,
+}
+
+impl LimitReached {
+    pub fn on(plan: Plan, counted: Counted) -> Self {
+        LimitReached { counted, plan, limit: plan.limit(counted), lifted_by: plan.lifted_by(counted) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_plan_allows_at_least_what_the_one_below_does() {
+        for pair in Plan::ALL.windows(2) {
+            for counted in Counted::ALL {
+                assert!(pair[1].limit(counted) >= pair[0].limit(counted), "{pair:?} {counted:?}");
+            }
+            let (low, high) = (pair[0].limits(), pair[1].limits());
+            assert!(high.records >= low.records);
+            assert!(high.requests_per_minute >= low.requests_per_minute);
+            assert!(high.searches_per_minute >= low.searches_per_minute);
+        }
+    }
+
+    #[test]
+    fn a_reached_limit_names_the_plan_that_lifts_it() {
+        let reached = LimitReached::on(Plan::Free, Counted::Seats);
+        assert_eq!(reached.lifted_by, Some(Plan::Team));
+        assert_eq!(reached.to_string(), "the free plan allows 3 seats; the team plan allows more");
+        assert_eq!(LimitReached::on(Plan::Business, Counted::WebhookEndpoints).lifted_by, None);
+        assert_eq!(
+            LimitReached::on(Plan::Business, Counted::WebhookEndpoints).to_string(),
+            "the business plan allows 10 webhook endpoints; no plan allows more"
+        );
+    }
+}
