@@ -28,6 +28,8 @@ SECRETS = {
         "integrations_key": "32 random bytes, base64",
         "google_client_id": "Google's OAuth client id, or an empty string",
         "google_client_secret": "Google's OAuth client secret, or an empty string",
+        "stripe_secret_key": "Stripe's secret API key (sk_…), or an empty string while the stage sells no plans",
+        "stripe_webhook_secret": "the signing secret of Stripe's webhook endpoint (whsec_…), or an empty string",
     },
 }
 
@@ -99,12 +101,14 @@ def self_test(client):
     client.create_secret(Name=parameters["IntegrationsSecretName"], SecretString=json.dumps(
         {"integrations_key": base64.b64encode(b"k" * 31).decode(), "google_client_id": ""}))
     wrong = check(client, parameters)
-    expected = ["private_key is not a PEM private key", "integrations_key is not 32 bytes", "google_client_secret is missing"]
-    assert all(any(e in line for line in wrong) for e in expected) and len(wrong) == 3, wrong
+    expected = ["private_key is not a PEM private key", "integrations_key is not 32 bytes", "google_client_secret is missing",
+                "stripe_secret_key is missing", "stripe_webhook_secret is missing"]
+    assert all(any(e in line for line in wrong) for e in expected) and len(wrong) == 5, wrong
     client.put_secret_value(SecretId=parameters["JwtSigningSecretName"], SecretString=json.dumps(
         {"private_key": "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIE\n-----END PRIVATE KEY-----\n"}))
     client.put_secret_value(SecretId=parameters["IntegrationsSecretName"], SecretString=json.dumps(
-        {"integrations_key": base64.b64encode(b"k" * 32).decode(), "google_client_id": "", "google_client_secret": ""}))
+        {"integrations_key": base64.b64encode(b"k" * 32).decode(), "google_client_id": "", "google_client_secret": "",
+         "stripe_secret_key": "", "stripe_webhook_secret": ""}))
     ready = check(client, parameters)
     assert ready == [], ready
     assert stage_parameters("prod")["JwtSigningSecretName"] == "serverless-crm/prod/jwt-signing"

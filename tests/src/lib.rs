@@ -15,6 +15,7 @@ struct Running {
     slack: slack_fake::Requests,
     google: google_fake::Shared,
     receiver: receiver_fake::Requests,
+    stripe: stripe_fake::Requests,
     queues: std::collections::BTreeMap<String, String>,
 }
 
@@ -48,6 +49,7 @@ fn gateway() -> &'static Running {
                 let (slack_base, slack) = slack_fake::start().await;
                 let (google_base, google) = google_fake::start().await;
                 let (receiver_base, receiver) = receiver_fake::start().await;
+                let (stripe_base, stripe) = stripe_fake::start().await;
                 let mut options = crm_local_gateway::GatewayOptions::new(
                     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
                     ([127, 0, 0, 1], 0).into(),
@@ -71,6 +73,11 @@ fn gateway() -> &'static Running {
                     ("WEBHOOK_TIMEOUT_MS", "1000".to_owned()),
                     // Every call with an API key records its use, so every function's grant for that is used.
                     ("API_KEY_USAGE_SECONDS", "0".to_owned()),
+                    ("STRIPE_API_BASE", stripe_base),
+                    ("STRIPE_SECRET_KEY", stripe_fake::SECRET_KEY.to_owned()),
+                    ("STRIPE_WEBHOOK_SECRET", stripe_fake::WEBHOOK_SECRET.to_owned()),
+                    ("STRIPE_PRICE_TEAM", stripe_fake::PRICE_TEAM.to_owned()),
+                    ("STRIPE_PRICE_BUSINESS", stripe_fake::PRICE_BUSINESS.to_owned()),
                 ] {
                     options.settings.insert(name.into(), value);
                 }
@@ -84,6 +91,7 @@ fn gateway() -> &'static Running {
                                 slack,
                                 google,
                                 receiver,
+                                stripe,
                                 queues,
                             }))
                             .ok();
@@ -110,6 +118,12 @@ pub fn slack_requests(fragment: &str) -> Vec<slack_fake::Received> {
 
 pub mod google_fake;
 pub mod receiver_fake;
+pub mod stripe_fake;
+
+/// What the Stripe fake was asked, in order.
+pub fn stripe_requests() -> Vec<stripe_fake::Asked> {
+    gateway().stripe.lock().map(|r| r.clone()).unwrap_or_default()
+}
 
 /// The host of outgoing webhook endpoints that the local stack delivers to the receiver fake.
 pub const RECEIVER_HOST: &str = "hooks.receiver.test";

@@ -37,6 +37,8 @@ pub struct Settings {
     pub web_app_url: String,
     /// How often an API key's last use is written (`API_KEY_USAGE_SECONDS`; the tests write every use).
     pub key_usage_seconds: i64,
+    /// Stripe billing, when configured (`STRIPE_SECRET_KEY`, …).
+    pub stripe: Option<crate::stripe::StripeSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +90,7 @@ impl Settings {
             key_usage_seconds: optional("API_KEY_USAGE_SECONDS")
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(crm_domain::api_key::USAGE_GRANULARITY_SECONDS),
+            stripe: crate::stripe::StripeSettings::from_lookup(&lookup),
         })
     }
 }
@@ -104,7 +107,7 @@ pub struct Claim {
 }
 
 /// Every secret setting the API's functions may be given.
-pub const SECRET_SETTINGS: [&str; 6] = crm_store::secret_env::SECRET_SETTINGS;
+pub const SECRET_SETTINGS: [&str; 8] = crm_store::secret_env::SECRET_SETTINGS;
 
 /// How long token keys read from Secrets Manager are used before they are read again (unless
 /// `JWT_KEYS_CACHE_SECONDS` says otherwise).
@@ -187,6 +190,11 @@ pub struct App {
     google_settings: Option<crm_google::GoogleSettings>,
     mailer: Option<crate::mail::Mailer>,
     key_usage_seconds: i64,
+    /// The web app's base URL, where Stripe sends an Admin back to.
+    pub web_app_url: String,
+    /// Built on first use, like Google: only the billing routes call Stripe.
+    stripe: std::sync::OnceLock<Option<crate::stripe::StripeClient>>,
+    stripe_settings: Option<crate::stripe::StripeSettings>,
 }
 
 impl App {
@@ -233,6 +241,9 @@ impl App {
             google_settings: settings.google.clone(),
             mailer,
             key_usage_seconds: settings.key_usage_seconds,
+            web_app_url: settings.web_app_url.trim_end_matches('/').to_owned(),
+            stripe: std::sync::OnceLock::new(),
+            stripe_settings: settings.stripe.clone(),
         })
     }
 
@@ -319,6 +330,22 @@ impl App {
             detail: "Google sync is not configured on this deployment".into(),
             field: None,
         })
+    }
+
+    /// Stripe, when billing is configured for this deployment.
+    pub fn stripe(&self) -> Result<&crate::stripe::StripeClient, ApiError> {
+        let stripe = self.stripe.get_or_init(|| {
+            self.stripe_settings.clone().filter(|s| s.secret_key.is_some()).map(crate::stripe::StripeClient::new)
+        });
+        stripe.as_ref().ok_or_else(|| ApiError::Conflict {
+            detail: "billing is not configured on this deployment".into(),
+            field: None,
+        })
+    }
+
+    /// Stripe's settings (the webhook secret, the prices), when billing is configured.
+    pub fn stripe_settings(&self) -> Option<&crate::stripe::StripeSettings> {
+        self.stripe_settings.as_ref()
     }
 
     /// The mailer, for the functions deployed with `MAIL_FROM`.

@@ -19,6 +19,7 @@ pub mod records;
 pub mod router;
 pub mod sessions;
 pub mod strict;
+pub mod stripe;
 pub mod throttle;
 pub mod tokens;
 pub mod webhooks;

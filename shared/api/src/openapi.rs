@@ -202,6 +202,11 @@ impl Modify for SecuritySchemes {
             "sha256= and the base64 HMAC-SHA256 of the raw body under the endpoint's secret",
         );
         components.add_security_scheme("typeform_signature", SecurityScheme::ApiKey(ApiKey::Header(signature)));
+        let stripe = ApiKeyValue::with_description(
+            "Stripe-Signature",
+            "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" under the webhook's signing secret>",
+        );
+        components.add_security_scheme("stripe_signature", SecurityScheme::ApiKey(ApiKey::Header(stripe)));
     }
 }
 
@@ -219,6 +224,7 @@ impl Modify for SecuritySchemes {
         (name = "auth", description = "Accounts, sign-in and tokens"),
         (name = "users", description = "Users and roles"),
         (name = "account", description = "The account's plan, its limits and what it uses of them"),
+        (name = "billing", description = "Subscriptions through Stripe: Checkout, the billing portal, and Stripe's webhooks"),
         (name = "leads", description = "Leads: people or companies who may buy"),
         (name = "customers", description = "Customers: who bought, or a converted lead"),
         (name = "deals", description = "Deals and their pipeline stages"),

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod api_key;
+pub mod billing;
 pub mod chat;
 pub mod clock;
 mod contact;

@@ -63,6 +63,11 @@ pub fn manage_webhook_endpoints(actor: &Actor) -> Result<(), Denied> {
     admin_only(actor, "only an admin manages webhook endpoints")
 }
 
+/// Only Admins start or change the account's subscription.
+pub fn manage_billing(actor: &Actor) -> Result<(), Denied> {
+    admin_only(actor, "only an admin manages the account's subscription")
+}
+
 /// Managers list users too: they assign leads to them.
 pub fn list_users(actor: &Actor) -> Result<(), Denied> {
     if actor.role.sees_whole_tenant() {

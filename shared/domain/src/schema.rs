@@ -178,6 +178,11 @@ pub fn optional_endpoint_events() -> Array {
         .build()
 }
 
+/// A plan a Checkout session can be started for.
+pub fn paid_plan() -> Object {
+    string_enum(crate::billing::PAID.iter().map(|p| p.name()), false)
+}
+
 /// A webhook endpoint's field map: lead field → the payload field that fills it.
 pub fn field_map() -> Object {
     let field = string_enum(crate::webhook::MAPPABLE_FIELDS, false);

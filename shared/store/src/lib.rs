@@ -43,7 +43,7 @@ pub use records::RecordFilter;
 pub use sessions::Session;
 pub use stats::StatsRange;
 pub use tags::{TagCount, TagScope};
-pub use usage::Usage;
+pub use usage::{Applied, Usage};
 pub use users::{StoredKey, StoredUser};
 pub use webhooks::StoredWebhook;
 

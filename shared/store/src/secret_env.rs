@@ -7,13 +7,15 @@ use aws_sdk_secretsmanager::Client;
 use std::collections::{BTreeMap, HashMap};
 
 /// The settings that may come from Secrets Manager.
-pub const SECRET_SETTINGS: [&str; 6] = [
+pub const SECRET_SETTINGS: [&str; 8] = [
     "JWT_PUBLIC_KEY",
     "JWT_PREVIOUS_PUBLIC_KEY",
     "JWT_PRIVATE_KEY",
     "INTEGRATIONS_KEY",
     "GOOGLE_CLIENT_ID",
     "GOOGLE_CLIENT_SECRET",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
 ];
 
 /// The environment variable naming where a setting's secret is: `<SETTING>_FROM_SECRET`.

@@ -4,10 +4,10 @@
 
 use crate::Table;
 use crate::error::StoreError;
-use crate::keys;
+use crate::keys::{self, TTL};
 use crate::tx::{Cond, Item, OnFail, Tx, key, n, s};
-use aws_sdk_dynamodb::types::AttributeValue;
 use crm_domain::TenantId;
+use crm_domain::billing::{Change, SubscriptionStatus};
 use crm_domain::plan::{Counted, LimitReached, Plan, Use};
 use std::collections::BTreeMap;
 
@@ -72,6 +72,41 @@ impl Tx<'_> {
 pub struct Usage {
     pub plan: Plan,
     pub uses: BTreeMap<Counted, Use>,
+    pub subscription: SubscriptionStatus,
+    /// The account's Stripe customer, once it has checked out.
+    pub customer: Option<String>,
+}
+
+/// What became of a billing event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The account's plan and subscription are as the event says.
+    Changed,
+    /// Seen before: nothing changed.
+    Replayed,
+    /// Older than the last event applied to the account: nothing changed.
+    Stale,
+}
+
+const SUBSCRIPTION: &str = "subscription_status";
+const CUSTOMER: &str = "stripe_customer";
+const SUBSCRIPTION_ID: &str = "stripe_subscription";
+const BILLED_AT: &str = "billing_event_created";
+
+fn billing_event_key(tenant: TenantId, event_id: &str) -> Item {
+    key(format!("T#{tenant}#BILLING"), &format!("EVT#{event_id}"))
+}
+
+/// `SET` clauses (with their names and values) that put a usage item's limits at `plan`'s.
+fn plan_update(plan: Plan, mut cond: Cond) -> (Vec<String>, Cond) {
+    let mut sets = vec!["#plan = :plan".to_owned()];
+    cond = cond.name("#plan", PLAN).value(":plan", s(plan.name()));
+    for counted in Counted::ALL {
+        let (name, value) = (format!("#{}", limit_name(counted)), format!(":{}", limit_name(counted)));
+        sets.push(format!("{name} = {value}"));
+        cond = cond.name(&name, &limit_name(counted)).value(&value, n(plan.limit(counted)));
+    }
+    (sets, cond)
 }
 
 impl Table {
@@ -79,6 +114,7 @@ impl Table {
         let item = self.get_item(usage_key(tenant), false).await?.unwrap_or_default();
         let plan = plan_of(&item);
         let number = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok());
+        let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
         let uses = Counted::ALL
             .into_iter()
             .map(|counted| {
@@ -87,27 +123,72 @@ impl Table {
                 (counted, Use { used, limit })
             })
             .collect();
-        Ok(Usage { plan, uses })
+        let subscription = text(SUBSCRIPTION)
+            .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok())
+            .unwrap_or_default();
+        Ok(Usage { plan, uses, subscription, customer: text(CUSTOMER) })
     }
 
     /// Puts the account on `plan`: its limits change at once; what it holds already stays.
     pub async fn set_plan(&self, tenant: TenantId, plan: Plan) -> Result<(), StoreError> {
-        let mut update = self
-            .client()
-            .update_item()
-            .table_name(self.name())
-            .set_key(Some(usage_key(tenant)))
-            .expression_attribute_names("#plan", PLAN)
-            .expression_attribute_values(":plan", s(plan.name()));
-        let mut sets = vec!["#plan = :plan".to_owned()];
-        for counted in Counted::ALL {
-            let (name, value) = (format!("#{}", limit_name(counted)), format!(":{}", limit_name(counted)));
-            sets.push(format!("{name} = {value}"));
-            update = update
-                .expression_attribute_names(&name, limit_name(counted))
-                .expression_attribute_values(&value, AttributeValue::N(plan.limit(counted).to_string()));
+        let (sets, cond) = plan_update(plan, Cond::default());
+        let mut tx = Tx::new(self);
+        tx.update(usage_key(tenant), Cond { expr: format!("SET {}", sets.join(", ")), ..cond }, None)?;
+        tx.commit().await
+    }
+
+    /// Applies a billing event once (its id is remembered) and in order (an event older than the last
+    /// one applied to the account changes nothing).
+    pub async fn apply_billing(&self, change: &Change, event_id: &str) -> Result<Applied, StoreError> {
+        let tenant = change.tenant;
+        let status = serde_json::to_value(change.status).ok().and_then(|v| v.as_str().map(str::to_owned));
+        let mut sets = vec!["#subscription = :subscription".to_owned(), "#billed = :created".to_owned()];
+        let mut cond = Cond::default()
+            .name("#subscription", SUBSCRIPTION)
+            .value(":subscription", s(status.unwrap_or_default()))
+            .name("#billed", BILLED_AT)
+            .value(":created", n(change.created));
+        if let Some(plan) = change.plan {
+            let (plan_sets, with_plan) = plan_update(plan, cond);
+            sets.extend(plan_sets);
+            cond = with_plan;
         }
-        update.update_expression(format!("SET {}", sets.join(", "))).send().await?;
-        Ok(())
+        for (attribute, value) in [(CUSTOMER, &change.customer), (SUBSCRIPTION_ID, &change.subscription)] {
+            if let Some(value) = value {
+                let (name, placeholder) = (format!("#{attribute}"), format!(":{attribute}"));
+                sets.push(format!("{name} = {placeholder}"));
+                cond = cond.name(&name, attribute).value(&placeholder, s(value));
+            }
+        }
+        let in_order = Cond::new("attribute_not_exists(#billed) OR #billed <= :created")
+            .name("#billed", BILLED_AT)
+            .value(":created", n(change.created));
+        let mut tx = Tx::new(self);
+        let mut marker = billing_event_key(tenant, event_id);
+        marker.insert(TTL.into(), n(change.created + BILLING_EVENTS_KEPT_SECONDS));
+        tx.put(marker.clone(), Some((Cond::absent(), OnFail::Duplicate)))?;
+        tx.update(
+            usage_key(tenant),
+            Cond { expr: format!("SET {}", sets.join(", ")), ..cond },
+            Some((in_order, OnFail::VersionConflict)),
+        )?;
+        match tx.commit().await {
+            Ok(()) => Ok(Applied::Changed),
+            Err(StoreError::Duplicate) => Ok(Applied::Replayed),
+            Err(StoreError::VersionConflict) => {
+                // Out of order: remembered, so a redelivery is a replay, but nothing changes.
+                let mut tx = Tx::new(self);
+                tx.put(marker, Some((Cond::absent(), OnFail::Duplicate)))?;
+                match tx.commit().await {
+                    Ok(()) => Ok(Applied::Stale),
+                    Err(StoreError::Duplicate) => Ok(Applied::Replayed),
+                    Err(other) => Err(other),
+                }
+            }
+            Err(other) => Err(other),
+        }
     }
 }
+
+/// Stripe retries a webhook for up to three days; its ids are remembered a while longer.
+const BILLING_EVENTS_KEPT_SECONDS: i64 = 30 * 24 * 60 * 60;

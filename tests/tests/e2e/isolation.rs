@@ -29,6 +29,7 @@ const PUBLIC: &[&str] = &[
     "POST /api/v1/webhooks/leads",
     "POST /api/v1/webhooks/leads/zapier",
     "POST /api/v1/webhooks/leads/typeform/{endpoint_id}",
+    "POST /api/v1/webhooks/stripe",
 ];
 
 /// Routes that end the caller's own sign-in, which would end the matrix's callers too: tested in
@@ -54,6 +55,14 @@ fn rows() -> Vec<Row> {
     vec![
         row("GET /api/v1/me", "/api/v1/me", None, [200, 200, 200, 200]),
         row("GET /api/v1/account", "/api/v1/account", None, [200, 200, 200, 200]),
+        row(
+            "POST /api/v1/billing/checkout",
+            "/api/v1/billing/checkout",
+            Some(json!({"plan": "team"})),
+            [200, 403, 403, 200],
+        ),
+        // No subscription yet: nothing to manage in the portal.
+        row("POST /api/v1/billing/portal", "/api/v1/billing/portal", None, [409, 403, 403, 409]),
         // A wrong current password: nothing changes, and each caller may try for themselves only.
         row(
             "POST /api/v1/me/password",

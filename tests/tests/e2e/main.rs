@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod auth;
+mod billing;
 mod chat;
 mod crm;
 mod dashboard;

@@ -4,6 +4,7 @@
 use crate::extract::{AppState, Claimed, Json};
 use crate::problem::ApiError;
 use axum::extract::State;
+use crm_domain::billing::SubscriptionStatus;
 use crm_domain::plan::{Counted, Limits, Plan, Use};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -16,6 +17,8 @@ pub struct Account {
     /// What the account holds of each counted limit, against the limit in force.
     #[schema(value_type = BTreeMap<String, Use>)]
     pub usage: BTreeMap<Counted, Use>,
+    /// Where the account's Stripe subscription stands (`none` on Free without one).
+    pub subscription: SubscriptionStatus,
 }
 
 /// The caller's account: plan, limits and usage
@@ -25,5 +28,10 @@ pub struct Account {
 pub async fn handle(State(app): AppState, Claimed(claimed): Claimed) -> Result<Json<Account>, ApiError> {
     let read = async |actor: crm_domain::Actor| Ok(app.table.usage(actor.tenant).await?);
     let (_, usage) = app.confirm_while(claimed, read).await?;
-    Ok(Json(Account { plan: usage.plan, limits: usage.plan.limits(), usage: usage.uses }))
+    Ok(Json(Account {
+        plan: usage.plan,
+        limits: usage.plan.limits(),
+        usage: usage.uses,
+        subscription: usage.subscription,
+    }))
 }

@@ -18,6 +18,7 @@ pub mod auth_sign_out;
 pub mod auth_sign_out_everywhere;
 pub mod auth_sign_up;
 pub mod auth_verify_email;
+pub mod billing;
 pub mod channels_create;
 pub mod channels_list;
 pub mod channels_members_add;

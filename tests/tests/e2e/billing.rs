@@ -1,0 +1,100 @@
+//! Subscriptions through Stripe (issue #19): an Admin checks out a plan at (fake) Stripe, and Stripe's
+//! signed events move the account between plans — verified, each once, in the order Stripe made them.
+
+use crm_e2e::stripe_fake::{self, PRICE_TEAM, WEBHOOK_SECRET, send, send_signed, signature};
+use crm_e2e::{Api, Tenant, api, stripe_requests, unique_email};
+use serde_json::{Value, json};
+
+async fn account(api: &Api, tenant: &Tenant) -> Value {
+    api.get("/api/v1/account", &tenant.admin.token).await.expect(200).body
+}
+
+fn subscription_event(id: &str, kind: &str, created: i64, tenant: &Tenant, status: &str, price: &str) -> Value {
+    json!({"id": id, "type": kind, "created": created, "data": {"object": {"id": "sub_1", "customer": "cus_1",
+        "status": status, "metadata": {"tenant_id": tenant.id}, "items": {"data": [{"price": {"id": price}}]}}}})
+}
+
+#[tokio::test]
+async fn checkout_then_signed_events_move_the_plan_once_each_and_in_order() {
+    let api = api();
+    let a = api.sign_up().await;
+    let manager = api.add_user(&a, "manager").await;
+
+    // Checkout: only an Admin starts one, only for a paid plan; the session names the account.
+    let body = json!({"plan": "team"});
+    api.post("/api/v1/billing/checkout", Some(&manager.token), body.clone()).await.expect_problem(403, None);
+    api.post("/api/v1/billing/checkout", Some(&a.admin.token), json!({"plan": "free"}))
+        .await
+        .expect_problem(422, Some("plan"));
+    let page = api.post("/api/v1/billing/checkout", Some(&a.admin.token), body).await.expect(200).body;
+    assert!(page["url"].as_str().unwrap().starts_with("https://checkout.stripe.test/"), "{page}");
+    let asked = stripe_requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.form.iter().any(|(k, v)| k == "client_reference_id" && *v == a.id));
+    let form = asked.expect("the fake Stripe was asked for a session").form;
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    assert_eq!((field("mode"), field("line_items[0][price]")), (Some("subscription"), Some(PRICE_TEAM)));
+    assert_eq!(field("subscription_data[metadata][tenant_id]"), Some(a.id.as_str()));
+    // No subscription yet: no portal.
+    api.post("/api/v1/billing/portal", Some(&a.admin.token), json!({})).await.expect_problem(409, None);
+
+    // Stripe says the checkout completed: the account is on Team, and its seats with it.
+    let now = crm_domain::clock::Timestamp::now().unix_seconds();
+    let completed = json!({"id": format!("evt_done_{}", a.id), "type": "checkout.session.completed", "created": now - 100,
+        "data": {"object": {"client_reference_id": a.id, "customer": "cus_1", "subscription": "sub_1", "metadata": {"plan": "team"}}}});
+    // A forged or stale signature changes nothing.
+    let forged = signature("whsec_not_ours", now, &completed.to_string());
+    send_signed(&api, &completed, &forged).await.expect_problem(400, Some("Stripe-Signature"));
+    let stale = signature(WEBHOOK_SECRET, now - 600, &completed.to_string());
+    send_signed(&api, &completed, &stale).await.expect_problem(400, Some("Stripe-Signature"));
+    send_signed(&api, &completed, "").await.expect_problem(400, Some("Stripe-Signature"));
+    assert_eq!(account(&api, &a).await["plan"], "free", "nothing changed");
+    assert_eq!(send(&api, &completed).await.expect(200).body["outcome"], "changed");
+    let shown = account(&api, &a).await;
+    assert_eq!((shown["plan"].as_str(), shown["subscription"].as_str()), (Some("team"), Some("active")));
+    for _ in 0..3 {
+        let body =
+            json!({"email": unique_email("team"), "name": "Team", "role": "sales", "password": crm_e2e::PASSWORD});
+        api.post("/api/v1/users", Some(&a.admin.token), body).await.expect(201);
+    }
+    let portal = api.post("/api/v1/billing/portal", Some(&a.admin.token), json!({})).await.expect(200).body;
+    assert!(portal["url"].as_str().unwrap().starts_with("https://billing.stripe.test/"), "{portal}");
+
+    // A failed payment keeps the plan for the grace period; the subscription says so.
+    let failed = json!({"id": format!("evt_failed_{}", a.id), "type": "invoice.payment_failed", "created": now - 50,
+        "data": {"object": {"subscription": "sub_1", "customer": "cus_1", "subscription_details": {"metadata": {"tenant_id": a.id}}}}});
+    assert_eq!(send(&api, &failed).await.expect(200).body["outcome"], "changed");
+    let shown = account(&api, &a).await;
+    assert_eq!((shown["plan"].as_str(), shown["subscription"].as_str()), (Some("team"), Some("past_due")));
+
+    // Canceled: back to Free. An older event arriving late, and the first event sent again, change nothing.
+    let deleted = subscription_event(
+        &format!("evt_deleted_{}", a.id),
+        "customer.subscription.deleted",
+        now - 10,
+        &a,
+        "canceled",
+        PRICE_TEAM,
+    );
+    assert_eq!(send(&api, &deleted).await.expect(200).body["outcome"], "changed");
+    let late = subscription_event(
+        &format!("evt_late_{}", a.id),
+        "customer.subscription.updated",
+        now - 20,
+        &a,
+        "active",
+        stripe_fake::PRICE_BUSINESS,
+    );
+    assert_eq!(send(&api, &late).await.expect(200).body["outcome"], "stale");
+    assert_eq!(send(&api, &completed).await.expect(200).body["outcome"], "replayed");
+    let shown = account(&api, &a).await;
+    assert_eq!((shown["plan"].as_str(), shown["subscription"].as_str()), (Some("free"), Some("canceled")));
+    // Back on Free with more people than it allows: nobody is removed, but nobody more is added.
+    assert_eq!(shown["usage"]["seats"]["used"], 5);
+    let body = json!({"email": unique_email("over"), "name": "Over", "role": "sales", "password": crm_e2e::PASSWORD});
+    api.post("/api/v1/users", Some(&a.admin.token), body).await.expect_problem(402, None);
+    // An event that names no account of ours, or no plan, is received and ignored.
+    let other = json!({"id": "evt_other", "type": "charge.refunded", "created": now, "data": {"object": {}}});
+    assert_eq!(send(&api, &other).await.expect(200).body["outcome"], "ignored");
+}
