@@ -124,6 +124,10 @@ async function leadsAndConflicts(browser) {
   // The Admin's settings: a Sales user added, an inbound webhook whose secret is shown once.
   await page.getByRole("link", { name: "Settings" }).click();
   await page.getByRole("heading", { name: "Users" }).waitFor();
+  // A new account is on Free; this stack sells no plans, which the Admin is told rather than sent nowhere.
+  await page.getByRole("heading", { name: "Plan: free" }).waitFor();
+  await page.getByRole("button", { name: "Upgrade to team" }).click();
+  await page.getByRole("alert").filter({ hasText: "billing is not configured" }).waitFor();
   const sales = unique("web-sales");
   await page.getByLabel("Name", { exact: true }).fill("Sam Sales");
   await page.getByLabel("Email", { exact: true }).fill(sales);

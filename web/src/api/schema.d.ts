@@ -7782,7 +7782,7 @@ export interface operations {
                     "application/json": components["schemas"]["Received"];
                 };
             };
-            /** @description The signature is missing, wrong or too old, or the body is not an event */
+            /** @description A signed body that is not a Stripe event */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7791,7 +7791,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid credentials */
+            /** @description The Stripe-Signature is missing, wrong or too old: nothing is read or changed */
             401: {
                 headers: {
                     [name: string]: unknown;

@@ -31,9 +31,10 @@ export default function Settings() {
   );
 }
 
-/** The account's plan and what it uses of each counted limit. */
+/** The account's plan and what it uses of each counted limit; upgrading and billing go through Stripe. */
 function PlanPanel() {
   const { api } = useApp();
+  const [problem, setProblem] = useState<string | null>(null);
   const account = useQuery({
     queryKey: ["account"],
     queryFn: async () => {
@@ -42,12 +43,20 @@ function PlanPanel() {
       return data;
     },
   });
+  const go = async (answer: Promise<{ data?: { url: string }; error?: unknown }>) => {
+    const { data, error } = await answer;
+    if (data) window.location.assign(data.url);
+    else setProblem(summary(error));
+  };
   if (!account.data) return null;
-  const { plan, usage } = account.data;
+  const { plan, usage, subscription } = account.data;
   const labels: Record<string, string> = { seats: "Seats", api_keys: "API keys", webhook_endpoints: "Webhook endpoints" };
+  const upgrades = (["team", "business"] as const).filter((p) => p !== plan && !(plan === "business" && p === "team"));
   return (
     <section aria-labelledby="plan-heading" className="panel wide">
       <h2 id="plan-heading">Plan: {plan}</h2>
+      {subscription !== "none" && <p className="muted">Subscription: {subscription.replace("_", " ")}</p>}
+      {problem && <p role="alert" className="form-error">{problem}</p>}
       <ul aria-label="Usage">
         {Object.entries(usage).map(([name, use]) => (
           <li key={name}>
@@ -55,6 +64,18 @@ function PlanPanel() {
           </li>
         ))}
       </ul>
+      <div className="actions">
+        {upgrades.map((target) => (
+          <button key={target} type="button" onClick={() => void go(api.POST("/api/v1/billing/checkout", { body: { plan: target } }))}>
+            Upgrade to {target}
+          </button>
+        ))}
+        {subscription !== "none" && (
+          <button type="button" className="secondary" onClick={() => void go(api.POST("/api/v1/billing/portal"))}>
+            Manage billing
+          </button>
+        )}
+      </div>
     </section>
   );
 }

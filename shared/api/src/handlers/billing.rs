@@ -88,7 +88,8 @@ pub struct StripeSignature {
 #[utoipa::path(post, operation_id = "webhooks_stripe", path = "/api/v1/webhooks/stripe", tag = "billing",
     request_body = serde_json::Value, params(StripeSignature),
     responses((status = 200, description = "Received (applied, or seen before, or nothing to do)", body = Received),
-        (status = 400, description = "The signature is missing, wrong or too old, or the body is not an event", body = Problem, content_type = "application/problem+json")),
+        (status = 401, description = "The Stripe-Signature is missing, wrong or too old: nothing is read or changed", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A signed body that is not a Stripe event", body = Problem, content_type = "application/problem+json")),
     security(("stripe_signature" = [])))]
 pub async fn webhook(State(app): AppState, headers: HeaderMap, body: RawBody) -> Result<Json<Received>, ApiError> {
     let body = body.limited()?;
@@ -103,7 +104,7 @@ pub async fn webhook(State(app): AppState, headers: HeaderMap, body: RawBody) ->
             SignatureError::Malformed => "the Stripe-Signature header is missing or malformed",
             SignatureError::Mismatch => "the signature does not match",
         };
-        ApiError::bad_request("Stripe-Signature", detail)
+        ApiError::Unauthorized(detail)
     })?;
     let event: serde_json::Value =
         serde_json::from_slice(body).map_err(|_| ApiError::bad_request("body", "the body is not a Stripe event"))?;
