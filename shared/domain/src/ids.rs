@@ -116,6 +116,9 @@ impl UserId {
     /// A user id no user ever gets (`Ulid::new()` never yields the nil value): for reads that must cost
     /// what a real one costs.
     pub const NOBODY: UserId = UserId(Ulid::nil());
+
+    /// Who changes an account's plan when Stripe says so: the actor of those entries of the activity log.
+    pub const BILLING: UserId = UserId(Ulid::from_parts(0, 1));
 }
 
 #[cfg(test)]

@@ -31,10 +31,12 @@ pub enum NotificationKind {
     /// An outgoing webhook endpoint of the account was disabled after its deliveries kept failing
     /// (Admins).
     WebhookDisabled,
+    /// The account's plan or subscription changed (Admins).
+    PlanChanged,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 7] = [
+    pub const ALL: [NotificationKind; 8] = [
         NotificationKind::Mention,
         NotificationKind::Assigned,
         NotificationKind::LeadDelivered,
@@ -42,6 +44,7 @@ impl NotificationKind {
         NotificationKind::NoteAdded,
         NotificationKind::SyncFailed,
         NotificationKind::WebhookDisabled,
+        NotificationKind::PlanChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl NotificationKind {
             NotificationKind::NoteAdded => "note_added",
             NotificationKind::SyncFailed => "sync_failed",
             NotificationKind::WebhookDisabled => "webhook_disabled",
+            NotificationKind::PlanChanged => "plan_changed",
         }
     }
 }
@@ -88,6 +92,7 @@ pub struct Preferences {
     pub note_added: bool,
     pub sync_failed: bool,
     pub webhook_disabled: bool,
+    pub plan_changed: bool,
 }
 
 impl Default for Preferences {
@@ -100,6 +105,7 @@ impl Default for Preferences {
             note_added: true,
             sync_failed: true,
             webhook_disabled: true,
+            plan_changed: true,
         }
     }
 }
@@ -118,6 +124,7 @@ impl Preferences {
             NotificationKind::NoteAdded => &self.note_added,
             NotificationKind::SyncFailed => &self.sync_failed,
             NotificationKind::WebhookDisabled => &self.webhook_disabled,
+            NotificationKind::PlanChanged => &self.plan_changed,
         }
     }
 }
@@ -134,6 +141,7 @@ pub struct PreferencesPatch {
     pub note_added: Option<bool>,
     pub sync_failed: Option<bool>,
     pub webhook_disabled: Option<bool>,
+    pub plan_changed: Option<bool>,
 }
 
 impl PreferencesPatch {
@@ -147,6 +155,7 @@ impl PreferencesPatch {
             (NotificationKind::NoteAdded, self.note_added),
             (NotificationKind::SyncFailed, self.sync_failed),
             (NotificationKind::WebhookDisabled, self.webhook_disabled),
+            (NotificationKind::PlanChanged, self.plan_changed),
         ];
         named.into_iter().filter_map(|(kind, on)| Some((kind, on?))).collect()
     }
@@ -319,6 +328,17 @@ pub fn webhook_disabled(tenant: TenantId, admin: UserId, url: &str, reason: &str
     draft(tenant, source, at, admin, None, about)
 }
 
+/// The account's plan or subscription changed, for one of its Admins.
+pub fn plan_changed(tenant: TenantId, admin: UserId, plan: &str, subscription: &str, at: &str, source: &str) -> Draft {
+    let summary = match subscription {
+        "past_due" => format!("A payment failed: the {plan} plan stays during the grace period"),
+        "none" => format!("The account is on the {plan} plan"),
+        other => format!("The account is on the {plan} plan (subscription {})", other.replace('_', " ")),
+    };
+    let about = About { kind: NotificationKind::PlanChanged, summary, record: None, message: None };
+    draft(tenant, source, at, admin, None, about)
+}
+
 /// What the notify worker receives: a domain event, or what the table's stream showed of something else
 /// (a failed Google sync, a disabled webhook endpoint).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -327,6 +347,7 @@ pub enum NotifySource {
     Event(Box<DomainEvent>),
     GoogleSyncFailed { id: String, tenant_id: TenantId, user_id: UserId, error: String, at: String },
     WebhookDisabled { id: String, tenant_id: TenantId, url: String, reason: String, at: String },
+    PlanChanged { id: String, tenant_id: TenantId, plan: String, subscription: String, at: String },
 }
 
 #[cfg(test)]

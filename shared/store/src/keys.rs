@@ -71,6 +71,8 @@ pub enum ItemKind {
     WebhookEndpoint,
     /// One delivery of an event to an outgoing webhook endpoint.
     WebhookDelivery,
+    /// An account's plan, subscription and counted usage.
+    Usage,
     Job,
     Other,
 }
@@ -92,6 +94,8 @@ pub fn classify(pk: &str, sk: &str) -> Option<(TenantId, ItemKind)> {
         ItemKind::WebhookEndpoint
     } else if sk.starts_with(crate::outgoing::DELIVERY_SK_PREFIX) && pk.contains(crate::outgoing::DELIVERIES_INFIX) {
         ItemKind::WebhookDelivery
+    } else if sk == crate::usage::USAGE && pk.ends_with("#ACCOUNT") {
+        ItemKind::Usage
     } else if sk == sk::JOB {
         ItemKind::Job
     } else {

@@ -6,12 +6,15 @@ use crate::Table;
 use crate::error::StoreError;
 use crate::keys::{self, TTL};
 use crate::tx::{Cond, Item, OnFail, Tx, key, n, s};
-use crm_domain::TenantId;
+use crm_domain::activity::{Action, Activity, Change as ActivityChange};
 use crm_domain::billing::{Change, SubscriptionStatus};
+use crm_domain::clock::Timestamp;
 use crm_domain::plan::{Counted, LimitReached, Plan, Use};
+use crm_domain::{TenantId, UserId};
 use std::collections::BTreeMap;
 
-const USAGE: &str = "USAGE";
+/// The usage item's sort key, under the account's partition.
+pub const USAGE: &str = "USAGE";
 const PLAN: &str = "plan";
 
 fn usage_key(tenant: TenantId) -> Item {
@@ -163,7 +166,24 @@ impl Table {
         let in_order = Cond::new("attribute_not_exists(#billed) OR #billed <= :created")
             .name("#billed", BILLED_AT)
             .value(":created", n(change.created));
+        // The activity log says what changed, from what the account was on.
+        let before = self.usage(tenant).await?;
+        let mut changes = Vec::new();
+        let status_value = |status: SubscriptionStatus| serde_json::to_value(status).unwrap_or_default();
+        if let Some(plan) = change.plan.filter(|p| *p != before.plan) {
+            let (old, new) = (serde_json::json!(before.plan.name()), serde_json::json!(plan.name()));
+            changes.push(ActivityChange { field: "plan".into(), old, new });
+        }
+        if change.status != before.subscription {
+            let (old, new) = (status_value(before.subscription), status_value(change.status));
+            changes.push(ActivityChange { field: "subscription".into(), old, new });
+        }
+        let at = Timestamp::from_unix_seconds(change.created).unwrap_or_else(Timestamp::now).rfc3339();
         let mut tx = Tx::new(self);
+        if !changes.is_empty() {
+            let activity = Activity::record("account", tenant, Action::Updated, UserId::BILLING, &at, changes);
+            tx.put(crate::activity::activity_item(tenant, &activity)?, None)?;
+        }
         let mut marker = billing_event_key(tenant, event_id);
         marker.insert(TTL.into(), n(change.created + BILLING_EVENTS_KEPT_SECONDS));
         tx.put(marker.clone(), Some((Cond::absent(), OnFail::Duplicate)))?;

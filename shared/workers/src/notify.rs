@@ -29,6 +29,11 @@ async fn drafts_of(workers: &Workers, source: NotifySource) -> Result<Vec<Draft>
             .into_iter()
             .map(|admin| notification::webhook_disabled(tenant_id, admin, &url, &reason, &at, &id))
             .collect(),
+        NotifySource::PlanChanged { id, tenant_id, plan, subscription, at } => admins(workers, tenant_id)
+            .await?
+            .into_iter()
+            .map(|admin| notification::plan_changed(tenant_id, admin, &plan, &subscription, &at, &id))
+            .collect(),
     })
 }
 

@@ -42,6 +42,7 @@ fn snapshot(kind: ItemKind, image: &serde_dynamo::Item) -> Option<Snapshot> {
         | ItemKind::GoogleConnection
         | ItemKind::WebhookEndpoint
         | ItemKind::WebhookDelivery
+        | ItemKind::Usage
         | ItemKind::Job
         | ItemKind::Other => return None,
     };
@@ -136,6 +137,32 @@ pub fn endpoint_disabled_of(record: &EventRecord) -> Option<NotifySource> {
     })
 }
 
+/// An account's plan or subscription that changed (not its counts).
+pub fn plan_change_of(record: &EventRecord) -> Option<NotifySource> {
+    let (tenant, kind) = item_of(record)?;
+    if kind != ItemKind::Usage || record.event_name != "MODIFY" {
+        return None;
+    }
+    let (old, new) = (&record.change.old_image, &record.change.new_image);
+    let plan = text(new, "plan").unwrap_or_else(|| "free".into());
+    let subscription = text(new, "subscription_status").unwrap_or_else(|| "none".into());
+    let unchanged = text(old, "plan").unwrap_or_else(|| "free".into()) == plan
+        && text(old, "subscription_status").unwrap_or_else(|| "none".into()) == subscription;
+    if unchanged {
+        return None;
+    }
+    Some(NotifySource::PlanChanged {
+        id: record.event_id.clone(),
+        tenant_id: tenant,
+        // When the stream saw the change: the same on every redelivery, so the notification's id is too.
+        at: crm_domain::clock::Timestamp::from_unix_seconds(record.change.approximate_creation_date_time.timestamp())
+            .unwrap_or_else(crm_domain::clock::Timestamp::now)
+            .rfc3339(),
+        plan,
+        subscription,
+    })
+}
+
 /// A delivery to queue: one just made, or made to start over (pending, no attempts yet).
 pub fn delivery_of(record: &EventRecord) -> Option<DeliveryMessage> {
     let (tenant, kind) = item_of(record)?;
@@ -174,7 +201,9 @@ pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResp
             }
             continue;
         }
-        if let Some(told) = sync_failure_of(record).or_else(|| endpoint_disabled_of(record)) {
+        if let Some(told) =
+            sync_failure_of(record).or_else(|| endpoint_disabled_of(record)).or_else(|| plan_change_of(record))
+        {
             if workers.queues.contains_key(&Queue::Notify) {
                 outgoing.entry(Queue::Notify).or_default().push((index, serde_json::to_string(&told)?));
             }

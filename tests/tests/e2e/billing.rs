@@ -58,6 +58,22 @@ async fn checkout_then_signed_events_move_the_plan_once_each_and_in_order() {
             json!({"email": unique_email("team"), "name": "Team", "role": "sales", "password": crm_e2e::PASSWORD});
         api.post("/api/v1/users", Some(&a.admin.token), body).await.expect(201);
     }
+    // The change is in the activity log, by billing, and the Admin is told.
+    let activity = api.get("/api/v1/activity?limit=100", &a.admin.token).await.expect(200).body;
+    let logged = activity["items"].as_array().unwrap().iter().find(|e| e["entity"] == "account").cloned();
+    let logged = logged.expect("the plan change is in the activity log");
+    assert_eq!(logged["actor_id"], crm_domain::UserId::BILLING.to_string());
+    assert_eq!(logged["changes"][0], json!({"field": "plan", "old": "free", "new": "team"}), "{logged:#}");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let inbox = api.get("/api/v1/notifications", &a.admin.token).await.expect(200).body;
+        if let Some(told) = inbox["items"].as_array().unwrap().iter().find(|n| n["kind"] == "plan_changed") {
+            assert_eq!(told["summary"], "The account is on the team plan (subscription active)");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no plan_changed notification: {inbox:#}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     let portal = api.post("/api/v1/billing/portal", Some(&a.admin.token), json!({})).await.expect(200).body;
     assert!(portal["url"].as_str().unwrap().starts_with("https://billing.stripe.test/"), "{portal}");
 

@@ -1696,7 +1696,7 @@ export interface components {
          */
         NotificationId: string;
         /** @enum {string} */
-        NotificationKind: "mention" | "assigned" | "lead_delivered" | "deal_closed" | "note_added" | "sync_failed" | "webhook_disabled";
+        NotificationKind: "mention" | "assigned" | "lead_delivered" | "deal_closed" | "note_added" | "sync_failed" | "webhook_disabled" | "plan_changed";
         Online: {
             connections: number;
             since: string;
@@ -1970,6 +1970,8 @@ export interface components {
             /** @default true */
             note_added: boolean;
             /** @default true */
+            plan_changed: boolean;
+            /** @default true */
             sync_failed: boolean;
             /** @default true */
             webhook_disabled: boolean;
@@ -1984,6 +1986,7 @@ export interface components {
             lead_delivered?: boolean | null;
             mention?: boolean | null;
             note_added?: boolean | null;
+            plan_changed?: boolean | null;
             sync_failed?: boolean | null;
             webhook_disabled?: boolean | null;
         };

@@ -33,6 +33,7 @@ const LABELS: Record<keyof Preferences, string> = {
   note_added: "Someone writes a note on my record",
   sync_failed: "My Google Contacts sync fails",
   webhook_disabled: "An outgoing webhook endpoint is disabled (admins)",
+  plan_changed: "The account's plan or subscription changes (admins)",
 };
 
 /** The kinds, in the order the settings show them. */
