@@ -281,11 +281,9 @@ fn people(
 
 /// Starts the fake; its base URL serves `/token` and `/v1/...`.
 pub async fn start() -> (String, Shared) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the Google fake");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
     let state: Shared = Arc::default();
     let shared = state.clone();
-    tokio::spawn(crate::serve_fake(listener, move |req: hyper::Request<hyper::body::Incoming>| {
+    let base = crate::start_fake("the Google fake", move |req: hyper::Request<hyper::body::Incoming>| {
         let state = shared.clone();
         async move {
             let method = req.method().as_str().to_owned();
@@ -301,6 +299,7 @@ pub async fn start() -> (String, Shared) {
                 token(&state, &method, &path, &body)
             }
         }
-    }));
+    })
+    .await;
     (base, state)
 }

@@ -143,26 +143,31 @@ pub fn google_book<T>(code: &str, work: impl FnOnce(&mut google_fake::Book) -> T
     work(state.books.entry(code.to_owned()).or_default())
 }
 
-/// Serves HTTP/1 on `listener` until the test process ends, answering every request with `answer`: the
-/// accept loop every local fake of a third party shares.
-pub(crate) async fn serve_fake<F, R>(listener: tokio::net::TcpListener, answer: F)
+/// Starts a local fake of a third party on a free loopback port, answering every request with `answer`
+/// until the test process ends; answers its base URL.
+pub(crate) async fn start_fake<F, R>(what: &str, answer: F) -> String
 where
     F: Fn(hyper::Request<hyper::body::Incoming>) -> R + Clone + Send + Sync + 'static,
     R: std::future::Future<Output = hyper::Response<http_body_util::Full<hyper::body::Bytes>>> + Send + 'static,
 {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
-        let answer = answer.clone();
-        let service = hyper::service::service_fn(move |req| {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind {what}: {e}"));
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
             let answer = answer.clone();
-            async move { Ok::<_, std::convert::Infallible>(answer(req).await) }
-        });
-        tokio::spawn(async move {
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
-        });
-    }
+            let service = hyper::service::service_fn(move |req| {
+                let answer = answer.clone();
+                async move { Ok::<_, std::convert::Infallible>(answer(req).await) }
+            });
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    base
 }
 
 pub mod slack_fake {
@@ -187,11 +192,9 @@ pub mod slack_fake {
     pub type Requests = Arc<Mutex<Vec<Received>>>;
 
     pub async fn start() -> (String, Requests) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the Slack fake");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
         let requests: Requests = Arc::default();
         let recorded = requests.clone();
-        tokio::spawn(crate::serve_fake(listener, move |req: hyper::Request<hyper::body::Incoming>| {
+        let base = crate::start_fake("the Slack fake", move |req: hyper::Request<hyper::body::Incoming>| {
             let recorded = recorded.clone();
             async move {
                 let path = req.uri().path().to_owned();
@@ -216,7 +219,8 @@ pub mod slack_fake {
                 let text = if status == 404 { "no_service" } else { "ok" };
                 response.body(Full::new(Bytes::from(text))).expect("response")
             }
-        }));
+        })
+        .await;
         (base, requests)
     }
 }

@@ -27,11 +27,9 @@ pub type Requests = Arc<Mutex<Vec<Received>>>;
 pub const SLOW_ANSWER: Duration = Duration::from_millis(2500);
 
 pub async fn start() -> (String, Requests) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the receiver fake");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
     let requests: Requests = Arc::default();
     let recorded = requests.clone();
-    tokio::spawn(crate::serve_fake(listener, move |req: hyper::Request<hyper::body::Incoming>| {
+    let base = crate::start_fake("the receiver fake", move |req: hyper::Request<hyper::body::Incoming>| {
         let recorded = recorded.clone();
         async move {
             let path = req.uri().path().to_owned();
@@ -59,6 +57,7 @@ pub async fn start() -> (String, Requests) {
             }
             response.body(Full::new(Bytes::from("ok"))).expect("response")
         }
-    }));
+    })
+    .await;
     (base, requests)
 }

@@ -22,11 +22,9 @@ pub struct Asked {
 pub type Requests = Arc<Mutex<Vec<Asked>>>;
 
 pub async fn start() -> (String, Requests) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the Stripe fake");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
     let requests: Requests = Arc::default();
     let recorded = requests.clone();
-    tokio::spawn(crate::serve_fake(listener, move |req: hyper::Request<hyper::body::Incoming>| {
+    let base = crate::start_fake("the Stripe fake", move |req: hyper::Request<hyper::body::Incoming>| {
         let recorded = recorded.clone();
         async move {
             let path = req.uri().path().to_owned();
@@ -58,7 +56,7 @@ pub async fn start() -> (String, Requests) {
                 .body(Full::new(Bytes::from(answer.to_string())))
                 .expect("response")
         }
-    }));
+    }).await;
     (base, requests)
 }
 
