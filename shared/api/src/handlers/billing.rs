@@ -89,7 +89,8 @@ pub struct StripeSignature {
     request_body = serde_json::Value, params(StripeSignature),
     responses((status = 200, description = "Received (applied, or seen before, or nothing to do)", body = Received),
         (status = 401, description = "The Stripe-Signature is missing, wrong or too old: nothing is read or changed", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "A signed body that is not a Stripe event", body = Problem, content_type = "application/problem+json")),
+        (status = 400, description = "A signed body that is not a Stripe event", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Billing is not configured on this deployment", body = Problem, content_type = "application/problem+json")),
     security(("stripe_signature" = [])))]
 pub async fn webhook(State(app): AppState, headers: HeaderMap, body: RawBody) -> Result<Json<Received>, ApiError> {
     let body = body.limited()?;
