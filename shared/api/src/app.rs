@@ -356,7 +356,11 @@ impl App {
     /// The active user a bearer token (or API key) names, confirmed by the stored user. The claim's actor has
     /// the stored user's role.
     pub async fn user_of_token(&self, token: &str) -> Result<(Claim, User), ApiError> {
-        let claimed = self.claimed(token).await?;
+        self.confirm(self.claimed(token).await?).await
+    }
+
+    /// The claimed caller as the stored user has it now (see [`App::confirmed`]).
+    pub async fn confirm(&self, claimed: Claim) -> Result<(Claim, User), ApiError> {
         let stored = self.table.user(claimed.actor.tenant, claimed.actor.user).await?;
         let due = self.key_use_due(&claimed, stored.as_ref());
         let confirmed = Self::confirmed(claimed, stored)?;

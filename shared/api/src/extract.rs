@@ -74,9 +74,29 @@ impl FromRequestParts<Arc<App>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
-        let (claim, user) = app.user_of_token(bearer(&parts.headers)?).await?;
+        let claimed = app.claimed(bearer(&parts.headers)?).await?;
+        if !writes_held_by_billing(&parts.method, parts.uri.path()) {
+            let (claim, user) = app.confirm(claimed).await?;
+            return Ok(Caller { actor: claim.actor, user });
+        }
+        // A write also asks whether the account may write, in the same round trip as the user.
+        let (confirmed, usage) = tokio::join!(app.confirm(claimed), app.table.usage(claimed.actor.tenant));
+        let (claim, user) = confirmed?;
+        let usage = usage?;
+        let now = crm_domain::clock::Timestamp::now().unix_seconds();
+        if crm_domain::billing::read_only(usage.subscription, usage.past_due_since, now) {
+            return Err(ApiError::ReadOnly);
+        }
         Ok(Caller { actor: claim.actor, user })
     }
+}
+
+/// Whether a request writes what a read-only account may not: any write but paying (billing), signing in
+/// and out, and the caller's own inbox and preferences.
+pub(crate) fn writes_held_by_billing(method: &http::Method, path: &str) -> bool {
+    let reads = [http::Method::GET, http::Method::HEAD, http::Method::OPTIONS];
+    let exempt = ["/api/v1/billing/", "/api/v1/auth/", "/api/v1/notifications", "/api/v1/me/password"];
+    !reads.contains(method) && !exempt.iter().any(|prefix| path.starts_with(prefix))
 }
 
 /// The caller a valid token claims to be, before the stored user confirms it: for reads that run while

@@ -37,8 +37,14 @@ impl Modify for CommonProblems {
             RefOr::T(ResponseBuilder::new().description(description).content(PROBLEM_JSON, content).build())
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
-            for operation in operations.into_iter().flatten() {
+            let operations = [
+                (http::Method::GET, &mut item.get),
+                (http::Method::PUT, &mut item.put),
+                (http::Method::POST, &mut item.post),
+                (http::Method::DELETE, &mut item.delete),
+                (http::Method::PATCH, &mut item.patch),
+            ];
+            for (method, operation) in operations.into_iter().filter_map(|(m, o)| Some((m, o.as_mut()?))) {
                 let authenticated =
                     operation.security.as_ref().is_some_and(|s| s.iter().any(|r| r != &Default::default()));
                 let takes_if_match = parameters(operation).any(|p| p.name == "If-Match");
@@ -48,6 +54,11 @@ impl Modify for CommonProblems {
                 if authenticated {
                     common.push(("401", "No valid credentials"));
                     common.push(("403", "The caller's role may not do this"));
+                }
+                let bearer = operation.security.as_ref().is_some_and(|s| s.iter().any(|r| r != &Default::default()))
+                    && !path.starts_with("/api/v1/webhooks/");
+                if bearer && crate::extract::writes_held_by_billing(&method, path) {
+                    common.push(("402", "A payment failed and its grace period is over: the account is read-only"));
                 }
                 if path.contains('{') || operation.request_body.is_some() {
                     common.push((

@@ -41,6 +41,11 @@ pub enum ApiError {
     /// lifts it.
     #[error("{0}")]
     PlanLimit(crm_domain::plan::LimitReached),
+    /// A payment failed and its grace period is over: the account may read but not write.
+    #[error(
+        "a payment failed and its grace period is over: the account is read-only until a payment succeeds (POST /api/v1/billing/portal)"
+    )]
+    ReadOnly,
     /// Asked again too soon; `retry_after` seconds until it may be asked again.
     #[error("{detail}")]
     TooManyRequests { detail: String, retry_after: u64 },
@@ -70,7 +75,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::MissingReference { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::PlanLimit(_) => StatusCode::PAYMENT_REQUIRED,
+            ApiError::PlanLimit(_) | ApiError::ReadOnly => StatusCode::PAYMENT_REQUIRED,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -88,6 +93,7 @@ impl ApiError {
             ApiError::NotFound | ApiError::MissingReference { .. } => "not-found",
             ApiError::Conflict { .. } => "conflict",
             ApiError::PlanLimit(_) => "plan-limit",
+            ApiError::ReadOnly => "read-only",
             ApiError::PreconditionFailed => "precondition-failed",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::UnsupportedMediaType => "unsupported-media-type",

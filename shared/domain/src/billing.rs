@@ -21,6 +21,15 @@ pub enum SubscriptionStatus {
     Canceled,
 }
 
+/// How long an account keeps writing after a payment failed.
+pub const GRACE_DAYS: i64 = 7;
+
+/// Whether an account is read-only: its subscription past due for longer than the grace period. Reading
+/// stays open, and nothing is ever deleted.
+pub fn read_only(status: SubscriptionStatus, past_due_since: Option<i64>, now: i64) -> bool {
+    status == SubscriptionStatus::PastDue && past_due_since.is_some_and(|since| now - since > GRACE_DAYS * 24 * 60 * 60)
+}
+
 /// `POST /api/v1/billing/checkout`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -198,6 +207,16 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn an_account_past_due_turns_read_only_only_after_the_grace_period() {
+        let day = 24 * 60 * 60;
+        let since = Some(1_000_000);
+        assert!(!read_only(SubscriptionStatus::PastDue, since, 1_000_000 + GRACE_DAYS * day));
+        assert!(read_only(SubscriptionStatus::PastDue, since, 1_000_001 + GRACE_DAYS * day));
+        assert!(!read_only(SubscriptionStatus::Active, since, 1_000_001 + GRACE_DAYS * day));
+        assert!(!read_only(SubscriptionStatus::PastDue, None, i64::MAX));
     }
 
     #[test]

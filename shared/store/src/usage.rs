@@ -78,6 +78,8 @@ pub struct Usage {
     pub subscription: SubscriptionStatus,
     /// The account's Stripe customer, once it has checked out.
     pub customer: Option<String>,
+    /// Since when (Stripe's time of the first failed payment) the subscription has been past due.
+    pub past_due_since: Option<i64>,
 }
 
 /// What became of a billing event.
@@ -95,6 +97,7 @@ const SUBSCRIPTION: &str = "subscription_status";
 const CUSTOMER: &str = "stripe_customer";
 const SUBSCRIPTION_ID: &str = "stripe_subscription";
 const BILLED_AT: &str = "billing_event_created";
+const PAST_DUE_SINCE: &str = "past_due_since";
 
 fn billing_event_key(tenant: TenantId, event_id: &str) -> Item {
     key(format!("T#{tenant}#BILLING"), &format!("EVT#{event_id}"))
@@ -129,7 +132,7 @@ impl Table {
         let subscription = text(SUBSCRIPTION)
             .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok())
             .unwrap_or_default();
-        Ok(Usage { plan, uses, subscription, customer: text(CUSTOMER) })
+        Ok(Usage { plan, uses, subscription, customer: text(CUSTOMER), past_due_since: number(PAST_DUE_SINCE) })
     }
 
     /// Puts the account on `plan`: its limits change at once; what it holds already stays.
@@ -163,6 +166,14 @@ impl Table {
                 cond = cond.name(&name, attribute).value(&placeholder, s(value));
             }
         }
+        // The grace period runs from the first failed payment until a payment succeeds.
+        let mut expression = format!("SET {}", sets.join(", "));
+        cond = cond.name("#past_due", PAST_DUE_SINCE);
+        if change.status == SubscriptionStatus::PastDue {
+            expression = format!("{expression}, #past_due = if_not_exists(#past_due, :created)");
+        } else {
+            expression = format!("{expression} REMOVE #past_due");
+        }
         let in_order = Cond::new("attribute_not_exists(#billed) OR #billed <= :created")
             .name("#billed", BILLED_AT)
             .value(":created", n(change.created));
@@ -187,11 +198,7 @@ impl Table {
         let mut marker = billing_event_key(tenant, event_id);
         marker.insert(TTL.into(), n(change.created + BILLING_EVENTS_KEPT_SECONDS));
         tx.put(marker.clone(), Some((Cond::absent(), OnFail::Duplicate)))?;
-        tx.update(
-            usage_key(tenant),
-            Cond { expr: format!("SET {}", sets.join(", ")), ..cond },
-            Some((in_order, OnFail::VersionConflict)),
-        )?;
+        tx.update(usage_key(tenant), Cond { expr: expression, ..cond }, Some((in_order, OnFail::VersionConflict)))?;
         match tx.commit().await {
             Ok(()) => Ok(Applied::Changed),
             Err(StoreError::Duplicate) => Ok(Applied::Replayed),

@@ -114,3 +114,47 @@ async fn checkout_then_signed_events_move_the_plan_once_each_and_in_order() {
     let other = json!({"id": "evt_other", "type": "charge.refunded", "created": now, "data": {"object": {}}});
     assert_eq!(send(&api, &other).await.expect(200).body["outcome"], "ignored");
 }
+
+#[tokio::test]
+async fn a_payment_failed_past_the_grace_period_leaves_the_account_read_only_never_emptied() {
+    let api = api();
+    let a = api.sign_up().await;
+    let lead = api.create_lead(&a.admin.token, json!({"name": "Kept"})).await;
+    let day = 24 * 60 * 60;
+    let now = crm_domain::clock::Timestamp::now().unix_seconds();
+    let completed = json!({"id": format!("evt_ro_done_{}", a.id), "type": "checkout.session.completed", "created": now - 9 * day,
+        "data": {"object": {"client_reference_id": a.id, "customer": "cus_ro", "subscription": "sub_ro", "metadata": {"plan": "team"}}}});
+    send(&api, &completed).await.expect(200);
+    let failed = |id: &str, created: i64| {
+        json!({"id": id, "type": "invoice.payment_failed", "created": created,
+            "data": {"object": {"subscription": "sub_ro", "customer": "cus_ro", "subscription_details": {"metadata": {"tenant_id": a.id}}}}})
+    };
+    send(&api, &failed(&format!("evt_ro_failed_{}", a.id), now - 8 * day)).await.expect(200);
+
+    // Eight days past due: reading works, writing does not, paying does.
+    let refused =
+        api.post("/api/v1/leads", Some(&a.admin.token), json!({"name": "New"})).await.expect_problem(402, None);
+    assert_eq!(refused.body["type"], "/problems/read-only");
+    api.patch(&format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()), &a.admin.token, json!({"name": "Changed"}))
+        .await
+        .expect_problem(402, None);
+    let leads = api.get("/api/v1/leads", &a.admin.token).await.expect(200).body;
+    assert_eq!(leads["items"][0]["name"], "Kept", "every record is still readable");
+    api.post("/api/v1/billing/portal", Some(&a.admin.token), json!({})).await.expect(200);
+    api.patch("/api/v1/notifications/preferences", &a.admin.token, json!({"mention": true})).await.expect(200);
+
+    // The payment succeeds: writing is back. A new failure starts a new grace period.
+    let paid = subscription_event(
+        &format!("evt_ro_paid_{}", a.id),
+        "customer.subscription.updated",
+        now - 60,
+        &a,
+        "active",
+        PRICE_TEAM,
+    );
+    send(&api, &paid).await.expect(200);
+    api.post("/api/v1/leads", Some(&a.admin.token), json!({"name": "After paying"})).await.expect(201);
+    send(&api, &failed(&format!("evt_ro_failed_again_{}", a.id), now - 30)).await.expect(200);
+    assert_eq!(account(&api, &a).await["subscription"], "past_due");
+    api.post("/api/v1/leads", Some(&a.admin.token), json!({"name": "In the grace period"})).await.expect(201);
+}

@@ -2496,6 +2496,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -3415,6 +3424,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -3505,6 +3523,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3650,6 +3677,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3812,6 +3848,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -3889,6 +3934,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4051,6 +4105,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -4155,6 +4218,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4317,6 +4389,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -4394,6 +4475,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4608,6 +4698,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -4730,6 +4829,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The state was started by another user */
             403: {
                 headers: {
@@ -4819,6 +4927,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4989,6 +5106,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -5063,6 +5189,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5177,6 +5312,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -5254,6 +5398,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5440,6 +5593,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -5595,6 +5757,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -5672,6 +5843,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5785,6 +5965,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6106,6 +6295,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6642,6 +6840,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -7162,6 +7369,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -7218,6 +7434,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7377,6 +7602,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -7438,6 +7672,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7973,6 +8216,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -8073,6 +8325,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -8154,6 +8415,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
