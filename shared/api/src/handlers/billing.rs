@@ -94,11 +94,14 @@ pub struct StripeSignature {
     security(("stripe_signature" = [])))]
 pub async fn webhook(State(app): AppState, headers: HeaderMap, body: RawBody) -> Result<Json<Received>, ApiError> {
     let body = body.limited()?;
+    let header = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if header.trim().is_empty() {
+        return Err(ApiError::Unauthorized("the Stripe-Signature header is missing"));
+    }
     let (settings, secret) =
         app.stripe_settings().and_then(|s| Some((s, s.webhook_secret.as_deref()?))).ok_or_else(|| {
             ApiError::Conflict { detail: "billing is not configured on this deployment".into(), field: None }
         })?;
-    let header = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
     verify(header, body, secret, Timestamp::now().unix_seconds()).map_err(|error| {
         let detail = match error {
             SignatureError::Stale => "the signature is too old (a replay?)",
