@@ -7,7 +7,7 @@ use crate::cursor::{ListScope, Page, PageRequest};
 use crate::error::StoreError;
 use crate::keys::{Index, PK, SK, TTL, tenant_prefix};
 use crate::read::ListQuery;
-use crate::tx::{Item, item, key, n, s};
+use crate::tx::{Item, item, key, n, s, unless_condition_failed};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, Select};
 use crm_domain::notification::{Draft, Notification, NotificationKind, Preferences};
 use crm_domain::{NotificationId, TenantId, UserId};
@@ -126,13 +126,8 @@ impl Table {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match updated {
-            Ok(output) => Ok(serde_dynamo::from_item(output.attributes.unwrap_or_default())?),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Err(StoreError::NotFound)
-            }
-            Err(error) => Err(error.into()),
-        }
+        let output = unless_condition_failed(updated)?.ok_or(StoreError::NotFound)?;
+        Ok(serde_dynamo::from_item(output.attributes.unwrap_or_default())?)
     }
 
     /// Marks every unread notification of the user read; answers how many were.

@@ -8,7 +8,7 @@ use crate::error::StoreError;
 use crate::keys::{PK, SK, TTL, tenant_prefix};
 use crate::read::ListQuery;
 use crate::secrets::{Sealer, SecretError};
-use crate::tx::{Cond, Item, OnFail, Tx, item, key, n, s};
+use crate::tx::{Cond, Item, OnFail, Tx, item, key, n, s, unless_condition_failed};
 use aws_sdk_dynamodb::types::ReturnValue;
 use crm_domain::clock::Timestamp;
 use crm_domain::outgoing::{self, Delivery, Endpoint, EndpointStatus};
@@ -190,18 +190,12 @@ impl Table {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;
-        let failures = match counted {
-            Ok(output) => output
-                .attributes
-                .and_then(|a| {
-                    a.get("consecutive_failures").and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<u32>().ok())
-                })
-                .unwrap_or(0),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                return Ok(false);
-            }
-            Err(e) => return Err(e.into()),
-        };
+        // A deleted endpoint has nothing to count or disable.
+        let Some(output) = unless_condition_failed(counted)? else { return Ok(false) };
+        let failures = output
+            .attributes
+            .and_then(|a| a.get("consecutive_failures").and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<u32>().ok()))
+            .unwrap_or(0);
         if failures < outgoing::DISABLE_AFTER_FAILURES {
             return Ok(false);
         }
@@ -222,11 +216,8 @@ impl Table {
             .expression_attribute_values(":now", s(now))
             .send()
             .await;
-        match disabled {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        // Disabled already (by an Admin, or by a concurrent failure): not this call's doing.
+        Ok(unless_condition_failed(disabled)?.is_some())
     }
 
     /// A delivery succeeded: the endpoint's run of failures, if it had one, is over.
@@ -242,11 +233,9 @@ impl Table {
             .expression_attribute_values(":zero", n(0))
             .send()
             .await;
-        match reset {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        // No run of failures to end.
+        unless_condition_failed(reset)?;
+        Ok(())
     }
 
     /// Stores a new delivery unless it is stored already (the same event dispatched again); answers

@@ -222,6 +222,23 @@ impl<'a> Tx<'a> {
     }
 }
 
+/// A single conditional write's answer: `Some` when it was made, `None` when its condition did not hold.
+pub(crate) fn unless_condition_failed<O, E, R>(
+    result: Result<O, aws_sdk_dynamodb::error::SdkError<E, R>>,
+) -> Result<Option<O>, StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(error) if error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException") => {
+            Ok(None)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 impl Table {
     /// Puts an item unless one with its key exists; answers whether it was put (work done again under
     /// redelivery lands on the same key and changes nothing).
@@ -235,11 +252,7 @@ impl Table {
             .expression_attribute_names("#pk", PK)
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        Ok(unless_condition_failed(put)?.is_some())
     }
 }
 

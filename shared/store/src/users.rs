@@ -6,7 +6,7 @@ use crate::cursor::{ListScope, Page, PageRequest};
 use crate::error::StoreError;
 use crate::keys::{self, Index, PK, SK};
 use crate::read::ListQuery;
-use crate::tx::{Cond, OnFail, Tx, item, key, n, s};
+use crate::tx::{Cond, OnFail, Tx, item, key, n, s, unless_condition_failed};
 use crm_domain::activity::Activity;
 use crm_domain::plan::{Counted, Plan};
 use crm_domain::user::{Tenant, User, UserStatus};
@@ -236,11 +236,9 @@ impl Table {
             .expression_attribute_values(":since", n(since))
             .send()
             .await;
-        match noted {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        // A use recorded meanwhile by another call is as good.
+        unless_condition_failed(noted)?;
+        Ok(())
     }
 
     /// Revokes an API key at once: its service user is deactivated and its session generation raised.
