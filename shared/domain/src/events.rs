@@ -238,6 +238,9 @@ pub struct DomainEvent {
     pub actor: Option<crate::UserId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<Via>,
+    /// When the table's stream saw the change (the same on every redelivery of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_at: Option<String>,
 }
 
 impl DomainEvent {
@@ -250,7 +253,7 @@ impl DomainEvent {
             Some(Snapshot::Message(m)) => Some(m.author_id),
             _ => None,
         };
-        Some(DomainEvent { id, tenant_id, kind, entity_id, old, new, actor, via: None })
+        Some(DomainEvent { id, tenant_id, kind, entity_id, old, new, actor, via: None, seen_at: None })
     }
 
     /// The owner of the record after the change (before it, for a deletion).

@@ -149,10 +149,8 @@ pub fn check_url(field: &str, raw: &str) -> Result<String, FieldError> {
     if !URL.is_match(raw) {
         return Err(refused());
     }
+    // The pattern admits no IP address (a name's last label is letters only) and no port or credentials.
     let host = raw["https://".len()..].split('/').next().unwrap_or_default();
-    if host.parse::<IpAddr>().is_ok() {
-        return Err(refused());
-    }
     let top = host.rsplit('.').next().unwrap_or_default();
     if PRIVATE_SUFFIXES.contains(&top) {
         return Err(refused());
@@ -260,10 +258,12 @@ impl EventBody {
     pub fn of(event: &DomainEvent) -> Option<Self> {
         let object = event.new.clone().or_else(|| event.old.clone())?;
         let previous = event.new.as_ref().and(event.old.clone());
-        let created_at = match (&event.new, &event.old) {
+        // A deletion leaves no time on the record: the stream's time stands in, which (unlike a clock
+        // read here) is the same on every redelivery, and so is the delivery's id derived from it.
+        let created_at = match (&event.new, &event.seen_at) {
             (Some(new), _) => new.written_at().to_owned(),
-            // A deletion leaves no time behind; the dispatcher's clock stands in.
-            (None, _) => crate::clock::Timestamp::now().rfc3339(),
+            (None, Some(seen)) => seen.clone(),
+            (None, None) => object.written_at().to_owned(),
         };
         Some(EventBody {
             id: format!("evt_{}", event.id),
@@ -458,6 +458,22 @@ mod tests {
         assert_eq!(next_wait(3, None, Some(1)), Some(1));
         assert_eq!(next_wait(u32::try_from(RETRY_SCHEDULE_SECONDS.len()).unwrap() + 1, None, None), None);
         assert_eq!(next_wait(0, None, None), None);
+    }
+
+    #[test]
+    fn a_deletion_is_dated_by_the_stream_so_its_delivery_is_the_same_on_every_redelivery() {
+        use crate::lead::NewLead;
+        use crate::record::NewRecord;
+        let lead = serde_json::from_str::<NewLead>(r#"{"name":"Gone"}"#)
+            .unwrap()
+            .validate(crate::UserId::new(), crate::clock::Timestamp::now())
+            .unwrap();
+        let mut deleted =
+            DomainEvent::from_change("ev".into(), crate::TenantId::new(), Some(Snapshot::Lead(lead)), None).unwrap();
+        deleted.seen_at = Some("2026-11-29T10:00:00.000Z".into());
+        let body = EventBody::of(&deleted).unwrap();
+        assert_eq!(body.created_at, "2026-11-29T10:00:00.000Z");
+        assert_eq!(EventBody::of(&deleted).unwrap().created_at, body.created_at);
     }
 
     #[test]

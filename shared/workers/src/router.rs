@@ -61,6 +61,7 @@ pub fn event_of(record: &EventRecord) -> Option<DomainEvent> {
     let old = snapshot(kind, &record.change.old_image);
     let new = snapshot(kind, &record.change.new_image);
     let mut event = DomainEvent::from_change(record.event_id.clone(), tenant, old, new)?;
+    event.seen_at = Some(stream_time(record));
     // A record says who wrote it; a deletion leaves no trace of who deleted it.
     let image = &record.change.new_image;
     if kind == ItemKind::Record && !image.is_empty() {
@@ -68,6 +69,12 @@ pub fn event_of(record: &EventRecord) -> Option<DomainEvent> {
         event.via = text(image, CHANGED_VIA).and_then(|v| Via::parse(&v));
     }
     Some(event)
+}
+
+/// When the table's stream saw a change: part of the record, so the same on every redelivery.
+fn stream_time(record: &EventRecord) -> String {
+    let seconds = record.change.approximate_creation_date_time.timestamp();
+    crm_domain::clock::Timestamp::from_unix_seconds(seconds).unwrap_or_else(crm_domain::clock::Timestamp::now).rfc3339()
 }
 
 /// A Google Contacts sync that newly failed: a connection whose last error appeared or changed.
@@ -155,9 +162,7 @@ pub fn plan_change_of(record: &EventRecord) -> Option<NotifySource> {
         id: record.event_id.clone(),
         tenant_id: tenant,
         // When the stream saw the change: the same on every redelivery, so the notification's id is too.
-        at: crm_domain::clock::Timestamp::from_unix_seconds(record.change.approximate_creation_date_time.timestamp())
-            .unwrap_or_else(crm_domain::clock::Timestamp::now)
-            .rfc3339(),
+        at: stream_time(record),
         plan,
         subscription,
     })
