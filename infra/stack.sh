@@ -240,4 +240,8 @@ PY
   # For tests that sign tokens of their own (forged or expired ones), never read by the functions.
   export LOCAL_JWT_SIGNING_KEY_FILE="$KEYS/jwt-private.pem"
   export JWT_ISSUER=serverless-crm-local JWT_AUDIENCE=serverless-crm-local-api
+  # Stripe's webhook as a local stack receives it: infra/local_billing.py signs with this secret to put an
+  # account on a paid plan. No secret key: Checkout and the portal answer that billing is not configured.
+  export STRIPE_WEBHOOK_SECRET=whsec_local_stack STRIPE_PRICE_TEAM=price_local_team \
+    STRIPE_PRICE_BUSINESS=price_local_business
 }

@@ -482,3 +482,24 @@ pub async fn on_plan(tenant: &Tenant, plan: crm_domain::plan::Plan) {
     let id = crm_domain::TenantId::parse(&tenant.id).expect("a tenant id");
     table.set_plan(id, plan).await.expect("the plan is set");
 }
+
+/// Sets how much of a counted limit an account holds, as if it had made that many: a test of the records
+/// limit starts near it without making a thousand records first (at the Free plan's request rate, that
+/// alone would take minutes).
+pub async fn holding(tenant: &Tenant, counted: crm_domain::plan::Counted, used: u64) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let table = crm_store::Table::from_env(std::env::var("TABLE_NAME").expect("TABLE_NAME")).await;
+    let id = crm_domain::TenantId::parse(&tenant.id).expect("a tenant id");
+    table
+        .client()
+        .update_item()
+        .table_name(table.name())
+        .key("pk", AttributeValue::S(crm_store::keys::tenant(id)))
+        .key("sk", AttributeValue::S(crm_store::USAGE.to_owned()))
+        .update_expression("SET #count = :used")
+        .expression_attribute_names("#count", counted.name())
+        .expression_attribute_values(":used", AttributeValue::N(used.to_string()))
+        .send()
+        .await
+        .expect("the usage count is set");
+}

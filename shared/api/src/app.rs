@@ -3,6 +3,7 @@
 use crate::problem::ApiError;
 use crate::tokens::{TokenIssuer, TokenSubject, TokenVerifier, Verified};
 use crm_domain::Actor;
+use crm_domain::plan::Plan;
 use crm_domain::user::User;
 use crm_store::Table;
 
@@ -195,6 +196,40 @@ pub struct App {
     /// Built on first use, like Google: only the billing routes call Stripe.
     stripe: std::sync::OnceLock<Option<crate::stripe::StripeClient>>,
     stripe_settings: Option<crate::stripe::StripeSettings>,
+    /// Each account's plan as last read, for the rate check of reads (writes read it fresh anyway).
+    plans: std::sync::Mutex<std::collections::HashMap<crm_domain::TenantId, (Plan, i64)>>,
+}
+
+/// How long a function trusts the plan it last read for an account: a plan change reaches every rate
+/// check within this many seconds.
+const PLAN_CACHE_SECONDS: i64 = 60;
+/// Accounts whose plans one function keeps at most (one entry is a few dozen bytes).
+const PLAN_CACHE_ENTRIES: usize = 10_000;
+
+/// What a request asks of its account besides its caller: a place in the account's request rate (and
+/// search rate), and, for a write, an account that is not read-only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Asks {
+    pub write: bool,
+    pub search: bool,
+}
+
+impl Asks {
+    pub const READ: Asks = Asks { write: false, search: false };
+
+    /// What a request of `method` on `path` asks.
+    pub fn of(method: &http::Method, path: &str) -> Asks {
+        Asks { write: crate::extract::writes_held_by_billing(method, path), search: path == "/api/v1/search" }
+    }
+}
+
+/// A request's verdict from its account, and whether it was counted in the account's rate window.
+#[derive(Debug)]
+pub struct Admission {
+    tenant: crm_domain::TenantId,
+    asks: Asks,
+    counted_in: Option<i64>,
+    verdict: Result<(), ApiError>,
 }
 
 impl App {
@@ -244,6 +279,7 @@ impl App {
             web_app_url: settings.web_app_url.trim_end_matches('/').to_owned(),
             stripe: std::sync::OnceLock::new(),
             stripe_settings: settings.stripe.clone(),
+            plans: Default::default(),
         })
     }
 
@@ -359,6 +395,75 @@ impl App {
         self.confirm(self.claimed(token).await?).await
     }
 
+    /// Counts a request in its account's rate window and judges it: over the plan's request (or search)
+    /// rate, `429`; a write to a read-only account, `402`. The count and the plan read run side by side,
+    /// and beside the caller's user read, so the check adds no round trip; a read takes the plan from this
+    /// function's memory when it is fresh.
+    pub async fn admit(&self, tenant: crm_domain::TenantId, asks: Asks) -> Admission {
+        let now = crm_domain::clock::Timestamp::now().unix_seconds();
+        let window = crm_domain::plan::rate_window(now);
+        let known = if asks.write { None } else { self.known_plan(tenant, now) };
+        let usage = async {
+            match known {
+                Some(_) => Ok(None),
+                None => self.table.usage(tenant).await.map(Some),
+            }
+        };
+        let (count, usage) = tokio::join!(self.table.count_request(tenant, window, asks.search), usage);
+        let counted_in = count.is_ok().then_some(window);
+        let verdict = (|| {
+            let plan = match (known, usage?) {
+                (_, Some(usage)) => {
+                    self.remember_plan(tenant, usage.plan, now);
+                    if asks.write && crm_domain::billing::read_only(usage.subscription, usage.past_due_since, now) {
+                        return Err(ApiError::ReadOnly);
+                    }
+                    usage.plan
+                }
+                (Some(plan), None) => plan,
+                (None, None) => Plan::Free,
+            };
+            match crm_domain::plan::over_rate(plan, count?, asks.search, now) {
+                Some(exceeded) => {
+                    tracing::warn!(%tenant, what = exceeded.what, limit = exceeded.limit, "rate limited");
+                    Err(ApiError::TooManyRequests { detail: exceeded.to_string(), retry_after: exceeded.retry_after })
+                }
+                None => Ok(()),
+            }
+        })();
+        Admission { tenant, asks, counted_in, verdict }
+    }
+
+    /// The caller, if both the stored user confirms it and its account admits the request. A caller the
+    /// stored user refuses gives its count back, so a forged credential cannot use up an account's rate.
+    pub async fn admitted<T>(&self, confirmed: Result<T, ApiError>, admission: Admission) -> Result<T, ApiError> {
+        let Admission { tenant, asks, counted_in, verdict } = admission;
+        match confirmed {
+            Ok(confirmed) => verdict.map(|()| confirmed),
+            Err(refused) => {
+                if let Some(window) = counted_in
+                    && let Err(error) = self.table.uncount_request(tenant, window, asks.search).await
+                {
+                    tracing::warn!(%error, %tenant, "a refused caller's request stayed counted");
+                }
+                Err(refused)
+            }
+        }
+    }
+
+    fn known_plan(&self, tenant: crm_domain::TenantId, now: i64) -> Option<Plan> {
+        let plans = self.plans.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        plans.get(&tenant).filter(|(_, read_at)| now - read_at < PLAN_CACHE_SECONDS).map(|(plan, _)| *plan)
+    }
+
+    fn remember_plan(&self, tenant: crm_domain::TenantId, plan: Plan, now: i64) {
+        let mut plans = self.plans.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if plans.len() >= PLAN_CACHE_ENTRIES {
+            plans.clear();
+        }
+        plans.insert(tenant, (plan, now));
+    }
+
     /// The claimed caller as the stored user has it now (see [`App::confirmed`]).
     pub async fn confirm(&self, claimed: Claim) -> Result<(Claim, User), ApiError> {
         let stored = self.table.user(claimed.actor.tenant, claimed.actor.user).await?;
@@ -421,11 +526,16 @@ impl App {
     where
         F: std::future::Future<Output = Result<T, ApiError>>,
     {
-        let (stored, answer) =
-            tokio::join!(self.table.user(claimed.actor.tenant, claimed.actor.user), read(claimed.actor));
-        let stored = stored?;
-        let due = self.key_use_due(&claimed, stored.as_ref());
-        let (Claim { actor, .. }, _) = Self::confirmed(claimed, stored)?;
+        let (stored, answer, admission) = tokio::join!(
+            self.table.user(claimed.actor.tenant, claimed.actor.user),
+            read(claimed.actor),
+            self.admit(claimed.actor.tenant, Asks::READ)
+        );
+        let confirmed = stored.map_err(ApiError::from).and_then(|stored| {
+            let due = self.key_use_due(&claimed, stored.as_ref());
+            Self::confirmed(claimed, stored).map(|(claim, _)| (claim.actor, due))
+        });
+        let (actor, due) = self.admitted(confirmed, admission).await?;
         self.note_key_use(due).await;
         if actor.role == claimed.actor.role { Ok((actor, answer?)) } else { Ok((actor, read(actor).await?)) }
     }

@@ -63,7 +63,8 @@ pub fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
 }
 
 /// The signed-in caller: a valid bearer token whose user still exists and is active, with the role the
-/// stored user has now.
+/// stored user has now, whose account admits the request (within its plan's rates; not read-only, for a
+/// write).
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub actor: Actor,
@@ -75,18 +76,9 @@ impl FromRequestParts<Arc<App>> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
         let claimed = app.claimed(bearer(&parts.headers)?).await?;
-        if !writes_held_by_billing(&parts.method, parts.uri.path()) {
-            let (claim, user) = app.confirm(claimed).await?;
-            return Ok(Caller { actor: claim.actor, user });
-        }
-        // A write also asks whether the account may write, in the same round trip as the user.
-        let (confirmed, usage) = tokio::join!(app.confirm(claimed), app.table.usage(claimed.actor.tenant));
-        let (claim, user) = confirmed?;
-        let usage = usage?;
-        let now = crm_domain::clock::Timestamp::now().unix_seconds();
-        if crm_domain::billing::read_only(usage.subscription, usage.past_due_since, now) {
-            return Err(ApiError::ReadOnly);
-        }
+        let asks = crate::app::Asks::of(&parts.method, parts.uri.path());
+        let (confirmed, admission) = tokio::join!(app.confirm(claimed), app.admit(claimed.actor.tenant, asks));
+        let (claim, user) = app.admitted(confirmed, admission).await?;
         Ok(Caller { actor: claim.actor, user })
     }
 }

@@ -27,7 +27,8 @@ pub fn parameters(operation: &Operation) -> impl Iterator<Item = &Parameter> {
 /// The problem answers that follow from what an operation takes, added here so each handler declares only
 /// its own: 400 everywhere (a bad parameter or header), 401 and 403 where a caller is authenticated, 404
 /// where the path or the body names something, 409 and 412 where `If-Match` is taken, 409 where an
-/// `Idempotency-Key` is, and 413, 415 and 422 where a JSON body is read.
+/// `Idempotency-Key` is, 413, 415 and 422 where a JSON body is read, 402 on a bearer write (read-only
+/// account) and 429 on every bearer call (the plan's request rate).
 struct CommonProblems;
 
 impl Modify for CommonProblems {
@@ -59,6 +60,12 @@ impl Modify for CommonProblems {
                     && !path.starts_with("/api/v1/webhooks/");
                 if bearer && crate::extract::writes_held_by_billing(&method, path) {
                     common.push(("402", "A payment failed and its grace period is over: the account is read-only"));
+                }
+                if bearer {
+                    common.push((
+                        "429",
+                        "The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins",
+                    ));
                 }
                 if path.contains('{') || operation.request_body.is_some() {
                     common.push((

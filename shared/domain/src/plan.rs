@@ -27,23 +27,25 @@ pub struct Limits {
     pub searches_per_minute: u64,
 }
 
-/// A counted limit: one an account uses up by holding things, checked where they are made. (Records join
-/// them when their creates carry the count; their limit is plan data already.)
+/// A counted limit: one an account uses up by holding things, checked where they are made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Counted {
     Seats,
+    /// Leads, customers and deals together.
+    Records,
     WebhookEndpoints,
     ApiKeys,
 }
 
 impl Counted {
-    pub const ALL: [Counted; 3] = [Counted::Seats, Counted::WebhookEndpoints, Counted::ApiKeys];
+    pub const ALL: [Counted; 4] = [Counted::Seats, Counted::Records, Counted::WebhookEndpoints, Counted::ApiKeys];
 
     /// The name of the count (and, with `limit_`, of its limit) on the usage item and in the API.
     pub fn name(self) -> &'static str {
         match self {
             Counted::Seats => "seats",
+            Counted::Records => "records",
             Counted::WebhookEndpoints => "webhook_endpoints",
             Counted::ApiKeys => "api_keys",
         }
@@ -95,6 +97,7 @@ impl Plan {
         let limits = self.limits();
         match counted {
             Counted::Seats => limits.seats,
+            Counted::Records => limits.records,
             Counted::WebhookEndpoints => limits.webhook_endpoints,
             Counted::ApiKeys => limits.api_keys,
         }
@@ -132,6 +135,45 @@ impl LimitReached {
     }
 }
 
+/// Request rates are counted per account in fixed windows of this many seconds.
+pub const RATE_WINDOW_SECONDS: i64 = 60;
+
+/// The rate window `now` (Unix seconds) falls in.
+pub fn rate_window(now: i64) -> i64 {
+    now.div_euclid(RATE_WINDOW_SECONDS)
+}
+
+/// What an account has asked in one rate window, this request included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RateCount {
+    pub requests: u64,
+    pub searches: u64,
+}
+
+/// A rate an account has gone over, and how long until its next window opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the {} plan allows {limit} {what} a minute; try again in {retry_after} seconds", plan.name())]
+pub struct RateExceeded {
+    pub plan: Plan,
+    pub what: &'static str,
+    pub limit: u64,
+    pub retry_after: u64,
+}
+
+/// Whether a request counted as `count` (a search among them if `search`) at `now` goes over `plan`'s rates.
+pub fn over_rate(plan: Plan, count: RateCount, search: bool, now: i64) -> Option<RateExceeded> {
+    let limits = plan.limits();
+    let retry_after = (RATE_WINDOW_SECONDS - now.rem_euclid(RATE_WINDOW_SECONDS)).unsigned_abs();
+    let exceeded = |what, limit| Some(RateExceeded { plan, what, limit, retry_after });
+    if count.requests > limits.requests_per_minute {
+        exceeded("requests", limits.requests_per_minute)
+    } else if search && count.searches > limits.searches_per_minute {
+        exceeded("searches", limits.searches_per_minute)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,7 +185,6 @@ mod tests {
                 assert!(pair[1].limit(counted) >= pair[0].limit(counted), "{pair:?} {counted:?}");
             }
             let (low, high) = (pair[0].limits(), pair[1].limits());
-            assert!(high.records >= low.records);
             assert!(high.requests_per_minute >= low.requests_per_minute);
             assert!(high.searches_per_minute >= low.searches_per_minute);
         }
@@ -159,5 +200,23 @@ mod tests {
             LimitReached::on(Plan::Business, Counted::WebhookEndpoints).to_string(),
             "the business plan allows 10 webhook endpoints; no plan allows more"
         );
+    }
+
+    #[test]
+    fn a_rate_is_exceeded_past_the_plan_s_limit_until_the_next_window() {
+        let free = Plan::Free.limits();
+        let at = |requests, searches| RateCount { requests, searches };
+        let start = 60 * 1_000;
+        assert_eq!(over_rate(Plan::Free, at(free.requests_per_minute, 0), false, start), None);
+        let over = over_rate(Plan::Free, at(free.requests_per_minute + 1, 0), false, start + 45).unwrap();
+        assert_eq!((over.what, over.limit, over.retry_after), ("requests", free.requests_per_minute, 15));
+        assert_eq!(over_rate(Plan::Free, at(free.requests_per_minute + 1, 0), false, start).unwrap().retry_after, 60);
+        // Searches count against their own limit only when the request is a search.
+        let searches = at(1, free.searches_per_minute + 1);
+        assert_eq!(over_rate(Plan::Free, searches, true, start).unwrap().what, "searches");
+        assert_eq!(over_rate(Plan::Free, searches, false, start), None);
+        assert_eq!(over_rate(Plan::Team, at(free.requests_per_minute + 1, 0), false, start), None);
+        assert_eq!(rate_window(start + 59), rate_window(start));
+        assert_ne!(rate_window(start + 60), rate_window(start));
     }
 }

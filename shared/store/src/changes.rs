@@ -14,6 +14,7 @@ use crate::tx::{Cond, OnFail, Tx, key, s};
 use crm_domain::activity::Activity;
 use crm_domain::events::Via;
 use crm_domain::note::Note;
+use crm_domain::plan::Counted;
 use crm_domain::{Record, RecordKind, TenantId, UserId};
 
 /// The attributes of a record item naming who last changed it and through what.
@@ -31,18 +32,29 @@ pub struct Changes<'a> {
     /// record it writes, so the table's stream can say who did what.
     author: Option<UserId>,
     via: Via,
+    /// Records made less records deleted: counted against the plan once, at commit (a transaction
+    /// writes the usage item at most once).
+    records_added: i64,
 }
 
 impl Table {
     pub fn changes(&self, tenant: TenantId) -> Changes<'_> {
-        Changes { tenant, tx: Tx::new(self), tags: TagDeltas::default(), author: None, via: Via::default() }
+        Changes {
+            tenant,
+            tx: Tx::new(self),
+            tags: TagDeltas::default(),
+            author: None,
+            via: Via::default(),
+            records_added: 0,
+        }
     }
 }
 
 impl Changes<'_> {
-    /// A new record, with its tag copies.
+    /// A new record, with its tag copies, provided the account's plan has room for one more.
     pub fn create<R: Record>(&mut self, record: &R) -> Result<&mut Self, StoreError> {
         self.tx.put(record_item(self.tenant, record)?, Some((Cond::absent(), OnFail::VersionConflict)))?;
+        self.records_added += 1;
         for tag in record.tags() {
             self.tx.put(tag_copy(self.tenant, record, tag)?, None)?;
         }
@@ -70,6 +82,7 @@ impl Changes<'_> {
     pub fn remove<R: Record>(&mut self, record: &R) -> Result<&mut Self, StoreError> {
         let at_version = Cond::at_version(record.version());
         self.tx.delete(record_key::<R>(self.tenant, &record.id()), Some((at_version, OnFail::VersionConflict)))?;
+        self.records_added -= 1;
         let pk = keys::record(self.tenant, R::KIND, &record.id().to_string());
         for tag in record.tags() {
             self.tx.delete(key(pk.clone(), &tag_sk(tag)), None)?;
@@ -139,12 +152,17 @@ impl Changes<'_> {
     /// How many writes the change makes, tag counters included: DynamoDB takes at most
     /// [`MAX_TRANSACTION_ACTIONS`] in one transaction.
     pub fn actions(&self) -> usize {
-        self.tx.len() + self.tags.updates(self.tenant).len()
+        self.tx.len() + self.tags.updates(self.tenant).len() + usize::from(self.records_added != 0)
     }
 
     pub async fn commit(mut self) -> Result<(), StoreError> {
         for (tag, update) in self.tags.updates(self.tenant) {
             self.tx.update(key(keys::tag(self.tenant, &tag), keys::sk::TAG_COUNT), update, None)?;
+        }
+        match self.records_added {
+            0 => {}
+            added @ 1.. => _ = self.tx.take_many(self.tenant, Counted::Records, added.unsigned_abs())?,
+            removed => _ = self.tx.give_back_many(self.tenant, Counted::Records, removed.unsigned_abs())?,
         }
         let mut stamp = vec![(CHANGED_VIA, s(self.via.as_str()))];
         if let Some(author) = self.author {

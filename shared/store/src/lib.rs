@@ -16,6 +16,7 @@ mod notes;
 mod notifications;
 mod once;
 mod outgoing;
+mod rates;
 mod read;
 mod records;
 pub mod secret_env;
@@ -43,7 +44,7 @@ pub use records::RecordFilter;
 pub use sessions::Session;
 pub use stats::StatsRange;
 pub use tags::{TagCount, TagScope};
-pub use usage::{Applied, Usage};
+pub use usage::{Applied, USAGE, Usage};
 pub use users::{StoredKey, StoredUser};
 pub use webhooks::StoredWebhook;
 

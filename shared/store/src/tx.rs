@@ -202,24 +202,45 @@ impl<'a> Tx<'a> {
             let (item, fail) = (self.items.remove(0), self.on_fail.remove(0));
             return self.commit_single(item, fail).await;
         }
-        let result = self.table.client().transact_write_items().set_transact_items(Some(self.items)).send().await;
-        let Err(error) = result else { return Ok(()) };
-        match error.into_service_error() {
-            TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-                for (reason, fail) in cancelled.cancellation_reasons().iter().zip(&self.on_fail) {
-                    match reason.code() {
-                        Some("ConditionalCheckFailed") => return Err(condition_failed(*fail, reason.item().cloned())),
-                        // Another transaction touched one of our items mid-flight: the client retries
-                        // like any version conflict.
-                        Some("TransactionConflict") => return Err(StoreError::VersionConflict),
-                        _ => {}
-                    }
-                }
-                Err(StoreError::Backend(format!("transaction cancelled: {cancelled}")))
+        let mut attempt = 0;
+        loop {
+            let sent = self.table.client().transact_write_items().set_transact_items(Some(self.items.clone()));
+            let Err(error) = sent.send().await else { return Ok(()) };
+            let cancelled = match error.into_service_error() {
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled,
+                other => return Err(backend(&other)),
+            };
+            let reasons = cancelled.cancellation_reasons();
+            if let Some((reason, fail)) =
+                reasons.iter().zip(&self.on_fail).find(|(r, _)| r.code() == Some("ConditionalCheckFailed"))
+            {
+                return Err(condition_failed(*fail, reason.item().cloned()));
             }
-            other => Err(backend(&other)),
+            if !reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                return Err(StoreError::Backend(format!("transaction cancelled: {cancelled}")));
+            }
+            // Another transaction held one of our items mid-flight (an account's usage item, a tag counter),
+            // and nothing was written: the same transaction goes again, its conditions checked afresh.
+            if attempt == CONFLICT_RETRIES {
+                return Err(StoreError::VersionConflict);
+            }
+            tokio::time::sleep(conflict_pause(attempt)).await;
+            attempt += 1;
         }
     }
+}
+
+/// How many times a transaction cancelled by a conflict is sent again before the caller hears of it.
+const CONFLICT_RETRIES: u32 = 8;
+
+/// The pause before sending a conflicted transaction again: growing, and jittered so that the writes that
+/// collided do not collide again.
+fn conflict_pause(attempt: u32) -> std::time::Duration {
+    let ceiling_ms = (5u64 << attempt.min(6)).min(250);
+    let jitter = u64::from(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos(),
+    );
+    std::time::Duration::from_millis(ceiling_ms / 2 + jitter % (ceiling_ms / 2 + 1))
 }
 
 /// A single conditional write's answer: `Some` when it was made, `None` when its condition did not hold.

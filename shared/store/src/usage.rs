@@ -50,22 +50,54 @@ pub(crate) fn limit_reached(counted: Counted, old: Option<&Item>) -> StoreError 
 impl Tx<'_> {
     /// Takes one more of `counted`, provided the account's limit allows it.
     pub(crate) fn take(&mut self, tenant: TenantId, counted: Counted) -> Result<&mut Self, StoreError> {
-        let add = Cond::new("SET #count = if_not_exists(#count, :zero) + :one")
+        self.take_many(tenant, counted, 1)
+    }
+
+    /// Takes `many` more of `counted` at once (one write may add several records), provided the account's
+    /// limit allows them all.
+    pub(crate) fn take_many(&mut self, tenant: TenantId, counted: Counted, many: u64) -> Result<&mut Self, StoreError> {
+        let add = Cond::new("SET #count = if_not_exists(#count, :zero) + :many")
             .name("#count", counted.name())
             .value(":zero", n(0))
-            .value(":one", n(1));
+            .value(":many", n(many));
         // An account from before plans has no limits on its usage item until a plan is set.
-        let below = Cond::new("attribute_not_exists(#limit) OR attribute_not_exists(#count) OR #count < #limit")
-            .name("#count", counted.name())
-            .name("#limit", &limit_name(counted));
+        let mut room = "#count < #limit".to_owned();
+        let mut below = Cond::default().name("#count", counted.name()).name("#limit", &limit_name(counted));
+        if many > 1 {
+            // A condition cannot add, so room for more than one is asked of the limit of the plan the item
+            // names (its limits are that plan's: `set_plan` writes both).
+            let plans: Vec<String> = Plan::ALL
+                .into_iter()
+                .map(|plan| {
+                    let (name, most) = (format!(":plan_{}", plan.name()), format!(":most_{}", plan.name()));
+                    let most_before = plan.limit(counted).saturating_sub(many);
+                    below = std::mem::take(&mut below).value(&name, s(plan.name())).value(&most, n(most_before));
+                    format!("(#plan = {name} AND #count <= {most})")
+                })
+                .collect();
+            below = below.name("#plan", PLAN);
+            room = format!("{room} AND ({})", plans.join(" OR "));
+        }
+        let below =
+            Cond { expr: format!("attribute_not_exists(#limit) OR attribute_not_exists(#count) OR ({room})"), ..below };
         self.update(usage_key(tenant), add, Some((below, OnFail::PlanLimit(counted))))
     }
 
     /// Gives one of `counted` back.
     pub(crate) fn give_back(&mut self, tenant: TenantId, counted: Counted) -> Result<&mut Self, StoreError> {
-        let remove = Cond::new("SET #count = if_not_exists(#count, :one) - :one")
+        self.give_back_many(tenant, counted, 1)
+    }
+
+    /// Gives `many` of `counted` back.
+    pub(crate) fn give_back_many(
+        &mut self,
+        tenant: TenantId,
+        counted: Counted,
+        many: u64,
+    ) -> Result<&mut Self, StoreError> {
+        let remove = Cond::new("SET #count = if_not_exists(#count, :many) - :many")
             .name("#count", counted.name())
-            .value(":one", n(1));
+            .value(":many", n(many));
         self.update(usage_key(tenant), remove, None)
     }
 }

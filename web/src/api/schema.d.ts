@@ -1054,6 +1054,13 @@ export interface components {
             /** @description What the plan allows. */
             limits: components["schemas"]["Limits"];
             plan: components["schemas"]["Plan"];
+            /**
+             * @description What the account has asked this minute, against its plan's rates (`requests_per_minute`,
+             *     `searches_per_minute`).
+             */
+            rates: {
+                [key: string]: components["schemas"]["Use"];
+            };
             /** @description Where the account's Stripe subscription stands (`none` on Free without one). */
             subscription: components["schemas"]["SubscriptionStatus"];
             /** @description What the account holds of each counted limit, against the limit in force. */
@@ -1159,11 +1166,10 @@ export interface components {
             lead: components["schemas"]["Lead"];
         };
         /**
-         * @description A counted limit: one an account uses up by holding things, checked where they are made. (Records join
-         *     them when their creates carry the count; their limit is plan data already.)
+         * @description A counted limit: one an account uses up by holding things, checked where they are made.
          * @enum {string}
          */
-        Counted: "seats" | "webhook_endpoints" | "api_keys";
+        Counted: "seats" | "records" | "webhook_endpoints" | "api_keys";
         /** @description A new key, shown this once. */
         CreatedApiKey: components["schemas"]["ApiKey"] & {
             /** @description Send it as `Authorization: Bearer <key>`; it is not shown again. */
@@ -2257,6 +2263,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     activity_list: {
@@ -2309,6 +2324,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     api_keys_list: {
@@ -2354,6 +2378,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2457,6 +2490,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     api_keys_revoke: {
@@ -2516,6 +2558,15 @@ export interface operations {
             };
             /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2998,6 +3049,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     auth_sign_up: {
@@ -3263,6 +3323,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     billing_portal: {
@@ -3319,6 +3388,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     channels_list: {
@@ -3366,6 +3444,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3487,6 +3574,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     channels_members_add: {
@@ -3584,6 +3680,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     customers_list: {
@@ -3632,6 +3737,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3747,6 +3861,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     customers_get: {
@@ -3799,6 +3922,15 @@ export interface operations {
             };
             /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3886,6 +4018,15 @@ export interface operations {
             };
             /** @description If-Match names a stale version */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4013,6 +4154,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     dashboard: {
@@ -4058,6 +4208,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4123,6 +4282,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deals_list: {
@@ -4173,6 +4341,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4288,6 +4465,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deals_get: {
@@ -4340,6 +4526,15 @@ export interface operations {
             };
             /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4427,6 +4622,15 @@ export interface operations {
             };
             /** @description If-Match names a stale version */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4554,6 +4758,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     directory: {
@@ -4599,6 +4812,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4655,6 +4877,15 @@ export interface operations {
             };
             /** @description Not connected */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4725,6 +4956,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integrations_google_authorize: {
@@ -4774,6 +5014,15 @@ export interface operations {
             };
             /** @description Google sync is not configured */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4885,6 +5134,15 @@ export interface operations {
             };
             /** @description A field breaks the rules; `field` names it */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5064,6 +5322,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integrations_slack_put: {
@@ -5160,6 +5427,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integrations_slack_delete: {
@@ -5223,6 +5499,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integrations_webhooks_list: {
@@ -5263,6 +5548,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5366,6 +5660,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integrations_webhooks_delete: {
@@ -5432,6 +5735,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     jobs_get: {
@@ -5491,6 +5803,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     leads_list: {
@@ -5541,6 +5862,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5656,6 +5986,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     leads_get: {
@@ -5708,6 +6047,15 @@ export interface operations {
             };
             /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5795,6 +6143,15 @@ export interface operations {
             };
             /** @description If-Match names a stale version */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5915,6 +6272,15 @@ export interface operations {
             };
             /** @description A field breaks the rules; `field` names it */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6044,6 +6410,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     me: {
@@ -6084,6 +6459,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6254,6 +6638,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     messages_create: {
@@ -6356,6 +6749,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     notifications_list: {
@@ -6410,6 +6812,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     notifications_preferences_get: {
@@ -6450,6 +6861,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6544,6 +6964,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     notifications_read_all: {
@@ -6591,6 +7020,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     notifications_unread_count: {
@@ -6631,6 +7069,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6697,6 +7144,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     presence_list: {
@@ -6737,6 +7193,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6793,6 +7258,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6858,6 +7332,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     tags_list: {
@@ -6910,6 +7393,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     users_list: {
@@ -6955,6 +7447,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7060,6 +7561,15 @@ export interface operations {
             };
             /** @description A field breaks the rules; `field` names it */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7187,6 +7697,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     webhook_endpoints_list: {
@@ -7227,6 +7746,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7330,6 +7858,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     webhook_endpoints_delete: {
@@ -7389,6 +7926,15 @@ export interface operations {
             };
             /** @description No such endpoint in the account */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7495,6 +8041,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     webhook_deliveries_list: {
@@ -7552,6 +8107,15 @@ export interface operations {
             };
             /** @description No such endpoint in the account */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7638,6 +8202,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     webhook_endpoints_rotate_secret: {
@@ -7699,6 +8272,15 @@ export interface operations {
             };
             /** @description No such endpoint in the account */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8166,6 +8748,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     notes_create: {
@@ -8279,6 +8870,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     notes_delete: {
@@ -8363,6 +8963,15 @@ export interface operations {
             };
             /** @description If-Match names a stale version */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8494,6 +9103,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     record_timeline: {
@@ -8553,6 +9171,15 @@ export interface operations {
             };
             /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -49,8 +49,15 @@ function PlanPanel() {
     else setProblem(summary(error));
   };
   if (!account.data) return null;
-  const { plan, usage, subscription } = account.data;
-  const labels: Record<string, string> = { seats: "Seats", api_keys: "API keys", webhook_endpoints: "Webhook endpoints" };
+  const { plan, usage, rates, subscription } = account.data;
+  const labels: Record<string, string> = {
+    seats: "Seats",
+    records: "Records (leads, customers, deals)",
+    api_keys: "API keys",
+    webhook_endpoints: "Webhook endpoints",
+    requests_per_minute: "Requests this minute",
+    searches_per_minute: "Searches this minute",
+  };
   const upgrades = (["team", "business"] as const).filter((p) => p !== plan && !(plan === "business" && p === "team"));
   return (
     <section aria-labelledby="plan-heading" className="panel wide">
@@ -58,7 +65,7 @@ function PlanPanel() {
       {subscription !== "none" && <p className="muted">Subscription: {subscription.replace("_", " ")}</p>}
       {problem && <p role="alert" className="form-error">{problem}</p>}
       <ul aria-label="Usage">
-        {Object.entries(usage).map(([name, use]) => (
+        {Object.entries({ ...usage, ...rates }).map(([name, use]) => (
           <li key={name}>
             {labels[name] ?? name}: {use.used} of {use.limit}
           </li>
