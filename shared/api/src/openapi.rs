@@ -59,7 +59,11 @@ impl Modify for CommonProblems {
                 let bearer = operation.security.as_ref().is_some_and(|s| s.iter().any(|r| r != &Default::default()))
                     && !path.starts_with("/api/v1/webhooks/");
                 if bearer && crate::extract::writes_held_by_billing(&method, path) {
-                    common.push(("402", "A payment failed and its grace period is over: the account is read-only"));
+                    common.push((
+                        "402",
+                        "The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which \
+                         and what allows more), or a payment failed and its grace period is over: the account is read-only",
+                    ));
                 }
                 if bearer {
                     common.push((

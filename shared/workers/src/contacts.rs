@@ -333,7 +333,15 @@ impl<'a> ContactSync<'a> {
             fingerprint: card.fingerprint(),
         };
         prepared.changes.link_contact(actor.user, &link)?.via(Via::GoogleSync);
-        let record = prepared.commit().await?;
+        let record = match prepared.commit().await {
+            Ok(record) => record,
+            // Left in Google unlinked, so a later sync imports it once the plan has room.
+            Err(StoreError::PlanLimit(reached)) => {
+                tracing::warn!(resource = %person.resource_name, %reached, "entry not imported: the plan is full");
+                return Ok(None);
+            }
+            Err(other) => return Err(other.into()),
+        };
         records.index(R::KIND, &link.record_id, &card);
         record.keep(records);
         Ok(Some(link))

@@ -113,6 +113,11 @@ async fn records_are_held_to_the_plan_in_every_write_that_makes_or_deletes_them(
     assert_limit(refused, "records", "team");
     let customer = json!({"name": "Customer", "email": unique_email("customer")});
     assert_limit(api.post("/api/v1/customers", Some(&a.admin.token), customer.clone()).await, "records", "team");
+    // A lead pushed by a form is held to it too.
+    let form = json!({"source": "generic", "name": "Form"});
+    let hook = api.post("/api/v1/integrations/webhooks", Some(&a.admin.token), form).await.expect(201).body;
+    let pushed = api.post("/api/v1/webhooks/leads", hook["secret"].as_str(), json!({"name": "Pushed"})).await;
+    assert_limit(pushed, "records", "team");
 
     // A deletion gives a place back; a conversion that makes two records needs room for both.
     let lead = id_of(&leads["items"][0]);

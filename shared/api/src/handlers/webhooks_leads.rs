@@ -2,7 +2,7 @@
 //! generic endpoint's token; `Idempotency-Key` makes retries safe.
 
 use crate::extract::{AppState, IdempotencyKey, Json};
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Problem};
 use crate::webhooks::{WebhookToken, deliver, endpoint_of_token};
 use axum::extract::State;
 use axum::response::Response;
@@ -13,7 +13,7 @@ use http::HeaderMap;
 /// Receive a lead in the documented shape (a generic endpoint's token as Bearer or X-Webhook-Token)
 #[utoipa::path(post, operation_id = "webhooks_leads", path = "/api/v1/webhooks/leads", tag = "webhooks", request_body = WebhookLead,
     params(WebhookToken, IdempotencyKey),
-    responses((status = 201, description = "The lead created (a replay answers the first result)", body = Lead)),
+    responses((status = 201, description = "The lead created (a replay answers the first result)", body = Lead), (status = 402, description = "The account's plan allows no more records: the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`)", body = Problem, content_type = "application/problem+json")),
     security(("webhook_token" = []), ("bearer" = [])))]
 pub async fn handle(
     State(app): AppState,

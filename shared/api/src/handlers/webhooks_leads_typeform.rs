@@ -4,7 +4,7 @@
 
 use crate::extract::{AppState, Path, RawBody};
 use crate::idempotency::IdempotentRequest;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Problem};
 use crate::webhooks::{TypeformEndpoint, TypeformSignature, deliver, endpoint_of_signature, json_value};
 use axum::extract::State;
 use axum::response::Response;
@@ -15,7 +15,7 @@ use http::HeaderMap;
 /// Receive a Typeform response, signed with the endpoint's secret; a redelivery creates nothing new
 #[utoipa::path(post, operation_id = "webhooks_leads_typeform", path = "/api/v1/webhooks/leads/typeform/{endpoint_id}", tag = "webhooks",
     request_body = serde_json::Value, params(TypeformEndpoint, TypeformSignature),
-    responses((status = 201, description = "The lead created (a redelivery answers the first result)", body = Lead)),
+    responses((status = 201, description = "The lead created (a redelivery answers the first result)", body = Lead), (status = 402, description = "The account's plan allows no more records: the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`)", body = Problem, content_type = "application/problem+json")),
     security(("typeform_signature" = [])))]
 pub async fn handle(
     State(app): AppState,
