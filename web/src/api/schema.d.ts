@@ -2538,7 +2538,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -3511,7 +3511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -3626,7 +3626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -3798,7 +3798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -3980,7 +3980,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -4082,7 +4082,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -4264,7 +4264,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -4402,7 +4402,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -4584,7 +4584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -4686,7 +4686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -4929,7 +4929,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -5078,7 +5078,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -5192,7 +5192,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -5373,7 +5373,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -5472,7 +5472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -5606,7 +5606,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -5708,7 +5708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -5923,7 +5923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -6105,7 +6105,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -6207,7 +6207,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -6338,7 +6338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -6695,7 +6695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -7314,7 +7314,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -7906,7 +7906,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -7987,7 +7987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -8166,7 +8166,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -8252,7 +8252,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -8328,6 +8328,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more records: the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`) */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8437,6 +8446,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The account's plan allows no more records: the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -8522,6 +8540,15 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more records: the problem names the limit (`limit`), the plan and the plan that allows more (`upgrade_to`) */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8807,7 +8834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -8925,7 +8952,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -9031,7 +9058,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A payment failed and its grace period is over: the account is read-only */
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
             402: {
                 headers: {
                     [name: string]: unknown;
