@@ -239,9 +239,12 @@ def main():
     work = tempfile.mkdtemp(prefix="crm-faults-")
     table = f"crm-faults-{os.getpid()}"
     dynamodb_port, api_port = free_port(), free_port()
+    # Queue messages come back after 5 s here (minutes in AWS): with three receives before a dead-letter
+    # queue, a message outlasts 10 s of DynamoDB being away, more than its restart takes on a busy machine
+    # (measured up to 7 s); at 3 s a rollup begun just before the restart could run out of receives.
     environment = dict(os.environ, TABLE_NAME=table, SEARCH_INDEX=f"{table}-records",
                        AWS_ENDPOINT_URL_DYNAMODB=f"http://127.0.0.1:{dynamodb_port}",
-                       LOCAL_QUEUE_VISIBILITY_SECONDS="3", CHECKPOINTS=os.path.join(work, "checkpoints.json"))
+                       LOCAL_QUEUE_VISIBILITY_SECONDS="5", CHECKPOINTS=os.path.join(work, "checkpoints.json"))
     moto = os.environ["AWS_ENDPOINT_URL_SESV2"]
     log = open(os.path.join(work, "faults.log"), "ab")
     database = DynamoDB(os.path.abspath(args.dynamodb_dir), os.path.join(work, "dynamodb"), dynamodb_port, log)

@@ -110,12 +110,19 @@ class Stack:
             return self.domain(name)
         if kind == "AWS::ApiGatewayV2::Api":
             return self.context["websocket_api_id"]
+        if kind == "AWS::S3::Bucket":
+            return self.bucket(name)
         raise Unresolvable(f"Ref {name} ({kind}) has no local value")
 
     def queue(self, name):
         if name not in self.context["queues"]:
             raise Unresolvable(f"queue {name} is not in the local stack")
         return self.context["queues"][name]
+
+    def bucket(self, name):
+        if name not in self.context.get("buckets", {}):
+            raise Unresolvable(f"bucket {name} is not in the local stack")
+        return self.context["buckets"][name]
 
     def domain(self, name):
         if name not in self.context["search_domains"]:
@@ -132,6 +139,8 @@ class Stack:
             return self.arn("sqs", self.queue(name))
         if kind == "AWS::SQS::Queue" and attribute == "QueueName":
             return self.queue(name)
+        if kind == "AWS::S3::Bucket" and attribute == "Arn":
+            return f"arn:aws:s3:::{self.bucket(name)}"
         if kind == "AWS::OpenSearchService::Domain" and attribute in ("Arn", "DomainArn"):
             return self.arn("es", f"domain/{self.domain(name)}")
         raise Unresolvable(f"GetAtt {name}.{attribute} has no local value")

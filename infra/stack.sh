@@ -179,6 +179,14 @@ start_moto() {
   "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   STARTED_PIDS+=($!)
   wait_for_port "$port" "moto (SQS, SES, Secrets Manager)" "$log"
+  # S3 in a moto of its own: moto's /moto-api/data.json, where the tests and run-local read account mails,
+  # fails once S3 holds a multipart upload's parts. The tests' exports upload 4 KiB parts (FILE_PART_BYTES),
+  # so a few hundred records go through a multipart upload; S3 (and moto by default) takes 5 MiB at least,
+  # as the functions send them.
+  MOTO_S3_PORT="$(free_port)"
+  S3_UPLOAD_PART_MIN_SIZE=4096 "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_S3_PORT" >"$log.s3" 2>&1 &
+  STARTED_PIDS+=($!)
+  wait_for_port "$MOTO_S3_PORT" "moto (S3)" "$log.s3"
 }
 
 # start_opensearch PORT LOG: the in-memory OpenSearch-compatible engine from PyPI.
@@ -214,6 +222,8 @@ export_environment() {
   export TABLE_NAME="$3"
   # The secrets live in the local Secrets Manager (moto), as in AWS; functions get only where they are.
   export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$2"
+  # The files bucket (exports) is made in the S3 moto start_moto started, and its presigned links point there.
+  export AWS_ENDPOINT_URL_S3="http://127.0.0.1:${MOTO_S3_PORT:-$2}"
   # moto is OpenSearch Service's API too: the deploy step waits there for the domain to settle.
   export AWS_ENDPOINT_URL_OPENSEARCH="http://127.0.0.1:$2"
   local prefix="crm-local/$3"

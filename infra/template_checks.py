@@ -257,15 +257,10 @@ def check_web_hosting(template, failures):
     """Issue #17: the web app from a private bucket through CloudFront, HTTPS only, hashed assets cached and the
     rest revalidated, the app's own routes answered with index.html."""
     resources = template["Resources"]
-    buckets = [r for r in resources.values() if r.get("Type") == "AWS::S3::Bucket"]
     distributions = [r for r in resources.values() if r.get("Type") == "AWS::CloudFront::Distribution"]
-    if len(buckets) != 1 or len(distributions) != 1:
-        failures.append("the web app needs one bucket and one CloudFront distribution")
+    if "WebBucket" not in resources or len(distributions) != 1:
+        failures.append("the web app needs its bucket (WebBucket) and one CloudFront distribution")
         return
-    block = buckets[0].get("Properties", {}).get("PublicAccessBlockConfiguration", {})
-    if not all(block.get(k) is True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls",
-                                               "RestrictPublicBuckets")):
-        failures.append("the web bucket must block every kind of public access")
     config = distributions[0]["Properties"]["DistributionConfig"]
     if not all(o.get("OriginAccessControlId") for o in config.get("Origins", [])):
         failures.append("the distribution must reach the bucket through an origin access control")
@@ -287,17 +282,51 @@ def check_web_hosting(template, failures):
             failures.append(f"infra/deploy_web.py reads the stack output {output}, which template.yaml lacks")
 
 
+def check_buckets(template, failures):
+    """Issue #20: no bucket is public or reachable over plain HTTP; the files functions are given (exports)
+    expire, unfinished multipart uploads with them."""
+    resources = template["Resources"]
+    buckets = {name: r for name, r in resources.items() if r.get("Type") == "AWS::S3::Bucket"}
+    policies = {}
+    for resource in resources.values():
+        if resource.get("Type") == "AWS::S3::BucketPolicy":
+            bucket = resource["Properties"]["Bucket"]
+            policies[getattr(bucket, "value", bucket)] = resource["Properties"]["PolicyDocument"]["Statement"]
+    for name, bucket in buckets.items():
+        block = bucket.get("Properties", {}).get("PublicAccessBlockConfiguration", {})
+        if not all(block.get(k) is True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls",
+                                                   "RestrictPublicBuckets")):
+            failures.append(f"{name} must block every kind of public access")
+        https_only = any(st.get("Effect") == "Deny" and st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+                         for st in policies.get(name, []))
+        if not https_only:
+            failures.append(f"{name} must refuse requests over plain HTTP (a bucket policy denying aws:SecureTransport false)")
+    given = set()
+    for resource in resources.values():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            for value in resource.get("Properties", {}).get("Environment", {}).get("Variables", {}).values():
+                if getattr(value, "tag", None) == "!Ref" and value.value in buckets:
+                    given.add(value.value)
+    for name in sorted(given):
+        rules = buckets[name].get("Properties", {}).get("LifecycleConfiguration", {}).get("Rules", [])
+        enabled = [r for r in rules if r.get("Status") == "Enabled" and "Prefix" not in r and "Filter" not in r]
+        if not any(r.get("ExpirationInDays") for r in enabled):
+            failures.append(f"{name}: the files functions write must expire (a lifecycle rule over the whole bucket)")
+        if not any(r.get("AbortIncompleteMultipartUpload", {}).get("DaysAfterInitiation") for r in enabled):
+            failures.append(f"{name}: unfinished multipart uploads must be aborted by a lifecycle rule")
+
+
 def check_outgoing_webhooks(template, failures):
     """Outgoing webhook retries must fit what SQS allows, and the local stack's shortcuts must stay local."""
     resources = template["Resources"]
-    local_only = ("WEBHOOK_LOCAL_TARGETS", "WEBHOOK_RETRY_CAP_SECONDS")
+    local_only = ("WEBHOOK_LOCAL_TARGETS", "WEBHOOK_RETRY_CAP_SECONDS", "FILE_PART_BYTES")
     scopes = [("Globals", template.get("Globals", {}).get("Function", {}))]
     scopes += [(name, r.get("Properties", {})) for name, r in resources.items() if r.get("Type") == "AWS::Serverless::Function"]
     for name, properties in scopes:
         variables = properties.get("Environment", {}).get("Variables", {})
         for variable in local_only:
             if variable in variables:
-                failures.append(f"{name}: {variable} is a local-stack setting (it bypasses the address check or the retry schedule)")
+                failures.append(f"{name}: {variable} is a local-stack setting (it bypasses the address check, the retry schedule or S3's part size)")
     with open(os.path.join(ROOT, "shared/domain/src/outgoing.rs")) as file:
         source = file.read()
     match = re.search(r"RETRY_SCHEDULE_SECONDS: \[i64; \d+\] = \[([^\]]+)\]", source)
@@ -326,7 +355,8 @@ def main():
     template = load("template.yaml")
     failures = []
     checks = (check_tables, check_log_level, check_build_settings, check_secrets, check_stream_failures,
-              check_search_sizing, check_search_bootstrap, check_web_hosting, check_outgoing_webhooks, check_quotas)
+              check_search_sizing, check_search_bootstrap, check_web_hosting, check_buckets, check_outgoing_webhooks,
+              check_quotas)
     for check in checks:
         check(template, failures)
     for failure in failures:
@@ -334,7 +364,7 @@ def main():
     if failures:
         sys.exit(1)
     print("template checks: quotas after the SAM transform, secrets and who may read them, stream failure "
-          "destinations, search sizing, the search index's deploy step, the web app's hosting, outgoing webhook retries and local-only settings, table naming and retention, log level, build settings: ok")
+          "destinations, search sizing, the search index's deploy step, the web app's hosting, private expiring buckets, outgoing webhook retries and local-only settings, table naming and retention, log level, build settings: ok")
 
 
 if __name__ == "__main__":

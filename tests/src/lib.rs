@@ -71,6 +71,8 @@ fn gateway() -> &'static Running {
                     ("WEBHOOK_LOCAL_TARGETS", format!("{RECEIVER_HOST}={receiver_base}")),
                     ("WEBHOOK_RETRY_CAP_SECONDS", "1".to_owned()),
                     ("WEBHOOK_TIMEOUT_MS", "1000".to_owned()),
+                    // Exports upload 4 KiB parts, so a few hundred records go through a multipart upload.
+                    ("FILE_PART_BYTES", "4096".to_owned()),
                     // Every call with an API key records its use, so every function's grant for that is used.
                     ("API_KEY_USAGE_SECONDS", "0".to_owned()),
                     ("STRIPE_API_BASE", stripe_base),

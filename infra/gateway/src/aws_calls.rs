@@ -68,6 +68,8 @@ pub struct LocalNames {
     pub table: String,
     pub queues: BTreeMap<String, String>,
     pub search_domains: BTreeMap<String, String>,
+    /// The local name of each S3 bucket functions are given, by logical id.
+    pub buckets: BTreeMap<String, String>,
     /// The settings the template's parameters show in (`JWT_ISSUER`, `…_FROM_SECRET`, `SEARCH_INDEX`, …).
     pub environment: BTreeMap<String, String>,
 }
@@ -84,6 +86,7 @@ pub fn record_into(directory: PathBuf, names: &LocalNames) -> Result<(), String>
         "table": names.table,
         "queues": names.queues,
         "search_domains": names.search_domains,
+        "buckets": names.buckets,
         "websocket_api_id": WEBSOCKET_API_ID,
         "websocket_stage": crate::websocket::STAGE,
         "environment": names.environment,
@@ -215,6 +218,13 @@ fn describe(request: &HttpRequest, region: &str) -> Vec<Call> {
             let resource = format!("{WEBSOCKET_API_ID}/{stage}/{}/{connection}", request.method());
             ("execute-api:ManageConnections".to_owned(), vec![arn("execute-api", &resource)])
         }
+        "s3" => {
+            let query = request.uri().split_once('?').map_or("", |(_, q)| q);
+            return s3_call(request.method(), path, query)
+                .into_iter()
+                .map(|(action, resource)| Call { function: function.clone(), action, resource, attributes: None })
+                .collect();
+        }
         "es" if path.starts_with("/2021-01-01/opensearch/domain/") => {
             let domain = path.trim_start_matches("/2021-01-01/opensearch/domain/");
             ("es:DescribeDomain".to_owned(), vec![arn("es", &format!("domain/{domain}"))])
@@ -225,6 +235,36 @@ fn describe(request: &HttpRequest, region: &str) -> Vec<Call> {
         .into_iter()
         .map(|resource| Call { function: function.clone(), action: action.clone(), resource, attributes: None })
         .collect()
+}
+
+/// The IAM action and object ARN of a path-style S3 request (`/<bucket>/<key>`): every step of a multipart
+/// upload is `s3:PutObject`'s, as IAM has it, but its abort.
+fn s3_call(method: &str, path: &str, query: &str) -> Option<(String, String)> {
+    let object = path.trim_start_matches('/');
+    let has = |name: &str| query.split('&').any(|pair| pair.split('=').next() == Some(name));
+    let action = match method {
+        "GET" | "HEAD" => "s3:GetObject",
+        "DELETE" if has("uploadId") => "s3:AbortMultipartUpload",
+        "DELETE" => "s3:DeleteObject",
+        "PUT" | "POST" => "s3:PutObject",
+        _ => return None,
+    };
+    Some((action.to_owned(), format!("arn:aws:s3:::{object}")))
+}
+
+/// Records the object a presigned URL lets its holder fetch, as the function that signed it: the fetch is
+/// made with that function's credentials, so its role must allow it.
+pub fn record_presigned(method: &str, url: &str) {
+    if RECORDER.get().is_none() {
+        return;
+    }
+    let function = current_function();
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    let path = path.split('?').next().unwrap_or(path);
+    let calls =
+        s3_call(method, path, "").map(|(action, resource)| Call { function, action, resource, attributes: None });
+    record(calls);
 }
 
 /// The attributes an `UpdateItem` touches as IAM counts them, sorted, and its `ReturnValues`.

@@ -168,6 +168,34 @@ async fn create_mail_identities(identities: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Creates the buckets functions are given in the local S3 (moto), each named after the table and its
+/// logical id; answers the local name of each.
+async fn create_buckets(
+    table: &str,
+    bucket_variables: &std::collections::BTreeSet<(String, String)>,
+) -> Result<BTreeMap<String, String>, String> {
+    let mut names = BTreeMap::new();
+    if bucket_variables.is_empty() {
+        return Ok(names);
+    }
+    let config = aws_config::load_from_env().await;
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+    for (_, bucket) in bucket_variables {
+        let local: String = format!("{table}-{bucket}")
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+            .collect();
+        match s3.create_bucket().bucket(&local).send().await {
+            Ok(_) => {}
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you()) => {}
+            Err(error) => return Err(format!("bucket {local}: {}", aws_sdk_s3::error::DisplayErrorContext(error))),
+        }
+        names.insert(bucket.clone(), local);
+    }
+    Ok(names)
+}
+
 /// The settings that show the template's parameters (names, never secrets), for the IAM check to resolve
 /// the template's references with.
 fn named_settings(lookup: &impl Fn(&str) -> Option<String>) -> BTreeMap<String, String> {
@@ -223,6 +251,7 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
     let domains = deploy::create_search_domains(&aws_config::load_from_env().await, &template.search_domains)
         .await
         .map_err(GatewayError::Table)?;
+    let buckets = create_buckets(table.name(), &template.bucket_variables).await.map_err(GatewayError::Table)?;
     if let Some(directory) = &options.record_aws_calls {
         let names = aws_calls::LocalNames {
             table: table.name().to_owned(),
@@ -231,10 +260,12 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
                 .map(|(id, q)| (id.clone(), q.arn.rsplit(':').next().unwrap_or("").to_owned()))
                 .collect(),
             search_domains: domains.clone(),
+            buckets: buckets.clone(),
             environment: named_settings(&lookup),
         };
         aws_calls::record_into(directory.clone(), &names).map_err(GatewayError::Table)?;
         crm_search::observe_requests(aws_calls::record_search);
+        crm_files::observe_presigned(aws_calls::record_presigned);
     }
     // What the functions are given: clients whose calls are recorded, when recording.
     let functions_aws = aws_calls::recording_config(aws_config::load_from_env().await);
@@ -253,10 +284,18 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
     let checkpoints = options.stream_checkpoints.clone();
     let mut worker_settings = options.settings.clone();
     worker_settings.insert("WEBSOCKET_MANAGEMENT_ENDPOINT".into(), management_endpoint.clone());
+    let local_s3 = lookup("AWS_ENDPOINT_URL_S3").is_some();
+    let mut settings = settings;
+    for (variable, bucket) in &template.bucket_variables {
+        let local = buckets.get(bucket).cloned().unwrap_or_default();
+        worker_settings.insert(variable.clone(), local.clone());
+        if variable == "FILES_BUCKET" {
+            settings.files_bucket = Some((local, local_s3));
+        }
+    }
     let pollers = workers::start(&template, &queues, table.name(), &worker_settings, checkpoints, &functions_aws)
         .await
         .map_err(GatewayError::Workers)?;
-    let mut settings = settings;
     settings.websocket_management_endpoint = Some(management_endpoint);
     // Mail goes out from the template's identity, as the deployed functions' MAIL_FROM says.
     settings.mail_from = settings.mail_from.or_else(|| template.mail_identities.first().cloned());

@@ -106,6 +106,8 @@ pub struct Template {
     pub mail_identities: Vec<String>,
     /// The OpenSearch domains, by logical id.
     pub search_domains: Vec<String>,
+    /// The S3 buckets functions are given (`VARIABLE: !Ref Bucket`): (variable, bucket logical id).
+    pub bucket_variables: BTreeSet<(String, String)>,
     /// Every function's variable names (its own and the global ones), by logical id.
     pub function_variables: BTreeMap<String, BTreeSet<String>>,
     pub custom_resources: Vec<CustomResource>,
@@ -297,6 +299,8 @@ impl Template {
         let mut workers = Vec::new();
         let mut search_domains = Vec::new();
         let mut custom_resource_targets = Vec::new();
+        let mut buckets = BTreeSet::new();
+        let mut function_refs = BTreeSet::new();
         // Per function with a WORKER: the worker, its `!Ref` variables and all its variables' names.
         type WorkerSetup = (String, Vec<(String, String)>, BTreeSet<String>);
         let mut function_workers: BTreeMap<String, WorkerSetup> = BTreeMap::new();
@@ -329,6 +333,9 @@ impl Template {
                     }
                 }
                 Some("AWS::OpenSearchService::Domain") => search_domains.push(name.clone()),
+                Some("AWS::S3::Bucket") => {
+                    buckets.insert(name.clone());
+                }
                 Some(kind) if kind.starts_with("Custom::") || kind == "AWS::CloudFormation::CustomResource" => {
                     let token = field(resource, "Properties").and_then(|p| field(p, "ServiceToken"));
                     let function = intrinsic_target(token, "!GetAtt").ok_or_else(|| {
@@ -389,6 +396,7 @@ impl Template {
                         .flatten()
                         .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), intrinsic_target(Some(v), "!Ref")?)))
                         .collect();
+                    function_refs.extend(queue_refs.iter().cloned());
                     let mut variable_names = variable_names(properties.and_then(|p| field(p, "Environment")));
                     variable_names.extend(global_variables.iter().cloned());
                     function_variables.insert(name.clone(), variable_names.clone());
@@ -483,7 +491,9 @@ impl Template {
                 Ok(CustomResource { logical_id, resource_type, function, worker, references, variables })
             })
             .collect::<Result<Vec<_>, TemplateError>>()?;
+        let bucket_variables = function_refs.into_iter().filter(|(_, target)| buckets.contains(target)).collect();
         Ok(Template {
+            bucket_variables,
             ws_routes,
             queues,
             workers,

@@ -40,6 +40,9 @@ pub struct Settings {
     pub key_usage_seconds: i64,
     /// Stripe billing, when configured (`STRIPE_SECRET_KEY`, …).
     pub stripe: Option<crate::stripe::StripeSettings>,
+    /// The files bucket (`FILES_BUCKET`), for the functions that hand out files; whether it is a local S3
+    /// (`AWS_ENDPOINT_URL_S3` set).
+    pub files_bucket: Option<(String, bool)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +95,7 @@ impl Settings {
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(crm_domain::api_key::USAGE_GRANULARITY_SECONDS),
             stripe: crate::stripe::StripeSettings::from_lookup(&lookup),
+            files_bucket: optional("FILES_BUCKET").map(|bucket| (bucket, optional("AWS_ENDPOINT_URL_S3").is_some())),
         })
     }
 }
@@ -196,6 +200,8 @@ pub struct App {
     /// Built on first use, like Google: only the billing routes call Stripe.
     stripe: std::sync::OnceLock<Option<crate::stripe::StripeClient>>,
     stripe_settings: Option<crate::stripe::StripeSettings>,
+    /// The files bucket, for the functions given it.
+    pub files: Option<crm_files::Files>,
     /// Each account's plan as last read, for the rate check of reads (writes read it fresh anyway).
     plans: std::sync::Mutex<std::collections::HashMap<crm_domain::TenantId, (Plan, i64)>>,
 }
@@ -256,6 +262,7 @@ impl App {
             settings.opensearch_endpoint.clone().map(|e| (e, settings.search_index.clone(), aws.clone()));
         let mailer =
             settings.mail_from.clone().map(|from| crate::mail::Mailer::new(&aws, from, settings.web_app_url.clone()));
+        let files = settings.files_bucket.clone().map(|(bucket, local)| crm_files::Files::new(&aws, bucket, local));
         let chat = crm_chat::Chat::new(table.clone(), aws, settings.websocket_management_endpoint.clone());
         let sealer = settings.integrations_key.as_deref().map(crm_store::secrets::Sealer::from_base64).transpose()?;
 
@@ -280,6 +287,7 @@ impl App {
             stripe: std::sync::OnceLock::new(),
             stripe_settings: settings.stripe.clone(),
             plans: Default::default(),
+            files,
         })
     }
 

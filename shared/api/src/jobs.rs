@@ -15,9 +15,12 @@ pub async fn start(app: &App, actor: &Actor, kind: JobKind) -> Result<Response, 
     if actor.role != Role::Admin {
         return Err(ApiError::Forbidden("only an admin can start this work".into()));
     }
-    let now = Timestamp::now();
-    let job = Job::queued(kind, actor.user, now);
-    app.table.put_job(actor.tenant, &job, now.unix_seconds()).await?;
+    queue(app, actor, Job::queued(kind, actor.user, Timestamp::now())).await
+}
+
+/// Queues `job`, asked for by `actor`.
+pub async fn queue(app: &App, actor: &Actor, job: Job) -> Result<Response, ApiError> {
+    app.table.put_job(actor.tenant, &job, Timestamp::now().unix_seconds()).await?;
     let location = HeaderValue::from_str(&format!("/api/v1/jobs/{}", job.id))
         .map_err(|e| ApiError::Internal(format!("a job's location: {e}")))?;
     let mut response = WithStatus(StatusCode::ACCEPTED, job).into_response();

@@ -126,6 +126,7 @@ api_routes!(
     search::handle,
     search_reindex::handle,
     jobs_get::handle,
+    exports_create::handle,
 );
 
 /// Adds a handler at its documented path and methods. A query parameter its documentation does not

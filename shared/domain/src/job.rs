@@ -12,6 +12,8 @@ pub enum JobKind {
     SearchReindex,
     /// Recomputes the account's statistics from its records.
     StatsRebuild,
+    /// Writes records of one kind, filtered, as a CSV file (see `crate::export`).
+    Export,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -41,6 +43,9 @@ pub struct Job {
     pub result: Option<serde_json::Value>,
     /// Why it failed.
     pub error: Option<String>,
+    /// What an export job writes: the kind and filters, the owner already narrowed as the caller may see.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<crate::export::NewExport>,
 }
 
 impl Job {
@@ -57,7 +62,13 @@ impl Job {
             steps: 0,
             result: None,
             error: None,
+            export: None,
         }
+    }
+
+    /// An export of what `export` asks for.
+    pub fn export(export: crate::export::NewExport, requested_by: UserId, now: Timestamp) -> Self {
+        Job { export: Some(export), ..Job::queued(JobKind::Export, requested_by, now) }
     }
 
     /// Whether a worker should (still) run it: a job that ended is not run again on a redelivery.
@@ -98,6 +109,15 @@ pub struct Checkpoint {
     pub cursor: Option<String>,
     pub processed: u64,
     pub written: u64,
+    /// A file's multipart upload, once the file outgrew one part.
+    #[serde(default)]
+    pub upload: Option<Upload>,
+    /// Bytes of the file so far (in parts uploaded, and carried to the next step).
+    #[serde(default)]
+    pub bytes: u64,
+    /// Whether the step before left bytes too few for a part, for this step to carry on from.
+    #[serde(default)]
+    pub carried: bool,
 }
 
 /// What a delivered message means for a job whose next step is `checkpoint.step`.
@@ -155,4 +175,17 @@ mod tests {
         assert!(!done.is_pending() && done.result.is_some());
         assert!(!running.failed("boom".into(), now).is_pending());
     }
+}
+
+/// A multipart upload in progress: its id and the parts uploaded so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    pub id: String,
+    pub parts: Vec<UploadedPart>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedPart {
+    pub number: i32,
+    pub etag: String,
 }

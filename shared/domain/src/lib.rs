@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod customer;
 pub mod deal;
 pub mod events;
+pub mod export;
 pub mod ids;
 pub mod job;
 pub mod lead;

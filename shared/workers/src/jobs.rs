@@ -11,9 +11,10 @@ use crm_domain::customer::Customer;
 use crm_domain::deal::Deal;
 use crm_domain::events::Queue;
 use crm_domain::events::Snapshot;
-use crm_domain::job::{Checkpoint, Delivery, Job, JobKind, JobMessage};
+use crm_domain::export;
+use crm_domain::job::{Checkpoint, Delivery, Job, JobKind, JobMessage, Upload};
 use crm_domain::lead::Lead;
-use crm_domain::{Record, TenantId, stats};
+use crm_domain::{Record, RecordKind, TenantId, stats};
 use crm_search::SearchDoc;
 use crm_store::{PageRequest, RecordFilter};
 use lambda_runtime::Error;
@@ -22,8 +23,13 @@ use std::time::Instant;
 
 const PAGE: usize = 100;
 
-/// The kinds of record a job goes through, in order (a checkpoint's `stage` indexes it).
-const STAGES: usize = 3;
+/// The kinds of record a job goes through, in order (a checkpoint's `stage` indexes it): all three, or the
+/// one an export writes.
+fn stages(job: &Job) -> usize {
+    if job.kind == JobKind::Export { 1 } else { 3 }
+}
+
+const CSV: &str = "text/csv; charset=utf-8";
 
 /// A step of a job: where it started, how far it got, and (for a rebuild) this step's sums.
 struct Running<'a> {
@@ -35,6 +41,8 @@ struct Running<'a> {
     /// Where the next page starts.
     at: Checkpoint,
     sums: stats::Deltas,
+    /// An export's bytes not yet in an uploaded part.
+    csv: Vec<u8>,
 }
 
 impl Running<'_> {
@@ -49,16 +57,29 @@ impl Running<'_> {
 
     /// Reads the next page of the kind the step is at, and does the job's work on it.
     async fn next_page(&mut self) -> Result<(), Error> {
-        match self.at.stage {
-            0 => self.page::<Lead>(Snapshot::Lead).await,
-            1 => self.page::<Customer>(Snapshot::Customer).await,
-            _ => self.page::<Deal>(Snapshot::Deal).await,
+        let kind = match &self.job.export {
+            Some(export) => export.kind,
+            None => RecordKind::ALL[self.at.stage.min(2)],
+        };
+        match kind {
+            RecordKind::Lead => self.page::<Lead>(Snapshot::Lead).await,
+            RecordKind::Customer => self.page::<Customer>(Snapshot::Customer).await,
+            RecordKind::Deal => self.page::<Deal>(Snapshot::Deal).await,
         }
     }
 
     async fn page<R: Record>(&mut self, wrap: fn(R) -> Snapshot) -> Result<(), Error> {
         let request = PageRequest { limit: PAGE, cursor: self.at.cursor.clone() };
-        let batch = self.workers.table.records::<R>(self.tenant, &RecordFilter::default(), &request).await?;
+        // An export reads what its list route would show its caller (the owner was narrowed when asked).
+        let filter = match &self.job.export {
+            Some(export) => RecordFilter {
+                state: export.status.as_deref().and_then(R::parse_state),
+                owner: export.owner_id,
+                tag: export.tag.clone(),
+            },
+            None => RecordFilter::default(),
+        };
+        let batch = self.workers.table.records::<R>(self.tenant, &filter, &request).await?;
         self.at.processed += batch.items.len() as u64;
         match self.job.kind {
             JobKind::SearchReindex => {
@@ -71,6 +92,19 @@ impl Running<'_> {
                 let snapshots: Vec<Snapshot> = batch.items.into_iter().map(wrap).collect();
                 stats::add_into(&mut self.sums, stats::totals(&snapshots));
             }
+            JobKind::Export => {
+                let mut writer = csv::Writer::from_writer(&mut self.csv);
+                if self.at.written == 0 && self.at.bytes == 0 && !self.at.carried && writer.get_ref().is_empty() {
+                    writer.write_record(export::columns(R::KIND))?;
+                }
+                for record in &batch.items {
+                    writer.write_record(export::row(R::KIND, &serde_json::to_value(record)?))?;
+                }
+                writer.flush()?;
+                drop(writer);
+                self.at.written += batch.items.len() as u64;
+                self.upload_full_parts().await?;
+            }
         }
         self.at.cursor = batch.next_cursor;
         if self.at.cursor.is_none() {
@@ -79,16 +113,98 @@ impl Running<'_> {
         Ok(())
     }
 
-    /// Ends the step before its time is up: stages its sums, saves where the next step starts, queues it.
+    /// Ends the step before its time is up: stages its sums (or an export's bytes too few for a part), saves
+    /// where the next step starts, queues it.
     async fn pause(&mut self) -> Result<(), Error> {
         let now = Timestamp::now().unix_seconds();
         if self.job.kind == JobKind::StatsRebuild {
             let rows = staged_rows(&self.sums)?;
             self.workers.table.stage_job_part(self.tenant, self.job.id, self.at.step, &rows, now).await?;
         }
+        if self.job.kind == JobKind::Export {
+            self.at.carried = !self.csv.is_empty();
+            if self.at.carried {
+                let carry = std::mem::take(&mut self.csv);
+                self.files()?.put(&self.carry_key(self.at.step + 1), carry, CSV).await?;
+            }
+        }
         self.at.step += 1;
         self.workers.table.save_job(self.tenant, &self.job, Some(&self.at), now).await?;
+        self.forget_carried().await?;
         queue_step(self.workers, self.tenant, &self.job, self.at.step).await
+    }
+
+    fn files(&self) -> Result<&crm_files::Files, Error> {
+        Ok(self.workers.files.as_ref().ok_or("this function has no files bucket (FILES_BUCKET)")?)
+    }
+
+    fn file_key(&self) -> String {
+        crm_files::key(self.tenant, "exports", &format!("{}.csv", self.job.id))
+    }
+
+    /// Where step `step` finds the bytes the step before carried over. Each step has its own, so a step
+    /// run again reads what its predecessor left, whatever the failed run wrote.
+    fn carry_key(&self, step: u32) -> String {
+        crm_files::key(self.tenant, "exports", &format!("{}.carry-{step}", self.job.id))
+    }
+
+    /// Reads what the step before carried over, if it did.
+    async fn take_carried(&mut self) -> Result<(), Error> {
+        if self.started_at.carried {
+            let carried = self.files()?.get(&self.carry_key(self.started_at.step)).await?;
+            self.csv = carried.ok_or("the bytes the step before carried over are gone")?;
+        }
+        Ok(())
+    }
+
+    /// Deletes what the step before carried over, once no run of this step needs it.
+    async fn forget_carried(&self) -> Result<(), Error> {
+        if self.started_at.carried {
+            self.files()?.delete(&self.carry_key(self.started_at.step)).await?;
+        }
+        Ok(())
+    }
+
+    /// Uploads every whole part the export's bytes fill, starting the multipart upload with the first.
+    async fn upload_full_parts(&mut self) -> Result<(), Error> {
+        let part_bytes = self.workers.file_part_bytes.max(1);
+        while self.csv.len() >= part_bytes {
+            let rest = self.csv.split_off(part_bytes);
+            let part = std::mem::replace(&mut self.csv, rest);
+            self.upload_part(part).await?;
+        }
+        Ok(())
+    }
+
+    async fn upload_part(&mut self, part: Vec<u8>) -> Result<(), Error> {
+        let (files, key) = (self.files()?.clone(), self.file_key());
+        if self.at.upload.is_none() {
+            let id = files.start_upload(&key, CSV).await?;
+            self.at.upload = Some(Upload { id, parts: Vec::new() });
+        }
+        let upload = self.at.upload.as_mut().ok_or("no upload")?;
+        let number = i32::try_from(upload.parts.len() + 1)?;
+        self.at.bytes += part.len() as u64;
+        upload.parts.push(files.upload_part(&key, &upload.id, number, part).await?);
+        Ok(())
+    }
+
+    /// Writes the export's last bytes: the whole file when it never outgrew a part, else the last part.
+    async fn finish_export(&mut self) -> Result<serde_json::Value, Error> {
+        let (files, key) = (self.files()?.clone(), self.file_key());
+        let last = std::mem::take(&mut self.csv);
+        let bytes = self.at.bytes + last.len() as u64;
+        if self.at.upload.is_none() {
+            files.put(&key, last, CSV).await?;
+        } else {
+            if !last.is_empty() {
+                self.upload_part(last).await?;
+            }
+            let upload = self.at.upload.as_ref().ok_or("no upload")?;
+            files.finish_upload(&key, &upload.id, &upload.parts).await?;
+        }
+        self.forget_carried().await?;
+        Ok(json!({"rows": self.at.written, "bytes": bytes, "file": key}))
     }
 
     /// What the job did, after its last page.
@@ -104,6 +220,7 @@ impl Running<'_> {
                 self.workers.table.replace_stats(self.tenant, &sums).await?;
                 Ok(json!({"records": self.at.processed, "stats_items": sums.len()}))
             }
+            JobKind::Export => self.finish_export().await,
         }
     }
 }
@@ -173,10 +290,12 @@ async fn run(workers: &Workers, message: JobMessage) -> Result<(), Error> {
         started_at: checkpoint.clone(),
         at: checkpoint,
         sums: stats::Deltas::new(),
+        csv: Vec::new(),
     };
     let outcome = async {
+        running.take_carried().await?;
         let mut pages = 0;
-        while running.at.stage < STAGES {
+        while running.at.stage < stages(&running.job) {
             // At least a page per step, so every step moves the job on.
             if pages > 0 && started.elapsed() >= workers.job_step {
                 running.pause().await?;

@@ -104,6 +104,10 @@ pub struct Workers {
     pub chat: Option<crm_chat::Chat>,
     /// Outgoing webhook deliveries' HTTP clients and settings.
     pub hooks: outgoing::Hooks,
+    /// The files bucket, for the workers given it (exports).
+    pub files: Option<crm_files::Files>,
+    /// The size of a multipart upload's parts: S3's least (`FILE_PART_BYTES`, smaller only in the tests).
+    pub file_part_bytes: usize,
 }
 
 /// A job's step ends after this long, well before Lambda's 15-minute limit on the jobs function.
@@ -148,6 +152,10 @@ impl Workers {
             .filter(|e| !e.is_empty())
             .map(|endpoint| crm_chat::Chat::new(table.clone(), config.clone(), Some(endpoint)));
         Ok(Workers {
+            files: crm_files::Files::from_lookup(lookup, &config),
+            file_part_bytes: lookup("FILE_PART_BYTES")
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(crm_files::MIN_PART_BYTES),
             hooks: outgoing::Hooks::from_lookup(lookup),
             chat,
             search,

@@ -134,8 +134,9 @@ fn rows() -> Vec<Row> {
         row("GET /api/v1/tags", "/api/v1/tags", None, [200, 200, 200, 200]),
         row("GET /api/v1/dashboard", "/api/v1/dashboard", None, [200, 200, 200, 200]),
         row("POST /api/v1/dashboard/rebuild", "/api/v1/dashboard/rebuild", None, [202, 403, 403, 202]),
-        // No such job of the tenant: Admins get 404, others may not follow jobs at all.
-        row("GET /api/v1/jobs/{id}", "/api/v1/jobs/{user}", None, [404, 403, 403, 404]),
+        // No such job of the tenant (nor of the caller): 404 to everyone.
+        row("GET /api/v1/jobs/{id}", "/api/v1/jobs/{user}", None, [404, 404, 404, 404]),
+        row("POST /api/v1/exports", "/api/v1/exports", Some(json!({"kind": "lead"})), [202, 202, 202, 202]),
         row("GET /api/v1/integrations/slack", "/api/v1/integrations/slack", None, [200, 403, 403, 404]),
         row("DELETE /api/v1/integrations/slack", "/api/v1/integrations/slack", None, [204, 403, 403, 404]),
         // After the two above: until then the other tenant has no Slack settings of its own.

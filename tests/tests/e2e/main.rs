@@ -8,6 +8,7 @@ mod chat;
 mod crm;
 mod dashboard;
 mod errors;
+mod exports;
 mod integrations;
 mod isolation;
 mod keys;

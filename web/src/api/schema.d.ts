@@ -403,6 +403,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Export leads, customers or deals as CSV; follow the job at its `Location` */
+        post: operations["exports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/google": {
         parameters: {
             query?: never;
@@ -533,7 +550,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A job: its status, how far it got, and what it did (Admin) */
+        /** A job: its status, how far it got, and what it did (an Admin, or who asked for it) */
         get: operations["jobs_get"];
         put?: never;
         post?: never;
@@ -1299,6 +1316,10 @@ export interface components {
         DeliveryId: string;
         /** @enum {string} */
         DeliveryStatus: "pending" | "delivered" | "failed";
+        Download: {
+            expires_at: string;
+            url: string;
+        };
         EmailToken: {
             /** @description The token from the mail */
             token: string;
@@ -1413,6 +1434,7 @@ export interface components {
             created_at: string;
             /** @description Why it failed. */
             error?: string | null;
+            export?: components["schemas"]["NewExport"] | null;
             id: components["schemas"]["JobId"];
             kind: components["schemas"]["JobKind"];
             /**
@@ -1437,9 +1459,12 @@ export interface components {
          */
         JobId: string;
         /** @enum {string} */
-        JobKind: "search_reindex" | "stats_rebuild";
+        JobKind: "search_reindex" | "stats_rebuild" | "export";
         /** @enum {string} */
         JobStatus: "queued" | "running" | "succeeded" | "failed";
+        JobView: components["schemas"]["Job"] & {
+            download?: components["schemas"]["Download"] | null;
+        };
         /**
          * @description What a key may act as: a Manager or a Sales user, never an Admin (so no key manages users or keys).
          * @enum {string}
@@ -1622,6 +1647,15 @@ export interface components {
             description?: string | null;
             events: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.owner_changed" | "lead.converted" | "lead.deleted" | "customer.created" | "customer.updated" | "customer.deleted" | "deal.created" | "deal.updated" | "deal.stage_changed" | "deal.won" | "deal.lost" | "deal.deleted" | "note.added" | "note.edited" | "note.deleted")[];
             url: string;
+        };
+        /** @description An export asked for: a kind of record and the list filters (`status` for leads, `stage` for deals). */
+        NewExport: {
+            kind: components["schemas"]["RecordKind"];
+            /** @description Only the records of this owner (Sales may name only itself). */
+            owner_id?: string | null;
+            /** @description A lead's status or a deal's stage, as the kind's list takes it. */
+            status?: string | null;
+            tag?: string;
         };
         /** @description `POST /leads`. */
         NewLead: {
@@ -4830,6 +4864,120 @@ export interface operations {
             };
         };
     };
+    exports_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "lead",
+                 *       "status": "qualified",
+                 *       "tag": "vip"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NewExport"];
+            };
+        };
+        responses: {
+            /** @description The queued export; `Location` is its job */
+            202: {
+                headers: {
+                    /** @description The job: `/api/v1/jobs/{id}` */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body must be JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field breaks the rules; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     integrations_google_get: {
         parameters: {
             query?: never;
@@ -5764,7 +5912,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
             /** @description The request cannot be read (malformed JSON, a bad header or parameter) */

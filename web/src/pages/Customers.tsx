@@ -3,6 +3,7 @@ import { useApp } from "../context";
 import { summary } from "../api/problem";
 import { MoreButton, usePaged } from "../records/paged";
 import { OwnerFilter } from "../components/OwnerFilter";
+import { ExportButton } from "../components/ExportButton";
 
 const PAGE = 50;
 
@@ -28,6 +29,7 @@ export function Customers() {
     <section aria-labelledby="customers-heading">
       <div className="toolbar">
         <h1 id="customers-heading">Customers</h1>
+        <ExportButton asked={{ kind: "customer", tag, owner_id: owner }} />
         <Link className="button" to="/customers/new">
           New customer
         </Link>

@@ -1,5 +1,6 @@
 import { MoreButton, usePaged } from "../records/paged";
 import { OwnerFilter } from "../components/OwnerFilter";
+import { ExportButton } from "../components/ExportButton";
 import { Link, useSearchParams } from "react-router";
 import { useApp } from "../context";
 import { summary } from "../api/problem";
@@ -33,6 +34,7 @@ export function Leads() {
     <section aria-labelledby="leads-heading">
       <div className="toolbar">
         <h1 id="leads-heading">Leads</h1>
+        <ExportButton asked={{ kind: "lead", status, tag, owner_id: owner }} />
         <Link className="button" to="/leads/new">
           New lead
         </Link>

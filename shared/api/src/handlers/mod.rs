@@ -27,6 +27,7 @@ pub mod dashboard;
 pub mod dashboard_rebuild;
 pub mod deals;
 pub mod directory;
+pub mod exports_create;
 pub mod integrations_google_authorize;
 pub mod integrations_google_callback;
 pub mod integrations_google_delete;
