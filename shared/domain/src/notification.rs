@@ -4,7 +4,7 @@
 use crate::chat::Message;
 use crate::clock::Timestamp;
 use crate::events::{DomainEvent, EventKind, Snapshot, Via};
-use crate::ids::NotificationId;
+use crate::ids::{JobId, NotificationId};
 use crate::{ChannelId, MessageId, RecordKind, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -33,10 +33,12 @@ pub enum NotificationKind {
     WebhookDisabled,
     /// The account's plan or subscription changed (Admins).
     PlanChanged,
+    /// Work you asked for (an export) finished, or failed.
+    JobFinished,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 8] = [
+    pub const ALL: [NotificationKind; 9] = [
         NotificationKind::Mention,
         NotificationKind::Assigned,
         NotificationKind::LeadDelivered,
@@ -45,6 +47,7 @@ impl NotificationKind {
         NotificationKind::SyncFailed,
         NotificationKind::WebhookDisabled,
         NotificationKind::PlanChanged,
+        NotificationKind::JobFinished,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl NotificationKind {
             NotificationKind::SyncFailed => "sync_failed",
             NotificationKind::WebhookDisabled => "webhook_disabled",
             NotificationKind::PlanChanged => "plan_changed",
+            NotificationKind::JobFinished => "job_finished",
         }
     }
 }
@@ -76,6 +80,9 @@ pub struct Notification {
     /// The chat message it is about.
     pub channel_id: Option<ChannelId>,
     pub message_id: Option<MessageId>,
+    /// The job it is about (`GET /api/v1/jobs/{id}`: a finished export's link).
+    #[serde(default)]
+    pub job_id: Option<JobId>,
     pub created_at: String,
     /// When the user marked it read; `null` while unread.
     pub read_at: Option<String>,
@@ -93,6 +100,7 @@ pub struct Preferences {
     pub sync_failed: bool,
     pub webhook_disabled: bool,
     pub plan_changed: bool,
+    pub job_finished: bool,
 }
 
 impl Default for Preferences {
@@ -106,6 +114,7 @@ impl Default for Preferences {
             sync_failed: true,
             webhook_disabled: true,
             plan_changed: true,
+            job_finished: true,
         }
     }
 }
@@ -125,6 +134,7 @@ impl Preferences {
             NotificationKind::SyncFailed => &self.sync_failed,
             NotificationKind::WebhookDisabled => &self.webhook_disabled,
             NotificationKind::PlanChanged => &self.plan_changed,
+            NotificationKind::JobFinished => &self.job_finished,
         }
     }
 }
@@ -142,6 +152,7 @@ pub struct PreferencesPatch {
     pub sync_failed: Option<bool>,
     pub webhook_disabled: Option<bool>,
     pub plan_changed: Option<bool>,
+    pub job_finished: Option<bool>,
 }
 
 impl PreferencesPatch {
@@ -156,6 +167,7 @@ impl PreferencesPatch {
             (NotificationKind::SyncFailed, self.sync_failed),
             (NotificationKind::WebhookDisabled, self.webhook_disabled),
             (NotificationKind::PlanChanged, self.plan_changed),
+            (NotificationKind::JobFinished, self.job_finished),
         ];
         named.into_iter().filter_map(|(kind, on)| Some((kind, on?))).collect()
     }
@@ -183,6 +195,7 @@ struct About {
     summary: String,
     record: Option<(RecordKind, String)>,
     message: Option<(ChannelId, MessageId)>,
+    job: Option<JobId>,
 }
 
 fn draft(tenant: TenantId, source: &str, at: &str, recipient: UserId, actor: Option<UserId>, about: About) -> Draft {
@@ -202,6 +215,7 @@ fn draft(tenant: TenantId, source: &str, at: &str, recipient: UserId, actor: Opt
             record_id,
             channel_id,
             message_id,
+            job_id: about.job,
             created_at: when.rfc3339(),
             read_at: None,
         },
@@ -257,6 +271,7 @@ pub fn drafts(event: &DomainEvent, noted_record_owner: Option<UserId>) -> Vec<Dr
             summary: format!("New note on your {}: “{}”", note.record_type.entity(), excerpt(&note.body)),
             record: Some((note.record_type, note.record_id.clone())),
             message: None,
+            job: None,
         };
         return vec![make(owner, about)];
     }
@@ -271,15 +286,20 @@ pub fn drafts(event: &DomainEvent, noted_record_owner: Option<UserId>) -> Vec<Dr
     let mut out = Vec::new();
     if event.kind == EventKind::LeadCreated && event.via == Some(Via::Webhook) {
         let summary = format!("A webhook delivered the lead “{title}” to you");
-        let about = About { kind: NotificationKind::LeadDelivered, summary, record: Some(record), message: None };
+        let about =
+            About { kind: NotificationKind::LeadDelivered, summary, record: Some(record), message: None, job: None };
         out.push(make(owner, about));
     } else if became_owner && not_the_actor(owner) && event.actor.is_some() {
         let summary = format!("The {entity} “{title}” is now yours");
-        out.push(make(owner, About { kind: NotificationKind::Assigned, summary, record: Some(record), message: None }));
+        out.push(make(
+            owner,
+            About { kind: NotificationKind::Assigned, summary, record: Some(record), message: None, job: None },
+        ));
     } else if matches!(event.kind, EventKind::DealWon | EventKind::DealLost) && not_the_actor(owner) {
         let outcome = if event.kind == EventKind::DealWon { "won" } else { "lost" };
         let summary = format!("Your deal “{title}” was {outcome}");
-        let about = About { kind: NotificationKind::DealClosed, summary, record: Some(record), message: None };
+        let about =
+            About { kind: NotificationKind::DealClosed, summary, record: Some(record), message: None, job: None };
         out.push(make(owner, about));
     }
     out
@@ -299,6 +319,7 @@ fn mentions(event: &DomainEvent, message: &Message) -> Vec<Draft> {
                 summary: format!("You were mentioned: “{}”", excerpt(&message.body)),
                 record: None,
                 message: Some((message.channel_id, message.id)),
+                job: None,
             };
             draft(event.tenant_id, &event.id, &message.created_at, *user, Some(message.author_id), about)
         })
@@ -313,6 +334,7 @@ pub fn sync_failed(tenant: TenantId, user: UserId, error: &str, at: &str, source
         summary: format!("Google Contacts sync failed: {}", excerpt(error)),
         record: None,
         message: None,
+        job: None,
     };
     draft(tenant, source, at, user, None, about)
 }
@@ -324,6 +346,7 @@ pub fn webhook_disabled(tenant: TenantId, admin: UserId, url: &str, reason: &str
         summary: format!("Webhook endpoint {} was disabled: {}", excerpt(url), excerpt(reason)),
         record: None,
         message: None,
+        job: None,
     };
     draft(tenant, source, at, admin, None, about)
 }
@@ -335,8 +358,33 @@ pub fn plan_changed(tenant: TenantId, admin: UserId, plan: &str, subscription: &
         "none" => format!("The account is on the {plan} plan"),
         other => format!("The account is on the {plan} plan (subscription {})", other.replace('_', " ")),
     };
-    let about = About { kind: NotificationKind::PlanChanged, summary, record: None, message: None };
+    let about = About { kind: NotificationKind::PlanChanged, summary, record: None, message: None, job: None };
     draft(tenant, source, at, admin, None, about)
+}
+
+/// What its asker is told of a job that ended, if anything: an export's rows, or why it failed.
+pub fn job_summary(job: &crate::job::Job) -> Option<String> {
+    use crate::job::JobStatus;
+    let export = job.export.as_ref()?;
+    match job.status {
+        JobStatus::Succeeded => {
+            let rows = job.result.as_ref().and_then(|r| r["rows"].as_u64()).unwrap_or(0);
+            let what = if rows == 1 { export.kind.entity() } else { export.kind.collection() };
+            Some(format!("Your export of {rows} {what} is ready to download"))
+        }
+        JobStatus::Failed => Some(format!(
+            "Your export of {} failed: {}",
+            export.kind.collection(),
+            excerpt(job.error.as_deref().unwrap_or("no reason given"))
+        )),
+        JobStatus::Queued | JobStatus::Running => None,
+    }
+}
+
+/// A job `user` asked for ended: `summary` says how (an export's rows, or why it failed).
+pub fn job_finished(tenant: TenantId, user: UserId, job: JobId, summary: String, at: &str, source: &str) -> Draft {
+    let about = About { kind: NotificationKind::JobFinished, summary, record: None, message: None, job: Some(job) };
+    draft(tenant, source, at, user, None, about)
 }
 
 /// What the notify worker receives: a domain event, or what the table's stream showed of something else
@@ -348,6 +396,7 @@ pub enum NotifySource {
     GoogleSyncFailed { id: String, tenant_id: TenantId, user_id: UserId, error: String, at: String },
     WebhookDisabled { id: String, tenant_id: TenantId, url: String, reason: String, at: String },
     PlanChanged { id: String, tenant_id: TenantId, plan: String, subscription: String, at: String },
+    JobFinished { id: String, tenant_id: TenantId, user_id: UserId, job_id: JobId, summary: String, at: String },
 }
 
 #[cfg(test)]
@@ -498,5 +547,23 @@ mod tests {
         let quoted = excerpt(&long);
         assert_eq!(quoted.chars().count(), EXCERPT_CHARS);
         assert!(quoted.ends_with('…'));
+    }
+
+    #[test]
+    fn an_ended_export_tells_its_asker_what_became_of_it() {
+        use crate::export::NewExport;
+        use crate::job::Job;
+        let asker = UserId::new();
+        let asked = NewExport { kind: RecordKind::Lead, status: None, owner_id: None, tag: None };
+        let job = Job::export(asked, asker, Timestamp::now());
+        assert_eq!(job_summary(&job), None, "not ended");
+        let done = job.succeeded(serde_json::json!({"rows": 1}), Timestamp::now());
+        assert_eq!(job_summary(&done).unwrap(), "Your export of 1 lead is ready to download");
+        let failed = job.failed("S3 PutObject: denied".into(), Timestamp::now());
+        assert_eq!(job_summary(&failed).unwrap(), "Your export of leads failed: S3 PutObject: denied");
+        let rebuild = Job::queued(crate::job::JobKind::StatsRebuild, asker, Timestamp::now());
+        assert_eq!(job_summary(&rebuild.succeeded(serde_json::json!({}), Timestamp::now())), None);
+        let told = job_finished(TenantId::new(), asker, done.id, job_summary(&done).unwrap(), &done.updated_at, "ev");
+        assert_eq!((told.notification.kind, told.notification.job_id), (NotificationKind::JobFinished, Some(done.id)));
     }
 }

@@ -34,6 +34,9 @@ async fn drafts_of(workers: &Workers, source: NotifySource) -> Result<Vec<Draft>
             .into_iter()
             .map(|admin| notification::plan_changed(tenant_id, admin, &plan, &subscription, &at, &id))
             .collect(),
+        NotifySource::JobFinished { id, tenant_id, user_id, job_id, summary, at } => {
+            vec![notification::job_finished(tenant_id, user_id, job_id, summary, &at, &id)]
+        }
     })
 }
 

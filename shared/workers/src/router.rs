@@ -144,6 +144,27 @@ pub fn endpoint_disabled_of(record: &EventRecord) -> Option<NotifySource> {
     })
 }
 
+/// A job someone asked for that just ended (an export): its asker is told.
+pub fn job_finished_of(record: &EventRecord) -> Option<NotifySource> {
+    let (tenant, kind) = item_of(record)?;
+    if kind != ItemKind::Job || record.event_name != "MODIFY" {
+        return None;
+    }
+    let (old, new) = (&record.change.old_image, &record.change.new_image);
+    if text(old, "status") == text(new, "status") {
+        return None;
+    }
+    let job: crm_domain::job::Job = serde_dynamo::from_item(new.clone()).ok()?;
+    Some(NotifySource::JobFinished {
+        id: record.event_id.clone(),
+        tenant_id: tenant,
+        user_id: job.requested_by,
+        job_id: job.id,
+        summary: crm_domain::notification::job_summary(&job)?,
+        at: stream_time(record),
+    })
+}
+
 /// An account's plan or subscription that changed (not its counts).
 pub fn plan_change_of(record: &EventRecord) -> Option<NotifySource> {
     let (tenant, kind) = item_of(record)?;
@@ -206,8 +227,10 @@ pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResp
             }
             continue;
         }
-        if let Some(told) =
-            sync_failure_of(record).or_else(|| endpoint_disabled_of(record)).or_else(|| plan_change_of(record))
+        if let Some(told) = sync_failure_of(record)
+            .or_else(|| endpoint_disabled_of(record))
+            .or_else(|| plan_change_of(record))
+            .or_else(|| job_finished_of(record))
         {
             if workers.queues.contains_key(&Queue::Notify) {
                 outgoing.entry(Queue::Notify).or_default().push((index, serde_json::to_string(&told)?));

@@ -101,6 +101,19 @@ async fn sales_exports_only_its_own_records_and_sees_only_its_own_jobs() {
     let job = export(&api, &sales.token, json!({"kind": "lead"})).await;
     assert_eq!(names(&download(&job).await.1), ["Mine 0", "Mine 1"]);
     assert_eq!(job["export"]["owner_id"], sales.id, "narrowed to the caller when asked");
+    // The asker is told the file is ready, with the job to fetch it from.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let inbox = api.get("/api/v1/notifications", &sales.token).await.expect(200).body;
+        let told = inbox["items"].as_array().unwrap().iter().find(|n| n["kind"] == "job_finished").cloned();
+        if let Some(told) = told {
+            assert_eq!(told["job_id"], job["id"], "{told:#}");
+            assert_eq!(told["summary"], "Your export of 2 leads is ready to download");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no job_finished notification: {inbox:#}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let asked_for_admin = json!({"kind": "lead", "owner_id": a.admin.id});
     api.post("/api/v1/exports", Some(&sales.token), asked_for_admin).await.expect_problem(403, None);
     // The job is its asker's and the Admins' to follow.

@@ -1721,6 +1721,7 @@ export interface components {
             channel_id?: components["schemas"]["ChannelId"] | null;
             created_at: string;
             id: components["schemas"]["NotificationId"];
+            job_id?: components["schemas"]["JobId"] | null;
             kind: components["schemas"]["NotificationKind"];
             message_id?: components["schemas"]["MessageId"] | null;
             /** @description When the user marked it read; `null` while unread. */
@@ -1736,7 +1737,7 @@ export interface components {
          */
         NotificationId: string;
         /** @enum {string} */
-        NotificationKind: "mention" | "assigned" | "lead_delivered" | "deal_closed" | "note_added" | "sync_failed" | "webhook_disabled" | "plan_changed";
+        NotificationKind: "mention" | "assigned" | "lead_delivered" | "deal_closed" | "note_added" | "sync_failed" | "webhook_disabled" | "plan_changed" | "job_finished";
         Online: {
             connections: number;
             since: string;
@@ -1941,6 +1942,7 @@ export interface components {
                 channel_id?: components["schemas"]["ChannelId"] | null;
                 created_at: string;
                 id: components["schemas"]["NotificationId"];
+                job_id?: components["schemas"]["JobId"] | null;
                 kind: components["schemas"]["NotificationKind"];
                 message_id?: components["schemas"]["MessageId"] | null;
                 /** @description When the user marked it read; `null` while unread. */
@@ -2004,6 +2006,8 @@ export interface components {
             /** @default true */
             deal_closed: boolean;
             /** @default true */
+            job_finished: boolean;
+            /** @default true */
             lead_delivered: boolean;
             /** @default true */
             mention: boolean;
@@ -2023,6 +2027,7 @@ export interface components {
         PreferencesPatch: {
             assigned?: boolean | null;
             deal_closed?: boolean | null;
+            job_finished?: boolean | null;
             lead_delivered?: boolean | null;
             mention?: boolean | null;
             note_added?: boolean | null;

@@ -34,6 +34,7 @@ const LABELS: Record<keyof Preferences, string> = {
   sync_failed: "My Google Contacts sync fails",
   webhook_disabled: "An outgoing webhook endpoint is disabled (admins)",
   plan_changed: "The account's plan or subscription changes (admins)",
+  job_finished: "An export I asked for is ready, or fails",
 };
 
 /** The kinds, in the order the settings show them. */

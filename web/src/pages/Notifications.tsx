@@ -29,6 +29,14 @@ export default function Notifications() {
     setProblem(error ? summary(error) : null);
     await refresh();
   };
+  /** A finished export's file: the job hands out a fresh link each time it is asked. */
+  const download = async (notification: Notification) => {
+    if (!notification.job_id) return;
+    await markRead(notification);
+    const { data, error } = await api.GET("/api/v1/jobs/{id}", { params: { path: { id: notification.job_id } } });
+    if (data?.download) window.location.assign(data.download.url);
+    else setProblem(data ? "There is no file to download for this job." : summary(error));
+  };
   const markAll = async () => {
     const { error } = await api.POST("/api/v1/notifications/read_all");
     setProblem(error ? summary(error) : null);
@@ -69,6 +77,11 @@ export default function Notifications() {
                   {when(notification.created_at)}
                 </p>
               </div>
+              {notification.job_id && notification.kind === "job_finished" && (
+                <button type="button" onClick={() => void download(notification)}>
+                  Download
+                </button>
+              )}
               {!notification.read_at && (
                 <button type="button" className="secondary" onClick={() => void markRead(notification)}>
                   Mark read
