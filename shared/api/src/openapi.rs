@@ -203,6 +203,10 @@ fn refined(mut json: serde_json::Value) -> serde_json::Value {
             *schema = serde_json::json!({ "allOf": [schema.take(), constraint] });
         }
     }
+    // Each kind of export takes its own filters and nothing more (the body is read refusing unknown fields).
+    for kind in json["components"]["schemas"]["NewExport"]["oneOf"].as_array_mut().into_iter().flatten() {
+        kind["additionalProperties"] = false.into();
+    }
     json
 }
 

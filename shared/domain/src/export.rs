@@ -2,69 +2,136 @@
 //! them. Pure: the jobs worker pages the records (as the list routes do, Sales seeing only its own) and
 //! writes these rows.
 
-use crate::customer::Customer;
-use crate::deal::Deal;
+use crate::deal::DealStage;
 use crate::ids::UserId;
-use crate::lead::Lead;
-use crate::record::{Record, RecordKind};
+use crate::lead::LeadStatus;
+use crate::record::RecordKind;
 use crate::validation::{self, FieldError, Invalid};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// An export asked for: a kind of record and the list filters (`status` for leads, `stage` for deals).
+/// An export asked for: a kind of record and that kind's list filters (a lead's `status`, a deal's `stage`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewExport {
-    pub kind: RecordKind,
-    /// A lead's status or a deal's stage, as the kind's list takes it.
-    #[serde(default, alias = "stage")]
-    #[schema(max_length = 32)]
-    pub status: Option<String>,
-    /// Only the records of this owner (Sales may name only itself).
-    #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
-    pub owner_id: Option<UserId>,
-    #[serde(default)]
-    #[schema(schema_with = crate::schema::tag)]
-    pub tag: Option<String>,
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NewExport {
+    Lead {
+        #[serde(default)]
+        status: Option<LeadStatus>,
+        #[serde(default)]
+        #[schema(value_type = Option<String>, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
+        owner_id: Option<UserId>,
+        #[serde(default)]
+        #[schema(schema_with = crate::schema::optional_tag)]
+        tag: Option<String>,
+    },
+    Customer {
+        #[serde(default)]
+        #[schema(value_type = Option<String>, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
+        owner_id: Option<UserId>,
+        #[serde(default)]
+        #[schema(schema_with = crate::schema::optional_tag)]
+        tag: Option<String>,
+    },
+    Deal {
+        #[serde(default)]
+        stage: Option<DealStage>,
+        #[serde(default)]
+        #[schema(value_type = Option<String>, pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
+        owner_id: Option<UserId>,
+        #[serde(default)]
+        #[schema(schema_with = crate::schema::optional_tag)]
+        tag: Option<String>,
+    },
 }
 
 impl NewExport {
-    /// The export with its filters checked as the kind's list checks them: the state one of the kind's
-    /// (canonical), the tag a tag.
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            NewExport::Lead { .. } => RecordKind::Lead,
+            NewExport::Customer { .. } => RecordKind::Customer,
+            NewExport::Deal { .. } => RecordKind::Deal,
+        }
+    }
+
+    /// The lead status or deal stage asked for, as the list filter names it.
+    pub fn state(&self) -> Option<&'static str> {
+        match self {
+            NewExport::Lead { status, .. } => status.map(LeadStatus::as_str),
+            NewExport::Customer { .. } => None,
+            NewExport::Deal { stage, .. } => stage.map(DealStage::as_str),
+        }
+    }
+
+    pub fn owner(&self) -> Option<UserId> {
+        match self {
+            NewExport::Lead { owner_id, .. }
+            | NewExport::Customer { owner_id, .. }
+            | NewExport::Deal { owner_id, .. } => *owner_id,
+        }
+    }
+
+    pub fn tag(&self) -> Option<&str> {
+        match self {
+            NewExport::Lead { tag, .. } | NewExport::Customer { tag, .. } | NewExport::Deal { tag, .. } => {
+                tag.as_deref()
+            }
+        }
+    }
+
+    /// The same export of `owner`'s records only (or of everyone's, for `None`).
+    pub fn of_owner(mut self, owner: Option<UserId>) -> Self {
+        match &mut self {
+            NewExport::Lead { owner_id, .. }
+            | NewExport::Customer { owner_id, .. }
+            | NewExport::Deal { owner_id, .. } => *owner_id = owner,
+        }
+        self
+    }
+}
+
+/// An export as a request body is read: every filter of every kind, so that a filter the kind does not
+/// take, or a bad value, is refused naming its field. The document describes [`NewExport`], which is what
+/// [`ExportAsked::validate`] makes of it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportAsked {
+    pub kind: RecordKind,
+    #[serde(default)]
+    pub status: Option<LeadStatus>,
+    #[serde(default)]
+    pub stage: Option<DealStage>,
+    #[serde(default)]
+    pub owner_id: Option<UserId>,
+    #[serde(default)]
+    pub tag: Option<String>,
+}
+
+impl ExportAsked {
+    /// The export asked for, with the kind's filters only, its tag canonical as the kind's list makes it.
     pub fn validate(self) -> Result<NewExport, Invalid> {
         let mut errors = Vec::new();
-        let status = self.status.as_deref().map(|text| {
-            let parsed = match self.kind {
-                RecordKind::Lead => Lead::parse_state(text),
-                RecordKind::Customer => Customer::parse_state(text),
-                RecordKind::Deal => Deal::parse_state(text),
-            };
-            let names = match self.kind {
-                RecordKind::Lead => Lead::state_names(),
-                RecordKind::Customer => Customer::state_names(),
-                RecordKind::Deal => Deal::state_names(),
-            };
-            parsed.ok_or_else(|| match names {
-                [] => FieldError::new("status", format!("{} have no status to filter by", self.kind.collection())),
-                names => FieldError::new("status", format!("must be one of: {}", names.join(", "))),
-            })
-        });
-        let status = match status.transpose() {
-            Ok(status) => status.map(str::to_owned),
-            Err(error) => {
-                errors.push(error);
-                None
-            }
-        };
-        let tag = match self.tag.as_deref().map(|t| validation::tag("tag", t)).transpose() {
+        if self.status.is_some() && self.kind != RecordKind::Lead {
+            errors.push(FieldError::new("status", format!("{} have no status; only leads do", self.kind.collection())));
+        }
+        if self.stage.is_some() && self.kind != RecordKind::Deal {
+            errors.push(FieldError::new("stage", format!("{} have no stage; only deals do", self.kind.collection())));
+        }
+        let tag = match self.tag.as_deref().map(|raw| validation::tag("tag", raw)).transpose() {
             Ok(tag) => tag,
             Err(error) => {
                 errors.push(error);
                 None
             }
         };
-        if errors.is_empty() { Ok(NewExport { status, tag, ..self }) } else { Err(Invalid(errors)) }
+        if !errors.is_empty() {
+            return Err(Invalid(errors));
+        }
+        let owner_id = self.owner_id;
+        Ok(match self.kind {
+            RecordKind::Lead => NewExport::Lead { status: self.status, owner_id, tag },
+            RecordKind::Customer => NewExport::Customer { owner_id, tag },
+            RecordKind::Deal => NewExport::Deal { stage: self.stage, owner_id, tag },
+        })
     }
 }
 
@@ -185,17 +252,21 @@ mod tests {
     }
 
     #[test]
-    fn filters_are_checked_as_the_kind_s_list_checks_them() {
-        let ask = |kind, status: Option<&str>, tag: Option<&str>| {
-            NewExport { kind, status: status.map(str::to_owned), owner_id: None, tag: tag.map(str::to_owned) }
-                .validate()
-        };
-        let checked = ask(RecordKind::Lead, Some("qualified"), Some(" VIP ")).unwrap();
-        assert_eq!((checked.status.as_deref(), checked.tag.as_deref()), (Some("qualified"), Some("vip")));
-        let Invalid(errors) = ask(RecordKind::Deal, Some("qualified"), Some("no;semicolons")).unwrap_err();
-        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["status", "tag"]);
-        assert!(ask(RecordKind::Customer, Some("new"), None).is_err());
-        assert!(ask(RecordKind::Customer, None, None).is_ok());
+    fn an_export_takes_its_kind_s_filters_only() {
+        let ask = |body: Value| serde_json::from_value::<ExportAsked>(body).unwrap().validate();
+        let lead = ask(json!({"kind": "lead", "status": "qualified", "tag": " VIP "})).unwrap();
+        assert_eq!((lead.kind(), lead.state(), lead.tag()), (RecordKind::Lead, Some("qualified"), Some("vip")));
+        let deal = ask(json!({"kind": "deal", "stage": "won"})).unwrap();
+        assert_eq!((deal.kind(), deal.state()), (RecordKind::Deal, Some("won")));
+        let field = |body: Value| ask(body).unwrap_err().0.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(field(json!({"kind": "deal", "status": "new"})), ["status"]);
+        assert_eq!(field(json!({"kind": "customer", "stage": "won", "tag": "no;way"})), ["stage", "tag"]);
+        assert!(serde_json::from_value::<ExportAsked>(json!({"kind": "notes"})).is_err());
+        let owner = UserId::new();
+        assert_eq!(ask(json!({"kind": "customer"})).unwrap().of_owner(Some(owner)).owner(), Some(owner));
+        // What is stored with the job is the exact shape the document describes.
+        assert_eq!(serde_json::to_value(&deal).unwrap()["kind"], "deal");
+        assert_eq!(serde_json::from_value::<NewExport>(serde_json::to_value(&deal).unwrap()).unwrap(), deal);
     }
 
     #[test]

@@ -369,12 +369,12 @@ pub fn job_summary(job: &crate::job::Job) -> Option<String> {
     match job.status {
         JobStatus::Succeeded => {
             let rows = job.result.as_ref().and_then(|r| r["rows"].as_u64()).unwrap_or(0);
-            let what = if rows == 1 { export.kind.entity() } else { export.kind.collection() };
+            let what = if rows == 1 { export.kind().entity() } else { export.kind().collection() };
             Some(format!("Your export of {rows} {what} is ready to download"))
         }
         JobStatus::Failed => Some(format!(
             "Your export of {} failed: {}",
-            export.kind.collection(),
+            export.kind().collection(),
             excerpt(job.error.as_deref().unwrap_or("no reason given"))
         )),
         JobStatus::Queued | JobStatus::Running => None,
@@ -554,7 +554,7 @@ mod tests {
         use crate::export::NewExport;
         use crate::job::Job;
         let asker = UserId::new();
-        let asked = NewExport { kind: RecordKind::Lead, status: None, owner_id: None, tag: None };
+        let asked = NewExport::Lead { status: None, owner_id: None, tag: None };
         let job = Job::export(asked, asker, Timestamp::now());
         assert_eq!(job_summary(&job), None, "not ended");
         let done = job.succeeded(serde_json::json!({"rows": 1}), Timestamp::now());

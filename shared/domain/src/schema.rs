@@ -110,6 +110,11 @@ pub fn tag() -> Object {
     text(patterns::TAG, v::MAX_TAG, false).min_length(Some(1)).build()
 }
 
+/// A tag filter that may be left out or `null`.
+pub fn optional_tag() -> Object {
+    text(patterns::TAG, v::MAX_TAG, true).min_length(Some(1)).build()
+}
+
 /// A record's tags: up to 20, each letters a-z, digits, spaces and `-_.:/`.
 pub fn tags() -> Array {
     ArrayBuilder::new().items(tag()).max_items(Some(v::MAX_TAGS)).build()

@@ -58,7 +58,7 @@ impl Running<'_> {
     /// Reads the next page of the kind the step is at, and does the job's work on it.
     async fn next_page(&mut self) -> Result<(), Error> {
         let kind = match &self.job.export {
-            Some(export) => export.kind,
+            Some(export) => export.kind(),
             None => RecordKind::ALL[self.at.stage.min(2)],
         };
         match kind {
@@ -72,11 +72,9 @@ impl Running<'_> {
         let request = PageRequest { limit: PAGE, cursor: self.at.cursor.clone() };
         // An export reads what its list route would show its caller (the owner was narrowed when asked).
         let filter = match &self.job.export {
-            Some(export) => RecordFilter {
-                state: export.status.as_deref().and_then(R::parse_state),
-                owner: export.owner_id,
-                tag: export.tag.clone(),
-            },
+            Some(export) => {
+                RecordFilter { state: export.state(), owner: export.owner(), tag: export.tag().map(str::to_owned) }
+            }
             None => RecordFilter::default(),
         };
         let batch = self.workers.table.records::<R>(self.tenant, &filter, &request).await?;

@@ -1648,14 +1648,24 @@ export interface components {
             events: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.owner_changed" | "lead.converted" | "lead.deleted" | "customer.created" | "customer.updated" | "customer.deleted" | "deal.created" | "deal.updated" | "deal.stage_changed" | "deal.won" | "deal.lost" | "deal.deleted" | "note.added" | "note.edited" | "note.deleted")[];
             url: string;
         };
-        /** @description An export asked for: a kind of record and the list filters (`status` for leads, `stage` for deals). */
+        /** @description An export asked for: a kind of record and that kind's list filters (a lead's `status`, a deal's `stage`). */
         NewExport: {
-            kind: components["schemas"]["RecordKind"];
-            /** @description Only the records of this owner (Sales may name only itself). */
+            /** @enum {string} */
+            kind: "lead";
             owner_id?: string | null;
-            /** @description A lead's status or a deal's stage, as the kind's list takes it. */
-            status?: string | null;
-            tag?: string;
+            status?: components["schemas"]["LeadStatus"] | null;
+            tag?: string | null;
+        } | {
+            /** @enum {string} */
+            kind: "customer";
+            owner_id?: string | null;
+            tag?: string | null;
+        } | {
+            /** @enum {string} */
+            kind: "deal";
+            owner_id?: string | null;
+            stage?: components["schemas"]["DealStage"] | null;
+            tag?: string | null;
         };
         /** @description `POST /leads`. */
         NewLead: {

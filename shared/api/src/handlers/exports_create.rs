@@ -6,7 +6,7 @@ use crate::extract::{AppState, Caller, Json};
 use crate::problem::ApiError;
 use axum::extract::State;
 use axum::response::Response;
-use crm_domain::export::NewExport;
+use crm_domain::export::{ExportAsked, NewExport};
 use crm_domain::job::Job;
 use crm_domain::policy;
 
@@ -16,9 +16,14 @@ use crm_domain::policy;
     responses((status = 202, description = "The queued export; `Location` is its job", body = Job,
         headers(("Location" = String, description = "The job: `/api/v1/jobs/{id}`")))),
     security(("bearer" = [])))]
-pub async fn handle(State(app): AppState, caller: Caller, Json(asked): Json<NewExport>) -> Result<Response, ApiError> {
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    Json(asked): Json<ExportAsked>,
+) -> Result<Response, ApiError> {
     let actor = caller.actor;
     let asked = asked.validate()?;
-    let export = NewExport { owner_id: policy::list_owner(&actor, asked.owner_id)?, ..asked };
+    let owner = policy::list_owner(&actor, asked.owner())?;
+    let export = asked.of_owner(owner);
     crate::jobs::queue(&app, &actor, Job::export(export, actor.user, crm_domain::clock::Timestamp::now())).await
 }

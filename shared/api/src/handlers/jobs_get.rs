@@ -42,7 +42,7 @@ pub async fn handle(State(app): AppState, caller: Caller, Path(id): Path<JobId>)
             let files =
                 app.files.as_ref().ok_or_else(|| ApiError::Internal("no files bucket (FILES_BUCKET)".into()))?;
             let valid_for = std::time::Duration::from_secs(DOWNLOAD_SECONDS);
-            let name = format!("{}-{}.csv", job.export.as_ref().map_or("records", |e| e.kind.collection()), job.id);
+            let name = format!("{}-{}.csv", job.export.as_ref().map_or("records", |e| e.kind().collection()), job.id);
             let url =
                 files.download_url(&key, &name, valid_for).await.map_err(|e| ApiError::Internal(e.to_string()))?;
             let expires = Timestamp::from_unix_seconds(Timestamp::now().unix_seconds() + DOWNLOAD_SECONDS as i64);
