@@ -70,24 +70,25 @@ impl Plan {
                 records: 1_000,
                 webhook_endpoints: 1,
                 api_keys: 1,
-                requests_per_minute: 120,
-                searches_per_minute: 30,
+                // A person's screen asks for several things at once: an account's web app use must fit.
+                requests_per_minute: 600,
+                searches_per_minute: 60,
             },
             Plan::Team => Limits {
                 seats: 25,
                 records: 50_000,
                 webhook_endpoints: 5,
                 api_keys: 10,
-                requests_per_minute: 1_200,
-                searches_per_minute: 300,
+                requests_per_minute: 3_000,
+                searches_per_minute: 600,
             },
             Plan::Business => Limits {
                 seats: 250,
                 records: 1_000_000,
                 webhook_endpoints: 10,
                 api_keys: 50,
-                requests_per_minute: 6_000,
-                searches_per_minute: 1_200,
+                requests_per_minute: 12_000,
+                searches_per_minute: 2_400,
             },
         }
     }

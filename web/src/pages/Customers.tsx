@@ -29,10 +29,12 @@ export function Customers() {
     <section aria-labelledby="customers-heading">
       <div className="toolbar">
         <h1 id="customers-heading">Customers</h1>
-        <ExportButton asked={{ kind: "customer", tag, owner_id: owner }} />
-        <Link className="button" to="/customers/new">
-          New customer
-        </Link>
+        <div className="actions">
+          <ExportButton asked={{ kind: "customer", tag, owner_id: owner }} />
+          <Link className="button" to="/customers/new">
+            New customer
+          </Link>
+        </div>
       </div>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <OwnerFilter value={owner} onChange={(value) => filter("owner", value)} />

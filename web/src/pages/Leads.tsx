@@ -34,10 +34,12 @@ export function Leads() {
     <section aria-labelledby="leads-heading">
       <div className="toolbar">
         <h1 id="leads-heading">Leads</h1>
-        <ExportButton asked={{ kind: "lead", status, tag, owner_id: owner }} />
-        <Link className="button" to="/leads/new">
-          New lead
-        </Link>
+        <div className="actions">
+          <ExportButton asked={{ kind: "lead", status, tag, owner_id: owner }} />
+          <Link className="button" to="/leads/new">
+            New lead
+          </Link>
+        </div>
       </div>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>
