@@ -74,7 +74,7 @@ say "web app: its API client is generated from the served document (bash infra/w
 diff -q "$RUN/schema.d.ts" web/src/api/schema.d.ts >/dev/null \
   || die "web/src/api/schema.d.ts is stale: regenerate it with bash infra/web-client.sh"
 
-say "web app in a browser (Debian's chromium): accounts, leads, a concurrent edit, roles"
+say "web app in a browser (Debian's chromium): accounts, leads, an export, a concurrent edit, roles"
 install_chromium
 WEB_PORT="$(free_port)"
 # Google's endpoints are a fake the browser tests start on this port (web/e2e/google-fake.mjs).

@@ -4,7 +4,7 @@
 
 import { chromium } from "playwright-core";
 import { startGoogleFake } from "./google-fake.mjs";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const base = process.env.CRM_WEB_URL ?? "http://127.0.0.1:3000";
@@ -95,6 +95,13 @@ async function leadsAndConflicts(browser) {
   await page.waitForURL(`${base}/leads`);
   await page.getByRole("link", { name: "Ada Lovelace" }).waitFor();
   await shot(page, "leads");
+
+  // The list as CSV: the export runs as a job, then the browser downloads the file its link names.
+  const downloaded = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export CSV" }).click();
+  const csv = readFileSync(await (await downloaded).path(), "utf8");
+  check(csv.startsWith("id,name,email,"), `the export starts with its header (${csv.slice(0, 40)})`);
+  check(csv.includes("Ada Lovelace") && csv.includes("ada@engines.example"), "the export holds the lead");
 
   // Someone else saves first: the app says so, and "overwrite" keeps what this user typed.
   await page.getByRole("link", { name: "Ada Lovelace" }).click();
