@@ -88,40 +88,32 @@ import json, sys
 accounts = json.load(open(sys.argv[1]))
 print("accounts = {" + ", ".join(f'{{token = "{a["token"]}", lead = "{a["lead"]}"}}' for a in accounts) + "}")
 PY
-cat "$RUN/count.lua" "$RUN/accounts.lua" > "$RUN/write.lua"
-cat >> "$RUN/write.lua" <<'LUA'
-local next_account = 0
-function request()
-  next_account = next_account % #accounts + 1
-  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. accounts[next_account].token}
-  return wrk.format("POST", "/api/v1/leads", headers, '{"name":"Load test lead","company":"Acme","tags":["load"]}')
-end
-LUA
-cat "$RUN/count.lua" "$RUN/accounts.lua" > "$RUN/read-one.lua"
-cat >> "$RUN/read-one.lua" <<'LUA'
+# One script per phase: its method, path (`{lead}` is the account's lead) and body, sent as each account in turn.
+phase_script() {
+  local name="$1" method="$2" path="$3" body="$4"
+  cat "$RUN/count.lua" "$RUN/accounts.lua" > "$RUN/$name.lua"
+  cat >> "$RUN/$name.lua" <<LUA
 local next_account = 0
 function request()
   next_account = next_account % #accounts + 1
   local account = accounts[next_account]
-  return wrk.format("GET", "/api/v1/leads/" .. account.lead, {["Authorization"] = "Bearer " .. account.token})
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. account.token}
+  local path = string.gsub("$path", "{lead}", account.lead)
+  return wrk.format("$method", path, headers, $body)
 end
 LUA
-cat "$RUN/count.lua" "$RUN/accounts.lua" > "$RUN/read-page.lua"
-cat >> "$RUN/read-page.lua" <<'LUA'
-local next_account = 0
-function request()
-  next_account = next_account % #accounts + 1
-  return wrk.format("GET", "/api/v1/leads?limit=25", {["Authorization"] = "Bearer " .. accounts[next_account].token})
-end
-LUA
+}
+phase_script writes POST /api/v1/leads "'{\"name\":\"Load test lead\",\"company\":\"Acme\",\"tags\":[\"load\"]}'"
+phase_script read-one GET "/api/v1/leads/{lead}" nil
+phase_script read-page GET "/api/v1/leads?limit=25" nil
 
 run() {
   local name="$1" script="$2" path="$3"
   say "$name: wrk -t2 -c$CONNECTIONS -d${SECONDS_PER_PHASE}s $path"
   wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_PHASE}s" --latency -s "$script" "$BASE$path" | tee "$RUN/$name.txt"
 }
-run writes "$RUN/write.lua" /api/v1/leads
-run read-one "$RUN/read-one.lua" "/api/v1/leads/{id}"
+run writes "$RUN/writes.lua" /api/v1/leads
+run read-one "$RUN/read-one.lua" "/api/v1/leads/{lead}"
 run read-page "$RUN/read-page.lua" "/api/v1/leads?limit=25"
 
 say "checking that every created lead is stored"

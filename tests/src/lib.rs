@@ -396,7 +396,15 @@ pub fn token_in(text: &str, marker: &str) -> String {
 /// Starts a job with `POST path` (answered 202 with the job and its `Location`) and follows it until it
 /// ends, within 30 s; answers the finished job, which must have succeeded.
 pub async fn run_job(api: &Api, path: &str, token: &str) -> Value {
-    let started = api.post(path, Some(token), json!({})).await.expect(202);
+    let job = finished_job(api, path, token, json!({})).await;
+    // One step per page (JOB_STEP_SECONDS=0), and at least a page per kind of record.
+    assert!(job["steps"].as_u64().unwrap() >= 3, "{job}");
+    job
+}
+
+/// As [`run_job`], with `body` asking for the job (an export's kind and filters).
+pub async fn finished_job(api: &Api, path: &str, token: &str, body: Value) -> Value {
+    let started = api.post(path, Some(token), body).await.expect(202);
     let location = started.header("location").expect("a job's Location").to_owned();
     assert_eq!(started.body["status"], "queued", "{}", started.body);
     assert_eq!(location, format!("/api/v1/jobs/{}", id_of(&started.body)));
@@ -405,8 +413,6 @@ pub async fn run_job(api: &Api, path: &str, token: &str) -> Value {
         let job = api.get(&location, token).await.expect(200).body;
         if job["status"] != "queued" && job["status"] != "running" {
             assert_eq!(job["status"], "succeeded", "{job}");
-            // One step per page (JOB_STEP_SECONDS=0), and at least a page per kind of record.
-            assert!(job["steps"].as_u64().unwrap() >= 3, "{job}");
             return job;
         }
         assert!(std::time::Instant::now() < deadline, "the job never ended: {job}");

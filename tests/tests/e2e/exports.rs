@@ -9,18 +9,7 @@ use std::collections::BTreeMap;
 
 /// Asks for an export and follows its job until it ends; answers the finished job.
 async fn export(api: &Api, token: &str, asked: Value) -> Value {
-    let started = api.post("/api/v1/exports", Some(token), asked).await.expect(202);
-    let location = started.header("location").expect("the job's Location").to_owned();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let job = api.get(&location, token).await.expect(200).body;
-        if job["status"] != "queued" && job["status"] != "running" {
-            assert_eq!(job["status"], "succeeded", "{job:#}");
-            return job;
-        }
-        assert!(std::time::Instant::now() < deadline, "the export never ended: {job:#}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    crm_e2e::finished_job(api, "/api/v1/exports", token, asked).await
 }
 
 /// The file a finished export links to: its header and its rows, each by column.

@@ -4,6 +4,15 @@ import { summary } from "../api/problem";
 import type { components } from "../api/schema";
 
 type NewExport = components["schemas"]["NewExport"];
+type Api = ReturnType<typeof useApp>["api"];
+type Job = components["schemas"]["JobView"];
+
+/** A job as it stands now: its download link is fresh each time it is asked for. */
+export async function currentJob(api: Api, id: string): Promise<Job> {
+  const { data, error } = await api.GET("/api/v1/jobs/{id}", { params: { path: { id } } });
+  if (!data) throw error;
+  return data;
+}
 
 const POLL_MS = 500;
 
@@ -20,8 +29,7 @@ export function ExportButton({ asked }: { asked: NewExport }) {
       if (!started.data) throw started.error;
       const id = started.data.id;
       for (;;) {
-        const { data, error } = await api.GET("/api/v1/jobs/{id}", { params: { path: { id } } });
-        if (!data) throw error;
+        const data = await currentJob(api, id);
         if (data.status === "failed") throw new Error(data.error ?? "the export failed");
         if (data.status === "succeeded" && data.download) {
           window.location.assign(data.download.url);

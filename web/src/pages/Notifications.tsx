@@ -6,6 +6,7 @@ import { summary } from "../api/problem";
 import { when } from "../format";
 import { useDirectory } from "../directory";
 import { MoreButton, usePaged } from "../records/paged";
+import { currentJob } from "../components/ExportButton";
 import { KINDS, NOTIFICATIONS, notificationLink, readable, type Notification, type Preferences } from "../notifications/inbox";
 
 /** The signed-in user's inbox: newest first, unread marked, each opening what it is about; and which kinds notify. */
@@ -33,9 +34,13 @@ export default function Notifications() {
   const download = async (notification: Notification) => {
     if (!notification.job_id) return;
     await markRead(notification);
-    const { data, error } = await api.GET("/api/v1/jobs/{id}", { params: { path: { id: notification.job_id } } });
-    if (data?.download) window.location.assign(data.download.url);
-    else setProblem(data ? "There is no file to download for this job." : summary(error));
+    try {
+      const job = await currentJob(api, notification.job_id);
+      if (job.download) window.location.assign(job.download.url);
+      else setProblem("There is no file to download for this job.");
+    } catch (error) {
+      setProblem(summary(error));
+    }
   };
   const markAll = async () => {
     const { error } = await api.POST("/api/v1/notifications/read_all");
