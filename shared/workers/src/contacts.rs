@@ -335,7 +335,7 @@ impl<'a> ContactSync<'a> {
         prepared.changes.link_contact(actor.user, &link)?.via(Via::GoogleSync);
         let record = match prepared.commit().await {
             Ok(record) => record,
-            // Left in Google unlinked, so a later sync imports it once the plan has room.
+            // Left in Google unlinked: once the plan has room, a full sync, or the entry's next change, imports it.
             Err(StoreError::PlanLimit(reached)) => {
                 tracing::warn!(resource = %person.resource_name, %reached, "entry not imported: the plan is full");
                 return Ok(None);

@@ -419,3 +419,27 @@ async fn a_consent_link_made_by_someone_else_connects_nothing() {
         .await
         .expect_problem(400, Some("code"));
 }
+
+#[tokio::test]
+async fn a_google_import_waits_for_room_in_the_plan_rather_than_failing_the_sync() {
+    use crm_domain::plan::{Counted, Plan};
+    let api = api();
+    let tenant = api.sign_up().await;
+    let token = &tenant.admin.token;
+    let book = format!("code-{}", tenant.id);
+    google_book(&book, |book| book.put("people/c1", "Ada Lovelace", Some(&unique_email("ada")), None));
+    connect_google(&api, token, &book).await;
+    // The plan is full: the sync ends without error and imports nothing.
+    let limit = Plan::Free.limits().records;
+    crm_e2e::holding(&tenant, Counted::Records, limit).await;
+    let status = sync(&api, &tenant).await;
+    assert!(status["last_error"].is_null(), "{status}");
+    assert!(customers(&api, &tenant).await.is_empty());
+    // With room again, the entry is imported the next time Google says it changed (a sync reads changes).
+    crm_e2e::holding(&tenant, Counted::Records, limit - 1).await;
+    let ada = unique_email("ada");
+    google_book(&book, |book| book.put("people/c1", "Ada Lovelace", Some(&ada), Some("+44 20 7946 0001")));
+    sync(&api, &tenant).await;
+    let names: Vec<Value> = customers(&api, &tenant).await.into_iter().map(|c| c["name"].clone()).collect();
+    assert_eq!(names, [json!("Ada Lovelace")]);
+}
