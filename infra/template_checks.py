@@ -283,8 +283,8 @@ def check_web_hosting(template, failures):
 
 
 def check_buckets(template, failures):
-    """Issue #20: no bucket is public or reachable over plain HTTP; the files functions are given (exports)
-    expire, unfinished multipart uploads with them."""
+    """Issue #20: no bucket is public or reachable over plain HTTP, or from browsers on other sites than the web
+    app; the files functions are given (exports, uploads) expire, unfinished multipart uploads with them."""
     resources = template["Resources"]
     buckets = {name: r for name, r in resources.items() if r.get("Type") == "AWS::S3::Bucket"}
     policies = {}
@@ -301,6 +301,12 @@ def check_buckets(template, failures):
                          for st in policies.get(name, []))
         if not https_only:
             failures.append(f"{name} must refuse requests over plain HTTP (a bucket policy denying aws:SecureTransport false)")
+        for rule in bucket.get("Properties", {}).get("CorsConfiguration", {}).get("CorsRules", []):
+            origins = rule.get("AllowedOrigins")
+            if not (getattr(origins, "tag", None) == "!Ref" and origins.value == "AllowedOrigins"):
+                failures.append(f"{name}: browsers may reach it only from the web app's origins (!Ref AllowedOrigins)")
+            if not set(rule.get("AllowedMethods", [])) <= {"GET", "PUT"}:
+                failures.append(f"{name}: browsers may only GET and PUT files through presigned links")
     given = set()
     for resource in resources.values():
         if resource.get("Type") == "AWS::Serverless::Function":

@@ -21,6 +21,21 @@ struct Running {
 
 static GATEWAY: OnceLock<Running> = OnceLock::new();
 
+/// A table (and queues) of this test binary's own, when it asked for one.
+static OWN_TABLE: OnceLock<String> = OnceLock::new();
+
+/// Gives this test binary a table and queues of its own (`TABLE_NAME` and `suffix`): bulk work's burst of
+/// stream records then delays no other test's stream-driven check. Call before anything else.
+pub fn use_own_table(suffix: &str) {
+    let shared = std::env::var("TABLE_NAME").expect("TABLE_NAME");
+    let _ = OWN_TABLE.set(format!("{shared}-{suffix}"));
+}
+
+/// The table the tests' stack uses.
+pub fn table_name() -> String {
+    OWN_TABLE.get().cloned().unwrap_or_else(|| std::env::var("TABLE_NAME").expect("TABLE_NAME"))
+}
+
 fn gateway_url() -> &'static str {
     &gateway().url
 }
@@ -57,9 +72,12 @@ fn gateway() -> &'static Running {
                 options.queue_visibility_seconds = Some(1);
                 // infra/test.sh holds what each function called against its IAM policy afterwards.
                 options.record_aws_calls = std::env::var("LOCAL_AWS_CALLS_DIR").ok().map(PathBuf::from);
+                options.settings.insert("TABLE_NAME".into(), table_name());
                 options.settings.insert("SLACK_BASE_URL".into(), slack_base);
-                // Every page of a job is a step of its own: each job shows it continues where it paused.
-                options.settings.insert("JOB_STEP_SECONDS".into(), "0".into());
+                // Every page of a job is a step of its own: each job shows it continues where it paused (a
+                // bench may ask for steps as long as deployed ones).
+                let step_seconds = std::env::var("JOB_STEP_SECONDS").unwrap_or_else(|_| "0".into());
+                options.settings.insert("JOB_STEP_SECONDS".into(), step_seconds);
                 for (name, value) in [
                     ("GOOGLE_CLIENT_ID", "fake-client-id".to_owned()),
                     ("GOOGLE_CLIENT_SECRET", "fake-client-secret".to_owned()),
@@ -404,11 +422,18 @@ pub async fn run_job(api: &Api, path: &str, token: &str) -> Value {
 
 /// As [`run_job`], with `body` asking for the job (an export's kind and filters).
 pub async fn finished_job(api: &Api, path: &str, token: &str, body: Value) -> Value {
+    finished_job_within(api, path, token, body, std::time::Duration::from_secs(30)).await
+}
+
+/// As [`finished_job`], for a job that may take up to `limit` (a large import).
+pub async fn finished_job_within(api: &Api, path: &str, token: &str, body: Value, limit: std::time::Duration) -> Value {
     let started = api.post(path, Some(token), body).await.expect(202);
     let location = started.header("location").expect("a job's Location").to_owned();
     assert_eq!(started.body["status"], "queued", "{}", started.body);
     assert_eq!(location, format!("/api/v1/jobs/{}", id_of(&started.body)));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + limit;
+    // Often enough for a short job, without spending a long one's rate on asking.
+    let pause = std::time::Duration::from_millis(if limit.as_secs() > 60 { 500 } else { 100 });
     loop {
         let job = api.get(&location, token).await.expect(200).body;
         if job["status"] != "queued" && job["status"] != "running" {
@@ -416,8 +441,63 @@ pub async fn finished_job(api: &Api, path: &str, token: &str, body: Value) -> Va
             return job;
         }
         assert!(std::time::Instant::now() < deadline, "the job never ended: {job}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(pause).await;
     }
+}
+
+/// Puts `file` into the files bucket through an upload link, as a browser would; answers the upload's id.
+pub async fn upload(api: &Api, token: &str, file: &[u8]) -> String {
+    let link = api.post("/api/v1/uploads", Some(token), json!({"bytes": file.len()})).await.expect(201).body;
+    assert_eq!(link["method"], "PUT", "{link}");
+    let mut put = reqwest::Client::new().put(link["url"].as_str().expect("an upload url")).body(file.to_vec());
+    for (name, value) in link["headers"].as_object().expect("headers") {
+        put = put.header(name, value.as_str().expect("a header value"));
+    }
+    let answer = put.send().await.expect("the upload is sent");
+    assert!(answer.status().is_success(), "upload: {}", answer.status());
+    id_of(&link)
+}
+
+/// A file a finished job links to, as text.
+pub async fn downloaded(job: &Value) -> String {
+    let url = job["download"]["url"].as_str().unwrap_or_else(|| panic!("no download link: {job:#}"));
+    let answer = reqwest::get(url).await.expect("the download");
+    assert_eq!(answer.status(), 200, "{url}");
+    answer.text().await.expect("the file's text")
+}
+
+/// Puts `file` through an upload link and imports it as `asked` says (`kind`, `columns`, …); answers the
+/// finished job.
+pub async fn import(api: &Api, token: &str, file: &[u8], asked: Value) -> Value {
+    let upload_id = upload(api, token, file).await;
+    let mut body = asked;
+    body["upload_id"] = json!(upload_id);
+    finished_job_within(api, "/api/v1/imports", token, body, std::time::Duration::from_secs(600)).await
+}
+
+/// A CSV file of `rows` under `header`.
+pub fn csv_file<R: AsRef<[u8]>>(header: &[&str], rows: &[Vec<R>]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(header).expect("a header");
+    for row in rows {
+        writer.write_record(row).expect("a row");
+    }
+    writer.into_inner().expect("the file")
+}
+
+/// The rows of a CSV file, by column.
+pub fn csv_rows(text: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().expect("a header").iter().map(str::to_owned).collect();
+    reader
+        .records()
+        .map(|row| header.iter().cloned().zip(row.expect("a row").iter().map(str::to_owned)).collect())
+        .collect()
+}
+
+/// An import's created, updated, unchanged and failed rows.
+pub fn import_tally(job: &Value) -> [u64; 4] {
+    ["created", "updated", "unchanged", "failed"].map(|name| job["result"][name].as_u64().unwrap_or(u64::MAX))
 }
 
 /// The `id` of a JSON record.
@@ -486,7 +566,7 @@ pub async fn all_pages(api: &Api, path: &str, token: &str) -> Vec<Vec<String>> {
 /// Puts an account on a plan, as the billing worker will when a subscription changes: tests that need more
 /// seats, keys or endpoints than a new account's Free plan allows start with this.
 pub async fn on_plan(tenant: &Tenant, plan: crm_domain::plan::Plan) {
-    let table = crm_store::Table::from_env(std::env::var("TABLE_NAME").expect("TABLE_NAME")).await;
+    let table = crm_store::Table::from_env(table_name()).await;
     let id = crm_domain::TenantId::parse(&tenant.id).expect("a tenant id");
     table.set_plan(id, plan).await.expect("the plan is set");
 }
@@ -496,7 +576,7 @@ pub async fn on_plan(tenant: &Tenant, plan: crm_domain::plan::Plan) {
 /// alone would take minutes).
 pub async fn holding(tenant: &Tenant, counted: crm_domain::plan::Counted, used: u64) {
     use aws_sdk_dynamodb::types::AttributeValue;
-    let table = crm_store::Table::from_env(std::env::var("TABLE_NAME").expect("TABLE_NAME")).await;
+    let table = crm_store::Table::from_env(table_name()).await;
     let id = crm_domain::TenantId::parse(&tenant.id).expect("a tenant id");
     table
         .client()

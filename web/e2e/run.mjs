@@ -4,7 +4,8 @@
 
 import { chromium } from "playwright-core";
 import { startGoogleFake } from "./google-fake.mjs";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const base = process.env.CRM_WEB_URL ?? "http://127.0.0.1:3000";
@@ -102,6 +103,18 @@ async function leadsAndConflicts(browser) {
   const csv = readFileSync(await (await downloaded).path(), "utf8");
   check(csv.startsWith("id,name,email,"), `the export starts with its header (${csv.slice(0, 40)})`);
   check(csv.includes("Ada Lovelace") && csv.includes("ada@engines.example"), "the export holds the lead");
+
+  // A spreadsheet in: the file goes straight into the bucket through its upload link, the import is followed
+  // to its end, the list shows the new lead and the refused row can be downloaded with why.
+  const spreadsheet = join(tmpdir(), `leads-${process.pid}.csv`);
+  writeFileSync(spreadsheet, "name,email,status\nLinus Import,linus@import.example,new\nBad Row,not-an-address,new\n");
+  await page.getByLabel("CSV file to import").setInputFiles(spreadsheet);
+  await page.getByText("Imported: 1 created, 0 updated, 0 unchanged; 1 row was refused.").waitFor();
+  await page.getByRole("link", { name: "Linus Import" }).waitFor();
+  const refusedLink = await page.getByRole("link", { name: "Download the refused rows" }).getAttribute("href");
+  const refused = await (await fetch(refusedLink)).text();
+  check(refused.includes("email: must be an email address"), `the refused row says why (${refused.slice(0, 120)})`);
+  await shot(page, "leads-imported");
 
   // Someone else saves first: the app says so, and "overwrite" keeps what this user typed.
   await page.getByRole("link", { name: "Ada Lovelace" }).click();

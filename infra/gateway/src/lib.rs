@@ -191,6 +191,24 @@ async fn create_buckets(
             Err(error) if error.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you()) => {}
             Err(error) => return Err(format!("bucket {local}: {}", aws_sdk_s3::error::DisplayErrorContext(error))),
         }
+        // The web app puts import files through upload links from the gateway's origin, whose port is
+        // chosen at start; the template allows the web app's origins only (checked in template_checks.py).
+        let put_from_anywhere = aws_sdk_s3::types::CorsRule::builder()
+            .allowed_methods("PUT")
+            .allowed_origins("*")
+            .allowed_headers("content-type")
+            .build()
+            .map_err(|e| format!("bucket {local}: {e}"))?;
+        let cors = aws_sdk_s3::types::CorsConfiguration::builder()
+            .cors_rules(put_from_anywhere)
+            .build()
+            .map_err(|e| format!("bucket {local}: {e}"))?;
+        s3.put_bucket_cors()
+            .bucket(&local)
+            .cors_configuration(cors)
+            .send()
+            .await
+            .map_err(|e| format!("bucket {local} CORS: {}", aws_sdk_s3::error::DisplayErrorContext(e)))?;
         names.insert(bucket.clone(), local);
     }
     Ok(names)
@@ -292,6 +310,9 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
         if variable == "FILES_BUCKET" {
             settings.files_bucket = Some((local, local_s3));
         }
+    }
+    if let Some((_, queue)) = template.queue_variables.iter().find(|(variable, _)| variable == "JOBS_QUEUE_URL") {
+        settings.jobs_queue_url = queues.get(queue).map(|q| q.url.clone());
     }
     let pollers = workers::start(&template, &queues, table.name(), &worker_settings, checkpoints, &functions_aws)
         .await

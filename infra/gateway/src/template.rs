@@ -108,6 +108,8 @@ pub struct Template {
     pub search_domains: Vec<String>,
     /// The S3 buckets functions are given (`VARIABLE: !Ref Bucket`): (variable, bucket logical id).
     pub bucket_variables: BTreeSet<(String, String)>,
+    /// Variables of any function naming a queue (`JOBS_QUEUE_URL` → `JobsQueue`).
+    pub queue_variables: BTreeSet<(String, String)>,
     /// Every function's variable names (its own and the global ones), by logical id.
     pub function_variables: BTreeMap<String, BTreeSet<String>>,
     pub custom_resources: Vec<CustomResource>,
@@ -491,9 +493,15 @@ impl Template {
                 Ok(CustomResource { logical_id, resource_type, function, worker, references, variables })
             })
             .collect::<Result<Vec<_>, TemplateError>>()?;
+        let queue_variables = function_refs
+            .iter()
+            .filter(|(_, target)| queues.iter().any(|q| &q.logical_id == target))
+            .cloned()
+            .collect();
         let bucket_variables = function_refs.into_iter().filter(|(_, target)| buckets.contains(target)).collect();
         Ok(Template {
             bucket_variables,
+            queue_variables,
             ws_routes,
             queues,
             workers,

@@ -43,6 +43,8 @@ pub struct Settings {
     /// The files bucket (`FILES_BUCKET`), for the functions that hand out files; whether it is a local S3
     /// (`AWS_ENDPOINT_URL_S3` set).
     pub files_bucket: Option<(String, bool)>,
+    /// The jobs queue (`JOBS_QUEUE_URL`), for the functions that start jobs.
+    pub jobs_queue_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +98,7 @@ impl Settings {
                 .unwrap_or(crm_domain::api_key::USAGE_GRANULARITY_SECONDS),
             stripe: crate::stripe::StripeSettings::from_lookup(&lookup),
             files_bucket: optional("FILES_BUCKET").map(|bucket| (bucket, optional("AWS_ENDPOINT_URL_S3").is_some())),
+            jobs_queue_url: optional("JOBS_QUEUE_URL"),
         })
     }
 }
@@ -202,6 +205,8 @@ pub struct App {
     stripe_settings: Option<crate::stripe::StripeSettings>,
     /// The files bucket, for the functions given it.
     pub files: Option<crm_files::Files>,
+    /// Where a new job's first step is sent, for the functions that start jobs.
+    pub jobs_queue: Option<(aws_sdk_sqs::Client, String)>,
     /// Each account's plan as last read, for the rate check of reads (writes read it fresh anyway).
     plans: std::sync::Mutex<std::collections::HashMap<crm_domain::TenantId, (Plan, i64)>>,
 }
@@ -263,6 +268,7 @@ impl App {
         let mailer =
             settings.mail_from.clone().map(|from| crate::mail::Mailer::new(&aws, from, settings.web_app_url.clone()));
         let files = settings.files_bucket.clone().map(|(bucket, local)| crm_files::Files::new(&aws, bucket, local));
+        let jobs_queue = settings.jobs_queue_url.clone().map(|url| (aws_sdk_sqs::Client::new(&aws), url));
         let chat = crm_chat::Chat::new(table.clone(), aws, settings.websocket_management_endpoint.clone());
         let sealer = settings.integrations_key.as_deref().map(crm_store::secrets::Sealer::from_base64).transpose()?;
 
@@ -288,6 +294,7 @@ impl App {
             stripe_settings: settings.stripe.clone(),
             plans: Default::default(),
             files,
+            jobs_queue,
         })
     }
 

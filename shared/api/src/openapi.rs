@@ -203,9 +203,11 @@ fn refined(mut json: serde_json::Value) -> serde_json::Value {
             *schema = serde_json::json!({ "allOf": [schema.take(), constraint] });
         }
     }
-    // Each kind of export takes its own filters and nothing more (the body is read refusing unknown fields).
-    for kind in json["components"]["schemas"]["NewExport"]["oneOf"].as_array_mut().into_iter().flatten() {
-        kind["additionalProperties"] = false.into();
+    // Each kind of export (import) takes its own filters (columns) and nothing more (the body is read refusing unknown fields).
+    for body in ["NewExport", "NewImport"] {
+        for kind in json["components"]["schemas"][body]["oneOf"].as_array_mut().into_iter().flatten() {
+            kind["additionalProperties"] = false.into();
+        }
     }
     json
 }
@@ -264,7 +266,9 @@ impl Modify for SecuritySchemes {
         (name = "chat", description = "Channels, messages and presence (live over the WebSocket API)"),
         (name = "notifications", description = "Each user's inbox: mentions, assignments, deliveries, closed deals, notes, failed syncs (pushed live over the WebSocket API)"),
         (name = "search", description = "Fuzzy search over OpenSearch"),
-        (name = "jobs", description = "Long work (a reindex, a statistics rebuild), followed through its resource"),
+        (name = "jobs", description = "Long work (a reindex, a statistics rebuild, an export or import), followed through its resource"),
+        (name = "exports", description = "Records written as CSV files, handed out through short-lived links"),
+        (name = "imports", description = "CSV files of leads or customers read into records: upload the file, then import it"),
     )
 )]
 struct ApiDoc;

@@ -127,6 +127,8 @@ api_routes!(
     search_reindex::handle,
     jobs_get::handle,
     exports_create::handle,
+    uploads_create::handle,
+    imports_create::handle,
 );
 
 /// Adds a handler at its documented path and methods. A query parameter its documentation does not

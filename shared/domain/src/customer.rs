@@ -84,6 +84,9 @@ impl Record for Customer {
     const KIND: RecordKind = RecordKind::Customer;
 
     record_basics!(CustomerId);
+    fn email(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
 }
 
 impl Customer {

@@ -207,6 +207,8 @@ pub enum Via {
     Webhook,
     /// The Google Contacts sync, as the connected user.
     GoogleSync,
+    /// A CSV import, as the user who started it.
+    Import,
 }
 
 impl Via {
@@ -215,11 +217,12 @@ impl Via {
             Via::Api => "api",
             Via::Webhook => "webhook",
             Via::GoogleSync => "google_sync",
+            Via::Import => "import",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Via::Api, Via::Webhook, Via::GoogleSync].into_iter().find(|v| v.as_str() == text)
+        [Via::Api, Via::Webhook, Via::GoogleSync, Via::Import].into_iter().find(|v| v.as_str() == text)
     }
 }
 

@@ -84,6 +84,11 @@ ulid_id!(
 );
 
 ulid_id!(
+    /// A file a user put into the files bucket through a presigned link, for an import to read.
+    UploadId
+);
+
+ulid_id!(
     /// An entry of a user's notification inbox.
     NotificationId
 );

@@ -14,6 +14,8 @@ pub enum JobKind {
     StatsRebuild,
     /// Writes records of one kind, filtered, as a CSV file (see `crate::export`).
     Export,
+    /// Reads a CSV file of leads or customers into records (see `crate::import`).
+    Import,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -46,6 +48,13 @@ pub struct Job {
     /// What an export job writes: the kind and filters, the owner already narrowed as the caller may see.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export: Option<crate::export::NewExport>,
+    /// What an import reads: the kind, the upload and how its columns feed fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<crate::import::NewImport>,
+    /// How far through its file an import is, in percent of its bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 100)]
+    pub percent: Option<u8>,
 }
 
 impl Job {
@@ -63,12 +72,19 @@ impl Job {
             result: None,
             error: None,
             export: None,
+            import: None,
+            percent: None,
         }
     }
 
     /// An export of what `export` asks for.
     pub fn export(export: crate::export::NewExport, requested_by: UserId, now: Timestamp) -> Self {
         Job { export: Some(export), ..Job::queued(JobKind::Export, requested_by, now) }
+    }
+
+    /// An import of what `import` asks for.
+    pub fn import(import: crate::import::NewImport, requested_by: UserId, now: Timestamp) -> Self {
+        Job { import: Some(import), percent: Some(0), ..Job::queued(JobKind::Import, requested_by, now) }
     }
 
     /// Whether a worker should (still) run it: a job that ended is not run again on a redelivery.
@@ -118,6 +134,26 @@ pub struct Checkpoint {
     /// Whether the step before left bytes too few for a part, for this step to carry on from.
     #[serde(default)]
     pub carried: bool,
+    /// An import's file as it was when the job started (size and ETag), and where its next row starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileSeen>,
+    #[serde(default)]
+    pub offset: u64,
+    /// An import file's header.
+    #[serde(default)]
+    pub header: Vec<String>,
+    #[serde(default)]
+    pub tally: crate::import::Tally,
+    /// The steps that refused rows, each of which left its part of the errors file.
+    #[serde(default)]
+    pub error_steps: Vec<u32>,
+}
+
+/// A file as a job first saw it: a file replaced under the same key since is refused, not mixed in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileSeen {
+    pub bytes: u64,
+    pub etag: String,
 }
 
 /// What a delivered message means for a job whose next step is `checkpoint.step`.

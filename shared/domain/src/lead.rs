@@ -137,6 +137,9 @@ impl Record for Lead {
     const KIND: RecordKind = RecordKind::Lead;
 
     record_basics!(LeadId);
+    fn email(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
     fn state(&self) -> Option<&'static str> {
         Some(self.status.as_str())
     }

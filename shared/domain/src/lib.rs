@@ -12,6 +12,7 @@ pub mod deal;
 pub mod events;
 pub mod export;
 pub mod ids;
+pub mod import;
 pub mod job;
 pub mod lead;
 pub mod note;
@@ -31,7 +32,7 @@ pub mod webhook;
 
 pub use ids::{
     ActivityId, ChannelId, CustomerId, DealId, DeliveryId, EndpointId, JobId, LeadId, MessageId, NoteId,
-    NotificationId, SessionId, TenantId, UserId, WebhookId,
+    NotificationId, SessionId, TenantId, UploadId, UserId, WebhookId,
 };
 pub use policy::{Actor, Denied, Role};
 pub use record::{Record, RecordId, RecordKind};

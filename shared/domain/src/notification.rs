@@ -362,19 +362,38 @@ pub fn plan_changed(tenant: TenantId, admin: UserId, plan: &str, subscription: &
     draft(tenant, source, at, admin, None, about)
 }
 
-/// What its asker is told of a job that ended, if anything: an export's rows, or why it failed.
+/// What its asker is told of a job that ended, if anything: an export's rows, an import's tally, or why
+/// it failed.
 pub fn job_summary(job: &crate::job::Job) -> Option<String> {
     use crate::job::JobStatus;
-    let export = job.export.as_ref()?;
+    let count = |name: &str| job.result.as_ref().and_then(|r| r[name].as_u64()).unwrap_or(0);
+    let (work, kind) = match (&job.export, &job.import) {
+        (Some(export), _) => ("export", export.kind()),
+        (None, Some(import)) => ("import", import.kind()),
+        (None, None) => return None,
+    };
     match job.status {
-        JobStatus::Succeeded => {
-            let rows = job.result.as_ref().and_then(|r| r["rows"].as_u64()).unwrap_or(0);
-            let what = if rows == 1 { export.kind().entity() } else { export.kind().collection() };
+        JobStatus::Succeeded if work == "export" => {
+            let rows = count("rows");
+            let what = if rows == 1 { kind.entity() } else { kind.collection() };
             Some(format!("Your export of {rows} {what} is ready to download"))
         }
+        JobStatus::Succeeded => {
+            let (created, updated, unchanged, failed) =
+                (count("created"), count("updated"), count("unchanged"), count("failed"));
+            let refused = match failed {
+                0 => String::new(),
+                1 => "; 1 row was refused (download the errors)".to_owned(),
+                n => format!("; {n} rows were refused (download the errors)"),
+            };
+            Some(format!(
+                "Your import of {} is done: {created} created, {updated} updated, {unchanged} unchanged{refused}",
+                kind.collection()
+            ))
+        }
         JobStatus::Failed => Some(format!(
-            "Your export of {} failed: {}",
-            export.kind().collection(),
+            "Your {work} of {} failed: {}",
+            kind.collection(),
             excerpt(job.error.as_deref().unwrap_or("no reason given"))
         )),
         JobStatus::Queued | JobStatus::Running => None,

@@ -70,6 +70,10 @@ pub trait Record: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
     fn owner(&self) -> UserId;
     fn tags(&self) -> &[String];
     fn version(&self) -> u64;
+    /// The email address the record is found by (imports match on it, duplicates share it), if it has one.
+    fn email(&self) -> Option<&str> {
+        None
+    }
     /// The workflow state the record is listed under (`status`, `stage`), if the kind has one.
     fn state(&self) -> Option<&'static str> {
         None

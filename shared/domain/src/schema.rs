@@ -199,6 +199,26 @@ pub fn field_map() -> Object {
         .build()
 }
 
+/// An import's column map: field → the header name of the column that feeds it.
+fn import_columns(kind: crate::RecordKind) -> Object {
+    let field = string_enum(crate::import::fields(kind).iter().copied(), false);
+    let header = text(patterns::REQUIRED_TEXT, v::MAX_NAME, false).min_length(Some(1));
+    let kind: SchemaType = [Type::Object, Type::Null].into_iter().collect();
+    ObjectBuilder::new()
+        .schema_type(kind)
+        .property_names(Some(field))
+        .additional_properties(Some(AdditionalProperties::RefOr(header.build().into())))
+        .build()
+}
+
+pub fn lead_import_columns() -> Object {
+    import_columns(crate::RecordKind::Lead)
+}
+
+pub fn customer_import_columns() -> Object {
+    import_columns(crate::RecordKind::Customer)
+}
+
 /// An optional postal code: `null`, blank (no value) or at most 20 characters.
 pub fn optional_postal_code() -> Object {
     text(patterns::OPTIONAL_TEXT, crate::customer::MAX_POSTAL_CODE, true).build()

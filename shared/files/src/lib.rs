@@ -45,6 +45,11 @@ pub fn key(tenant: TenantId, area: &str, name: &str) -> String {
     format!("{tenant}/{area}/{name}")
 }
 
+/// Where a user's upload lives: under the account and the user, so an import reads only its own user's.
+pub fn upload_key(tenant: TenantId, user: crm_domain::UserId, upload: crm_domain::UploadId) -> String {
+    key(tenant, "uploads", &format!("{user}/{upload}.csv"))
+}
+
 #[derive(Clone, Debug)]
 pub struct Files {
     client: aws_sdk_s3::Client,
@@ -80,6 +85,48 @@ impl Files {
         };
         let body = output.body.collect().await.map_err(failed("GetObject"))?;
         Ok(Some(body.into_bytes().to_vec()))
+    }
+
+    /// The object's size and ETag, or `None` when there is none.
+    pub async fn head(&self, key: &str) -> Result<Option<(u64, String)>, FilesError> {
+        let answer = self.client.head_object().bucket(&self.bucket).key(key).send().await;
+        let output = match answer {
+            Ok(output) => output,
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => return Ok(None),
+            Err(error) => return Err(failed("HeadObject")(error)),
+        };
+        let bytes = u64::try_from(output.content_length.unwrap_or(0)).unwrap_or(0);
+        Ok(Some((bytes, output.e_tag.unwrap_or_default().trim_matches('"').to_owned())))
+    }
+
+    /// Up to `length` bytes of the object from byte `from`, provided it still has ETag `etag` (a file
+    /// replaced since is refused rather than read half old, half new).
+    pub async fn get_range(&self, key: &str, etag: &str, from: u64, length: u64) -> Result<Vec<u8>, FilesError> {
+        let range = format!("bytes={from}-{}", from + length.max(1) - 1);
+        let get = self.client.get_object().bucket(&self.bucket).key(key).range(range).if_match(format!("\"{etag}\""));
+        let output = get.send().await.map_err(failed("GetObject"))?;
+        let body = output.body.collect().await.map_err(failed("GetObject"))?;
+        Ok(body.into_bytes().to_vec())
+    }
+
+    /// A URL that puts exactly `bytes` bytes of `content_type` at `key` for `valid_for`: the size and type
+    /// are signed, so S3 refuses any other.
+    pub async fn upload_url(
+        &self,
+        key: &str,
+        bytes: u64,
+        content_type: &str,
+        valid_for: Duration,
+    ) -> Result<String, FilesError> {
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(valid_for).map_err(failed("presign"))?;
+        let length = i64::try_from(bytes).map_err(failed("presign"))?;
+        let put =
+            self.client.put_object().bucket(&self.bucket).key(key).content_type(content_type).content_length(length);
+        let url = put.presigned(config).await.map_err(failed("presign"))?.uri().to_owned();
+        if let Some(observer) = PRESIGN_OBSERVER.get() {
+            observer("PUT", &url);
+        }
+        Ok(url)
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), FilesError> {

@@ -8,7 +8,7 @@ use crate::error::StoreError;
 use crate::idempotency::IdempotencyClaim;
 use crate::keys::{self, PK};
 use crate::notes::{note_item, note_key};
-use crate::records::{record_item, record_key, tag_copy, tag_sk};
+use crate::records::{email_copy, record_item, record_key, tag_copy, tag_sk};
 use crate::tags::TagDeltas;
 use crate::tx::{Cond, OnFail, Tx, key, s};
 use crm_domain::activity::Activity;
@@ -58,6 +58,9 @@ impl Changes<'_> {
         for tag in record.tags() {
             self.tx.put(tag_copy(self.tenant, record, tag)?, None)?;
         }
+        if let Some(email) = record.email() {
+            self.tx.put(email_copy(self.tenant, record, email), None)?;
+        }
         self.tags.record(R::KIND, None, Some((record.owner(), record.tags())));
         Ok(self)
     }
@@ -73,6 +76,11 @@ impl Changes<'_> {
         for tag in after.tags() {
             self.tx.put(tag_copy(self.tenant, after, tag)?, None)?;
         }
+        match (before.email(), after.email()) {
+            (old, Some(new)) if old != Some(new) => _ = self.tx.put(email_copy(self.tenant, after, new), None)?,
+            (Some(_), None) => _ = self.tx.delete(key(pk.clone(), keys::sk::EMAIL_COPY), None)?,
+            _ => {}
+        }
         self.tags.record(R::KIND, Some((before.owner(), before.tags())), Some((after.owner(), after.tags())));
         Ok(self)
     }
@@ -86,6 +94,9 @@ impl Changes<'_> {
         let pk = keys::record(self.tenant, R::KIND, &record.id().to_string());
         for tag in record.tags() {
             self.tx.delete(key(pk.clone(), &tag_sk(tag)), None)?;
+        }
+        if record.email().is_some() {
+            self.tx.delete(key(pk, keys::sk::EMAIL_COPY), None)?;
         }
         self.tags.record(R::KIND, Some((record.owner(), record.tags())), None);
         Ok(self)
@@ -147,6 +158,17 @@ impl Changes<'_> {
         let note_key = note_key(self.tenant, note.record_type, &note.record_id, note.id);
         self.tx.delete(note_key, Some((Cond::at_version(note.version), OnFail::VersionConflict)))?;
         Ok(self)
+    }
+
+    /// Adds another change of the same account to this one, so both commit in one transaction: its
+    /// writes, its tag counts and its records counted against the plan. A check both make is made once.
+    pub fn absorb(&mut self, other: &Changes<'_>) -> &mut Self {
+        self.tx.absorb(&other.tx);
+        self.tags.absorb(&other.tags);
+        self.records_added += other.records_added;
+        self.author = other.author.or(self.author);
+        self.via = other.via;
+        self
     }
 
     /// How many writes the change makes, tag counters included: DynamoDB takes at most

@@ -55,6 +55,9 @@ pub mod sk {
     pub const ACTIVITY_PREFIX: &str = "ACT#";
     pub const MESSAGE_PREFIX: &str = "MSG#";
     pub const JOB: &str = "JOB";
+    /// A record's email copy (indexed under the address).
+    pub const EMAIL_COPY: &str = "BY_EMAIL";
+    pub const IMPORTED_ROW_PREFIX: &str = "LINE#";
 }
 
 /// What a changed item holds, read from its keys alone: how the table stream's consumers tell records,
@@ -168,6 +171,16 @@ pub fn records_by_owner(tenant: TenantId, kind: RecordKind, owner: UserId) -> St
 /// gsi1 over tag copies: a tenant's records of a kind carrying one tag.
 pub fn records_by_tag(tenant: TenantId, kind: RecordKind, tag: &str) -> String {
     format!("{}#TAG#{tag}", collection(tenant, kind))
+}
+
+/// gsi1 over email copies: a tenant's records of a kind with one email address.
+pub fn records_by_email(tenant: TenantId, kind: RecordKind, email: &str) -> String {
+    format!("{}#EMAIL#{email}", collection(tenant, kind))
+}
+
+/// The rows an import from one file (named by its ETag) made into records of a kind.
+pub fn imported_rows(tenant: TenantId, kind: RecordKind, file: &str) -> String {
+    format!("T#{tenant}#IMPORT#{}#{file}", kind.entity().to_ascii_uppercase())
 }
 
 /// A tag's usage counters.

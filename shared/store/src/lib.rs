@@ -9,6 +9,7 @@ mod cursor;
 mod error;
 mod google;
 mod idempotency;
+mod imports;
 mod integrations;
 mod jobs;
 pub mod keys;

@@ -64,7 +64,46 @@ pub(crate) fn tag_copy<R: Record>(tenant: TenantId, record: &R, tag: &str) -> Re
     )
 }
 
+/// A record's email copy: its id indexed under its email address, so that an import (or a search for
+/// duplicates) finds the records with an address in one query. Written only when the address changes.
+pub(crate) fn email_copy<R: Record>(tenant: TenantId, record: &R, email: &str) -> Item {
+    let id = record.id().to_string();
+    key(keys::record(tenant, R::KIND, &id), keys::sk::EMAIL_COPY)
+        .into_iter()
+        .chain([
+            (Index::Gsi1.pk().to_owned(), s(keys::records_by_email(tenant, R::KIND, email))),
+            (Index::Gsi1.sk().to_owned(), s(id.clone())),
+            ("id".to_owned(), s(id)),
+            ("tenant_id".to_owned(), s(tenant.to_string())),
+            ("entity".to_owned(), s(format!("{}_email", R::KIND.entity()))),
+        ])
+        .collect()
+}
+
 impl Table {
+    /// The ids of a tenant's records of a kind with this (canonical) email address, oldest first; at most
+    /// `limit`. Read from an index, so a record written a moment ago may be missing.
+    pub async fn records_with_email(
+        &self,
+        tenant: TenantId,
+        kind: crm_domain::RecordKind,
+        email: &str,
+        limit: i32,
+    ) -> Result<Vec<String>, StoreError> {
+        let output = self
+            .client()
+            .query()
+            .table_name(self.name())
+            .index_name(Index::Gsi1.name())
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", Index::Gsi1.pk())
+            .expression_attribute_values(":pk", s(keys::records_by_email(tenant, kind, email)))
+            .limit(limit)
+            .send()
+            .await?;
+        Ok(output.items().iter().filter_map(|item| item.get("id")?.as_s().ok().cloned()).collect())
+    }
+
     pub async fn record<R: Record>(&self, tenant: TenantId, id: R::Id) -> Result<Option<R>, StoreError> {
         let found = self.get_item(record_key::<R>(tenant, &id), false).await?;
         Ok(found.map(serde_dynamo::from_item).transpose()?)

@@ -81,6 +81,21 @@ impl TagDeltas {
         }
     }
 
+    /// Adds another change's counts to these.
+    pub fn absorb(&mut self, other: &TagDeltas) {
+        for (tag, delta) in &other.0 {
+            let mine = self.0.entry(tag.clone()).or_default();
+            for (count, more) in mine.tenant.iter_mut().zip(delta.tenant) {
+                *count += more;
+            }
+            for (owner, counts) in &delta.owners {
+                for (count, more) in mine.owners.entry(*owner).or_default().iter_mut().zip(counts) {
+                    *count += more;
+                }
+            }
+        }
+    }
+
     /// One update per tag whose counts changed: `(tag, update expression)`.
     pub fn updates(&self, tenant: TenantId) -> Vec<(String, Cond)> {
         self.0

@@ -188,6 +188,19 @@ impl<'a> Tx<'a> {
         self.items.len()
     }
 
+    /// Adds `other`'s writes; a condition check of an item already checked is left out, since a transaction
+    /// may name an item once.
+    pub fn absorb(&mut self, other: &Tx<'_>) {
+        for (item, fail) in other.items.iter().zip(&other.on_fail) {
+            let checked_already = item.condition_check.as_ref().is_some_and(|check| {
+                self.items.iter().any(|mine| mine.condition_check.as_ref().is_some_and(|c| c.key == check.key))
+            });
+            if !checked_already {
+                self.push(item.clone(), *fail);
+            }
+        }
+    }
+
     fn push(&mut self, item: TransactWriteItem, fail: Option<OnFail>) {
         self.items.push(item);
         self.on_fail.push(fail);

@@ -97,16 +97,6 @@ pub fn sync_failure_of(record: &EventRecord) -> Option<NotifySource> {
     })
 }
 
-/// A new job: the insert of a job item.
-pub fn job_of(record: &EventRecord) -> Option<crm_domain::job::JobMessage> {
-    let (tenant, kind) = item_of(record)?;
-    if record.event_name != "INSERT" || kind != ItemKind::Job {
-        return None;
-    }
-    let job_id = crm_domain::JobId::parse(&text(&record.change.new_image, "id")?)?;
-    Some(crm_domain::job::JobMessage { tenant_id: tenant, job_id, step: 0 })
-}
-
 /// A Google sync request: an insert of a sync-request item under a tenant's Google partition.
 pub fn sync_request_of(record: &EventRecord) -> Option<SyncRequest> {
     // An insert, or an overwrite of a request whose run never finished (it expired).
@@ -214,12 +204,6 @@ pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResp
     // Messages per queue, each remembering which stream record it came from.
     let mut outgoing: BTreeMap<Queue, Vec<(usize, String)>> = BTreeMap::new();
     for (index, record) in event.records.iter().enumerate() {
-        if let Some(job) = job_of(record) {
-            if workers.queues.contains_key(&Queue::Jobs) {
-                outgoing.entry(Queue::Jobs).or_default().push((index, serde_json::to_string(&job)?));
-            }
-            continue;
-        }
         if let Some(sync_request) = sync_request_of(record) {
             if workers.queues.contains_key(&Queue::ContactsSync) {
                 let body = serde_json::to_string(&ContactsSyncMessage::Sync { sync_request })?;

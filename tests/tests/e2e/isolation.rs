@@ -137,6 +137,14 @@ fn rows() -> Vec<Row> {
         // No such job of the tenant (nor of the caller): 404 to everyone.
         row("GET /api/v1/jobs/{id}", "/api/v1/jobs/{user}", None, [404, 404, 404, 404]),
         row("POST /api/v1/exports", "/api/v1/exports", Some(json!({"kind": "lead"})), [202, 202, 202, 202]),
+        row("POST /api/v1/uploads", "/api/v1/uploads", Some(json!({"bytes": 12})), [201, 201, 201, 201]),
+        // Nobody's upload: an upload is found only under its own user's prefix (imports.rs puts real ones).
+        row(
+            "POST /api/v1/imports",
+            "/api/v1/imports",
+            Some(json!({"kind": "lead", "upload_id": "{user}"})),
+            [404, 404, 404, 404],
+        ),
         row("GET /api/v1/integrations/slack", "/api/v1/integrations/slack", None, [200, 403, 403, 404]),
         row("DELETE /api/v1/integrations/slack", "/api/v1/integrations/slack", None, [204, 403, 403, 404]),
         // After the two above: until then the other tenant has no Slack settings of its own.

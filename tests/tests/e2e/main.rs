@@ -9,6 +9,7 @@ mod crm;
 mod dashboard;
 mod errors;
 mod exports;
+mod imports;
 mod integrations;
 mod isolation;
 mod keys;

@@ -420,6 +420,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import leads or customers from an uploaded CSV file; follow the job at its `Location` */
+        post: operations["imports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/google": {
         parameters: {
             query?: never;
@@ -814,6 +831,23 @@ export interface paths {
         get: operations["tags_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A link to upload a CSV file of `bytes` bytes (at most 20 MiB) for an import */
+        post: operations["uploads_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1436,7 +1470,13 @@ export interface components {
             error?: string | null;
             export?: components["schemas"]["NewExport"] | null;
             id: components["schemas"]["JobId"];
+            import?: components["schemas"]["NewImport"] | null;
             kind: components["schemas"]["JobKind"];
+            /**
+             * Format: int32
+             * @description How far through its file an import is, in percent of its bytes.
+             */
+            percent?: number | null;
             /**
              * Format: int64
              * @description Records processed so far.
@@ -1459,7 +1499,7 @@ export interface components {
          */
         JobId: string;
         /** @enum {string} */
-        JobKind: "search_reindex" | "stats_rebuild" | "export";
+        JobKind: "search_reindex" | "stats_rebuild" | "export" | "import";
         /** @enum {string} */
         JobStatus: "queued" | "running" | "succeeded" | "failed";
         JobView: components["schemas"]["Job"] & {
@@ -1667,6 +1707,28 @@ export interface components {
             stage?: components["schemas"]["DealStage"] | null;
             tag?: string | null;
         };
+        /**
+         * @description An import as it is stored with its job: the kind of record the rows are, the file, which column feeds
+         *     which field, and whether a row without an `id` updates the record that has its email.
+         */
+        NewImport: {
+            columns?: {
+                [key: string]: string;
+            } | null;
+            /** @enum {string} */
+            kind: "lead";
+            /** @description Whether a row without an `id` updates the lead that has its email (default true). */
+            match_email?: boolean | null;
+            upload_id: string;
+        } | {
+            columns?: {
+                [key: string]: string;
+            } | null;
+            /** @enum {string} */
+            kind: "customer";
+            match_email?: boolean | null;
+            upload_id: string;
+        };
         /** @description `POST /leads`. */
         NewLead: {
             company?: string | null;
@@ -1684,6 +1746,14 @@ export interface components {
             new_password: string;
             /** @description The token from the mail */
             token: string;
+        };
+        /** @description `POST /api/v1/uploads`: the size of the file to be put, which the link is signed for. */
+        NewUpload: {
+            /**
+             * Format: int64
+             * @description The file's exact size in bytes: the link takes that many and no other.
+             */
+            bytes: number;
         };
         /** @description `POST /users`: an Admin adds a user with a role and an initial password. */
         NewUser: {
@@ -2190,6 +2260,19 @@ export interface components {
              * @description How many of the caller's notifications are unread
              */
             unread: number;
+        };
+        /** @description Where to put the file: send `PUT url` with these headers and the file's exact bytes as the body. */
+        UploadLink: {
+            expires_at: string;
+            /** @description Headers the `PUT` must carry, as signed (with a `Content-Length` of exactly `bytes`). */
+            headers: {
+                [key: string]: string;
+            };
+            /** @description Name it as `upload_id` when starting the import. */
+            id: string;
+            /** @example PUT */
+            method: string;
+            url: string;
         };
         /** @description An account's use of one counted limit. */
         Use: {
@@ -4993,6 +5076,123 @@ export interface operations {
             };
         };
     };
+    imports_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "columns": {
+                 *         "email": "E-mail",
+                 *         "name": "Full name"
+                 *       },
+                 *       "kind": "lead",
+                 *       "upload_id": "01JD3V6Z8Q4X2N7K5M9P0R1S2T"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NewImport"];
+            };
+        };
+        responses: {
+            /** @description The queued import; `Location` is its job */
+            202: {
+                headers: {
+                    /** @description The job: `/api/v1/jobs/{id}` */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body must be JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field breaks the rules; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     integrations_google_get: {
         parameters: {
             query?: never;
@@ -7549,6 +7749,116 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    uploads_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "bytes": 48213
+                 *     }
+                 */
+                "application/json": components["schemas"]["NewUpload"];
+            };
+        };
+        responses: {
+            /** @description Where to `PUT` the file, for 15 minutes */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadLink"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body must be JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field breaks the rules; `field` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

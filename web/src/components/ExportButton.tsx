@@ -49,7 +49,7 @@ export function ExportButton({ asked }: { asked: NewExport }) {
         {working ? "Exporting…" : "Export CSV"}
       </button>
       {problem && (
-        <p role="alert" className="form-error">
+        <p role="alert" className="form-error notice">
           {problem}
         </p>
       )}

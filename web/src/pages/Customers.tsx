@@ -4,6 +4,7 @@ import { summary } from "../api/problem";
 import { MoreButton, usePaged } from "../records/paged";
 import { OwnerFilter } from "../components/OwnerFilter";
 import { ExportButton } from "../components/ExportButton";
+import { ImportButton } from "../components/ImportButton";
 
 const PAGE = 50;
 
@@ -30,6 +31,7 @@ export function Customers() {
       <div className="toolbar">
         <h1 id="customers-heading">Customers</h1>
         <div className="actions">
+          <ImportButton kind="customer" />
           <ExportButton asked={{ kind: "customer", tag, owner_id: owner }} />
           <Link className="button" to="/customers/new">
             New customer

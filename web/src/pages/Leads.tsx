@@ -1,6 +1,7 @@
 import { MoreButton, usePaged } from "../records/paged";
 import { OwnerFilter } from "../components/OwnerFilter";
 import { ExportButton } from "../components/ExportButton";
+import { ImportButton } from "../components/ImportButton";
 import { Link, useSearchParams } from "react-router";
 import { useApp } from "../context";
 import { summary } from "../api/problem";
@@ -35,6 +36,7 @@ export function Leads() {
       <div className="toolbar">
         <h1 id="leads-heading">Leads</h1>
         <div className="actions">
+          <ImportButton kind="lead" />
           <ExportButton asked={{ kind: "lead", status, tag, owner_id: owner }} />
           <Link className="button" to="/leads/new">
             New lead

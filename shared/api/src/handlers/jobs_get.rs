@@ -1,5 +1,5 @@
 //! `GET /api/v1/jobs/{id}`: a job's status, progress, result or error, to an Admin or to whoever asked for
-//! it; a finished export comes with a short-lived link to its file.
+//! it; a finished export comes with a short-lived link to its file, an import with one to the rows it refused.
 
 use crate::extract::{AppState, Caller, Json, Path};
 use crate::problem::ApiError;
@@ -16,7 +16,8 @@ const DOWNLOAD_SECONDS: u64 = 15 * 60;
 pub struct JobView {
     #[serde(flatten)]
     pub job: Job,
-    /// A finished export's file: a link that works for 15 minutes (ask again for a fresh one).
+    /// A finished export's file, or the rows a finished import refused (with why): a link that works for
+    /// 15 minutes (ask again for a fresh one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub download: Option<Download>,
 }
@@ -25,6 +26,17 @@ pub struct JobView {
 pub struct Download {
     pub url: String,
     pub expires_at: String,
+}
+
+/// The name a job's file is offered under: an export's records, or the rows an import refused.
+fn download_name(job: &Job) -> Option<String> {
+    match (job.kind, &job.export, &job.import) {
+        (JobKind::Export, Some(export), _) => Some(format!("{}-{}.csv", export.kind().collection(), job.id)),
+        (JobKind::Import, _, Some(import)) => {
+            Some(format!("{}-import-errors-{}.csv", import.kind().collection(), job.id))
+        }
+        _ => None,
+    }
 }
 
 /// A job: its status, how far it got, and what it did (an Admin, or who asked for it)
@@ -37,12 +49,11 @@ pub async fn handle(State(app): AppState, caller: Caller, Path(id): Path<JobId>)
         return Err(ApiError::NotFound);
     }
     let file = job.result.as_ref().and_then(|r| r["file"].as_str()).map(str::to_owned);
-    let download = match file {
-        Some(key) if job.kind == JobKind::Export && job.status == JobStatus::Succeeded => {
+    let download = match (file, download_name(&job)) {
+        (Some(key), Some(name)) if job.status == JobStatus::Succeeded => {
             let files =
                 app.files.as_ref().ok_or_else(|| ApiError::Internal("no files bucket (FILES_BUCKET)".into()))?;
             let valid_for = std::time::Duration::from_secs(DOWNLOAD_SECONDS);
-            let name = format!("{}-{}.csv", job.export.as_ref().map_or("records", |e| e.kind().collection()), job.id);
             let url =
                 files.download_url(&key, &name, valid_for).await.map_err(|e| ApiError::Internal(e.to_string()))?;
             let expires = Timestamp::from_unix_seconds(Timestamp::now().unix_seconds() + DOWNLOAD_SECONDS as i64);

@@ -1,4 +1,4 @@
-//! `jobs`: runs the long work an Admin asks for (a search reindex, a statistics rebuild) away from any HTTP
+//! `jobs`: runs the long work people ask for (a search reindex, a statistics rebuild, an export or import) away from any HTTP
 //! request, page by page, saving the job's progress after each page. A step runs for at most
 //! `JOB_STEP_SECONDS` (Lambda ends an invocation at 15 minutes); then it saves a checkpoint (and, for a
 //! rebuild, stages its sums) and queues the next step, which starts from there. A job that ended, or a step
@@ -21,12 +21,14 @@ use lambda_runtime::Error;
 use serde_json::json;
 use std::time::Instant;
 
+mod import;
+
 const PAGE: usize = 100;
 
 /// The kinds of record a job goes through, in order (a checkpoint's `stage` indexes it): all three, or the
-/// one an export writes.
+/// one an export writes; an import has one stage, its file.
 fn stages(job: &Job) -> usize {
-    if job.kind == JobKind::Export { 1 } else { 3 }
+    if matches!(job.kind, JobKind::Export | JobKind::Import) { 1 } else { 3 }
 }
 
 const CSV: &str = "text/csv; charset=utf-8";
@@ -43,6 +45,13 @@ struct Running<'a> {
     sums: stats::Deltas,
     /// An export's bytes not yet in an uploaded part.
     csv: Vec<u8>,
+    /// The rows this step of an import refused, as lines of the errors file.
+    errors: Vec<u8>,
+    /// Records this step of an import made, by email: a later row with the address updates the record
+    /// before the index shows it.
+    made_here: std::collections::HashMap<String, String>,
+    /// Who an import writes as, read once a step.
+    importer: Option<crm_domain::Actor>,
 }
 
 impl Running<'_> {
@@ -50,6 +59,9 @@ impl Running<'_> {
     /// step that dies is run again from there.
     async fn show_progress(&mut self) -> Result<(), Error> {
         self.job = self.job.progressed(self.at.processed, Timestamp::now());
+        if let Some(file) = self.at.file.as_ref().filter(|f| f.bytes > 0) {
+            self.job.percent = Some(u8::try_from((self.at.offset * 100 / file.bytes).min(99)).unwrap_or(99));
+        }
         let now = Timestamp::now().unix_seconds();
         self.workers.table.save_job(self.tenant, &self.job, Some(&self.started_at), now).await?;
         Ok(())
@@ -57,6 +69,9 @@ impl Running<'_> {
 
     /// Reads the next page of the kind the step is at, and does the job's work on it.
     async fn next_page(&mut self) -> Result<(), Error> {
+        if self.job.kind == JobKind::Import {
+            return self.import_chunk().await;
+        }
         let kind = match &self.job.export {
             Some(export) => export.kind(),
             None => RecordKind::ALL[self.at.stage.min(2)],
@@ -90,6 +105,7 @@ impl Running<'_> {
                 let snapshots: Vec<Snapshot> = batch.items.into_iter().map(wrap).collect();
                 stats::add_into(&mut self.sums, stats::totals(&snapshots));
             }
+            JobKind::Import => return Err("an import reads its file, not records".into()),
             JobKind::Export => {
                 let mut writer = csv::Writer::from_writer(&mut self.csv);
                 if self.at.written == 0 && self.at.bytes == 0 && !self.at.carried && writer.get_ref().is_empty() {
@@ -125,6 +141,9 @@ impl Running<'_> {
                 let carry = std::mem::take(&mut self.csv);
                 self.files()?.put(&self.carry_key(self.at.step + 1), carry, CSV).await?;
             }
+        }
+        if self.job.kind == JobKind::Import {
+            self.keep_refused().await?;
         }
         self.at.step += 1;
         self.workers.table.save_job(self.tenant, &self.job, Some(&self.at), now).await?;
@@ -219,6 +238,7 @@ impl Running<'_> {
                 Ok(json!({"records": self.at.processed, "stats_items": sums.len()}))
             }
             JobKind::Export => self.finish_export().await,
+            JobKind::Import => self.finish_import().await,
         }
     }
 }
@@ -289,6 +309,9 @@ async fn run(workers: &Workers, message: JobMessage) -> Result<(), Error> {
         at: checkpoint,
         sums: stats::Deltas::new(),
         csv: Vec::new(),
+        errors: Vec::new(),
+        made_here: std::collections::HashMap::new(),
+        importer: None,
     };
     let outcome = async {
         running.take_carried().await?;
@@ -309,7 +332,10 @@ async fn run(workers: &Workers, message: JobMessage) -> Result<(), Error> {
     let now = Timestamp::now();
     let ended = match outcome {
         Ok(None) => return Ok(()),
-        Ok(Some(result)) => running.job.succeeded(result, now),
+        Ok(Some(result)) => {
+            let percent = running.job.percent.map(|_| 100);
+            crm_domain::job::Job { percent, ..running.job.succeeded(result, now) }
+        }
         Err(error) => {
             tracing::error!(job = %message.job_id, %error, "job failed");
             running.job.failed(error.to_string(), now)
