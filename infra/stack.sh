@@ -206,6 +206,17 @@ stop_started() {
   STARTED_PIDS=()
 }
 
+# start_engines RUN_DIR TABLE: DynamoDB Local, moto and OpenSearch on free ports (logs in RUN_DIR), and the
+# environment pointing at them, for the benchmarks that drive a whole local stack.
+start_engines() {
+  local dynamodb moto search
+  dynamodb="$(free_port)"; moto="$(free_port)"; search="$(free_port)"
+  start_dynamodb "$dynamodb" memory "$1/dynamodb.log"
+  start_moto "$moto" "$1/moto.log"
+  start_opensearch "$search" "$1/opensearch.log"
+  export_environment "$dynamodb" "$moto" "$2" "$search"
+}
+
 # export_environment DYNAMODB_PORT MOTO_PORT TABLE [OPENSEARCH_PORT]: what a deployed function gets from
 # Lambda, plus the SDK's standard endpoint variables pointing at the local engines (moto serves SQS, SES
 # and Secrets Manager).

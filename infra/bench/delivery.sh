@@ -8,13 +8,7 @@ source "$(dirname "$0")/../stack.sh"
 install_all
 RUN="$(mktemp -d)"
 trap 'stop_started; rm -rf "$RUN"' EXIT
-DYNAMODB_PORT="$(free_port)"
-SQS_PORT="$(free_port)"
-SEARCH_PORT="$(free_port)"
-start_dynamodb "$DYNAMODB_PORT" memory "$RUN/dynamodb.log"
-start_moto "$SQS_PORT" "$RUN/moto.log"
-start_opensearch "$SEARCH_PORT" "$RUN/opensearch.log"
-export_environment "$DYNAMODB_PORT" "$SQS_PORT" "bench-$$" "$SEARCH_PORT"
+start_engines "$RUN" "bench-$$"
 export RUST_LOG=error
 cd "$ROOT"
 cargo bench -p crm-e2e --bench delivery -- "${1:-300}"

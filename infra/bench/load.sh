@@ -18,11 +18,8 @@ RUN="$(mktemp -d)"
 trap 'stop_started; rm -rf "$RUN"' EXIT
 cd "$ROOT"
 cargo build --quiet --release -p crm-local-gateway
-DYNAMODB_PORT="$(free_port)"; SQS_PORT="$(free_port)"; SEARCH_PORT="$(free_port)"; API_PORT="$(free_port)"
-start_dynamodb "$DYNAMODB_PORT" memory "$RUN/dynamodb.log"
-start_moto "$SQS_PORT" "$RUN/moto.log"
-start_opensearch "$SEARCH_PORT" "$RUN/opensearch.log"
-export_environment "$DYNAMODB_PORT" "$SQS_PORT" "load-$$" "$SEARCH_PORT"
+API_PORT="$(free_port)"
+start_engines "$RUN" "load-$$"
 export RUST_LOG=error
 "$ROOT/target/release/crm-local-gateway" --template template.yaml --listen "127.0.0.1:$API_PORT" \
   --ws-listen "127.0.0.1:$(free_port)" > "$RUN/gateway.log" 2>&1 &

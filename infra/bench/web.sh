@@ -12,11 +12,8 @@ build_web
 python3 "$ROOT/infra/bench/web_budget.py"
 RUN="$(mktemp -d)"
 trap 'stop_started; rm -rf "$RUN"' EXIT
-DYNAMODB_PORT="$(free_port)"; MOTO_PORT="$(free_port)"; SEARCH_PORT="$(free_port)"; WEB_PORT="$(free_port)"
-start_dynamodb "$DYNAMODB_PORT" memory "$RUN/dynamodb.log"
-start_moto "$MOTO_PORT" "$RUN/moto.log"
-start_opensearch "$SEARCH_PORT" "$RUN/opensearch.log"
-export_environment "$DYNAMODB_PORT" "$MOTO_PORT" "crm-webbench-$$" "$SEARCH_PORT"
+WEB_PORT="$(free_port)"
+start_engines "$RUN" "crm-webbench-$$"
 export RUST_LOG=warn
 "$ROOT/target/debug/crm-local-gateway" --template "$ROOT/template.yaml" --listen "127.0.0.1:$WEB_PORT" \
   --ws-listen "127.0.0.1:$(free_port)" --web-root "$ROOT/web/dist" > "$RUN/gateway.log" 2>&1 &

@@ -120,6 +120,11 @@ async function leadsAndConflicts(browser) {
   await page.getByRole("link", { name: "Ada Lovelace" }).click();
   await page.getByRole("heading", { name: "Ada Lovelace" }).waitFor();
   const id = page.url().split("/").pop();
+  // The lead's summary as a PDF: made by its function, downloaded through its link.
+  const printed = page.waitForEvent("download");
+  await page.getByRole("button", { name: "PDF" }).click();
+  const pdf = readFileSync(await (await printed).path());
+  check(pdf.subarray(0, 5).toString() === "%PDF-", "the summary is a PDF");
   await page.getByRole("link", { name: "Edit" }).click();
   await page.getByLabel("Company").waitFor();
   const token = await accessToken(page);

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod app;
+pub mod downloads;
 pub mod extract;
 pub mod handlers;
 pub mod http;
@@ -16,6 +17,7 @@ pub mod openapi;
 pub mod passwords;
 pub mod problem;
 pub mod records;
+pub mod reports;
 pub mod router;
 pub mod sessions;
 pub mod strict;

@@ -28,6 +28,20 @@ pub async fn visible_owner(app: &App, actor: &Actor, kind: RecordKind, id: &str)
     Ok(crm_core::visible_owner(&app.table, actor, kind, id).await?)
 }
 
+/// A record of any kind the actor may see, as its JSON; anything else is "not found".
+pub async fn visible_json(app: &App, actor: &Actor, kind: RecordKind, id: &str) -> Result<serde_json::Value, ApiError> {
+    async fn one<R: Record>(app: &App, actor: &Actor, id: &str) -> Result<serde_json::Value, ApiError> {
+        let id = R::Id::parse(id).ok_or(ApiError::NotFound)?;
+        let record = crm_core::visible::<R>(&app.table, actor, id).await?;
+        serde_json::to_value(record).map_err(|e| ApiError::Internal(e.to_string()))
+    }
+    match kind {
+        RecordKind::Lead => one::<crm_domain::lead::Lead>(app, actor, id).await,
+        RecordKind::Customer => one::<crm_domain::customer::Customer>(app, actor, id).await,
+        RecordKind::Deal => one::<crm_domain::deal::Deal>(app, actor, id).await,
+    }
+}
+
 /// A record's collection as its URLs name it: `leads`, `customers` or `deals`.
 #[derive(Clone, Copy, Debug, utoipa::ToSchema)]
 #[schema(value_type = String, pattern = "^(leads|customers|deals)$", example = "leads")]

@@ -129,6 +129,8 @@ api_routes!(
     exports_create::handle,
     uploads_create::handle,
     imports_create::handle,
+    record_pdf::handle,
+    dashboard_pdf::handle,
 );
 
 /// Adds a handler at its documented path and methods. A query parameter its documentation does not

@@ -131,42 +131,17 @@ impl NewImport {
     }
 }
 
-/// The fields a column may feed, by the names an export's header gives them. `id` picks the record a row
-/// updates; the rest are the fields of the kind's create and update bodies.
-pub fn fields(kind: RecordKind) -> &'static [&'static str] {
-    match kind {
-        RecordKind::Lead => &[
-            "id",
-            "name",
-            "email",
-            "phone",
-            "company",
-            "source",
-            "status",
-            "owner_id",
-            "tags",
-            "estimated_value.amount_minor",
-            "estimated_value.currency",
-        ],
-        RecordKind::Customer => &[
-            "id",
-            "name",
-            "email",
-            "phone",
-            "company",
-            "address.line1",
-            "address.line2",
-            "address.city",
-            "address.region",
-            "address.postal_code",
-            "address.country",
-            "owner_id",
-            "tags",
-            "lifetime_value.amount_minor",
-            "lifetime_value.currency",
-        ],
-        RecordKind::Deal => &[],
+/// What an export writes that no request sets: made by the system, or by a conversion.
+const NOT_IMPORTED: [&str; 7] =
+    ["customer_id", "converted_at", "lead_id", "closed_at", "created_at", "updated_at", "version"];
+
+/// The fields a column may feed, by the names an export's header gives them: `id` picks the record a row
+/// updates; the rest are the fields of the kind's create and update bodies. Deals are not imported.
+pub fn fields(kind: RecordKind) -> Vec<&'static str> {
+    if kind == RecordKind::Deal {
+        return Vec::new();
     }
+    crate::export::columns(kind).iter().copied().filter(|column| !NOT_IMPORTED.contains(column)).collect()
 }
 
 /// Which field each column of a file feeds.
@@ -342,6 +317,16 @@ mod tests {
 
     fn cells(values: &[&str]) -> Vec<String> {
         header(values)
+    }
+
+    #[test]
+    fn a_kind_s_fields_are_what_its_requests_set() {
+        let customer = fields(RecordKind::Customer);
+        assert!(customer.contains(&"address.city") && customer.contains(&"lifetime_value.currency"));
+        assert!(!customer.contains(&"lead_id") && !customer.contains(&"version"));
+        let lead = fields(RecordKind::Lead);
+        assert!(lead.contains(&"id") && lead.contains(&"status") && !lead.contains(&"customer_id"));
+        assert!(fields(RecordKind::Deal).is_empty());
     }
 
     #[test]

@@ -201,7 +201,7 @@ pub fn field_map() -> Object {
 
 /// An import's column map: field → the header name of the column that feeds it.
 fn import_columns(kind: crate::RecordKind) -> Object {
-    let field = string_enum(crate::import::fields(kind).iter().copied(), false);
+    let field = string_enum(crate::import::fields(kind), false);
     let header = text(patterns::REQUIRED_TEXT, v::MAX_NAME, false).min_length(Some(1));
     let kind: SchemaType = [Type::Object, Type::Null].into_iter().collect();
     ObjectBuilder::new()

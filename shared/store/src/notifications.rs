@@ -82,18 +82,8 @@ impl Table {
         let mut count = 0u64;
         let mut start = None;
         loop {
-            let output = self
-                .client()
-                .query()
-                .table_name(self.name())
-                .index_name(Index::Gsi1.name())
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", Index::Gsi1.pk())
-                .expression_attribute_values(":pk", s(unread(tenant, user)))
-                .select(Select::Count)
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
+            let query = self.partition_query(Some(Index::Gsi1), unread(tenant, user));
+            let output = query.select(Select::Count).set_exclusive_start_key(start).send().await?;
             count += u64::try_from(output.count).unwrap_or(0);
             start = output.last_evaluated_key.filter(|k| !k.is_empty());
             if start.is_none() {

@@ -41,25 +41,27 @@ impl Table {
         pk: String,
         sort_key_prefix: Option<&str>,
     ) -> Result<Vec<Item>, StoreError> {
-        let (pk_name, sk_name) = match index {
-            Some(index) => (index.pk(), index.sk()),
-            None => (PK, SK),
-        };
-        let query = self
-            .client()
-            .query()
-            .table_name(self.name())
-            .set_index_name(index.map(|i| i.name().to_owned()))
-            .expression_attribute_names("#pk", pk_name)
-            .expression_attribute_values(":pk", s(pk));
+        let sk_name = index.map_or(SK, Index::sk);
+        let query = self.partition_query(index, pk);
         let query = match sort_key_prefix {
             Some(prefix) => query
                 .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
                 .expression_attribute_names("#sk", sk_name)
                 .expression_attribute_values(":prefix", s(prefix)),
-            None => query.key_condition_expression("#pk = :pk"),
+            None => query,
         };
         self.query_all(query).await
+    }
+
+    /// A query of one partition of the table or of an index (`#pk = :pk`), to refine (a limit, a count).
+    pub(crate) fn partition_query(&self, index: Option<Index>, pk: String) -> QueryFluentBuilder {
+        self.client()
+            .query()
+            .table_name(self.name())
+            .set_index_name(index.map(|i| i.name().to_owned()))
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", index.map_or(PK, Index::pk))
+            .expression_attribute_values(":pk", s(pk))
     }
 
     pub(crate) async fn get_item(&self, key: Item, consistent: bool) -> Result<Option<Item>, StoreError> {

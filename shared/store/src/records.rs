@@ -90,17 +90,8 @@ impl Table {
         email: &str,
         limit: i32,
     ) -> Result<Vec<String>, StoreError> {
-        let output = self
-            .client()
-            .query()
-            .table_name(self.name())
-            .index_name(Index::Gsi1.name())
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", Index::Gsi1.pk())
-            .expression_attribute_values(":pk", s(keys::records_by_email(tenant, kind, email)))
-            .limit(limit)
-            .send()
-            .await?;
+        let query = self.partition_query(Some(Index::Gsi1), keys::records_by_email(tenant, kind, email));
+        let output = query.limit(limit).send().await?;
         Ok(output.items().iter().filter_map(|item| item.get("id")?.as_s().ok().cloned()).collect())
     }
 

@@ -142,6 +142,10 @@ async fn a_payment_failed_past_the_grace_period_leaves_the_account_read_only_nev
     assert_eq!(leads["items"][0]["name"], "Kept", "every record is still readable");
     api.post("/api/v1/billing/portal", Some(&a.admin.token), json!({})).await.expect(200);
     api.patch("/api/v1/notifications/preferences", &a.admin.token, json!({"mention": true})).await.expect(200);
+    // Its data can still be taken away: exported, and printed.
+    api.post("/api/v1/exports", Some(&a.admin.token), json!({"kind": "lead"})).await.expect(202);
+    let printed = format!("/api/v1/leads/{}/pdf", lead["id"].as_str().unwrap());
+    api.post(&printed, Some(&a.admin.token), json!(null)).await.expect(201);
 
     // The payment succeeds: writing is back. A new failure starts a new grace period.
     let paid = subscription_event(

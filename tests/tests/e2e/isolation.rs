@@ -130,9 +130,11 @@ fn rows() -> Vec<Row> {
             [204, 204, 404, 404],
         ),
         row("GET /api/v1/{kind}/{id}/timeline", "/api/v1/leads/{lead}/timeline", None, [200, 200, 404, 404]),
+        row("POST /api/v1/{kind}/{id}/pdf", "/api/v1/leads/{lead}/pdf", None, [201, 201, 404, 404]),
         row("GET /api/v1/activity", "/api/v1/activity", None, [200, 200, 200, 200]),
         row("GET /api/v1/tags", "/api/v1/tags", None, [200, 200, 200, 200]),
         row("GET /api/v1/dashboard", "/api/v1/dashboard", None, [200, 200, 200, 200]),
+        row("POST /api/v1/dashboard/pdf", "/api/v1/dashboard/pdf", None, [201, 201, 201, 201]),
         row("POST /api/v1/dashboard/rebuild", "/api/v1/dashboard/rebuild", None, [202, 403, 403, 202]),
         // No such job of the tenant (nor of the caller): 404 to everyone.
         row("GET /api/v1/jobs/{id}", "/api/v1/jobs/{user}", None, [404, 404, 404, 404]),

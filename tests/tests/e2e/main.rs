@@ -16,6 +16,7 @@ mod keys;
 mod leads;
 mod matrix;
 mod notifications;
+mod pdfs;
 mod plans;
 mod search;
 mod slack;

@@ -332,6 +332,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The dashboard of a date range as a PDF: a link to it, valid for 15 minutes */
+        post: operations["dashboard_pdf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboard/rebuild": {
         parameters: {
             query?: never;
@@ -1080,6 +1097,23 @@ export interface paths {
         patch: operations["notes_update"];
         trace?: never;
     };
+    "/api/v1/{kind}/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The record's summary (fields, notes, timeline) as a PDF: a link to it, valid for 15 minutes */
+        post: operations["record_pdf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/{kind}/{id}/timeline": {
         parameters: {
             query?: never;
@@ -1350,6 +1384,7 @@ export interface components {
         DeliveryId: string;
         /** @enum {string} */
         DeliveryStatus: "pending" | "delivered" | "failed";
+        /** @description A file to fetch: a link that works for 15 minutes (ask again for a fresh one). */
         Download: {
             expires_at: string;
             url: string;
@@ -4331,6 +4366,76 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dashboard_pdf: {
+        parameters: {
+            query?: {
+                /** @description The last day, `YYYY-MM-DD` (default: today) */
+                to?: string;
+                /** @description How many days up to `to`, 1 to 366 (default 30) */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where to fetch the PDF, for 15 minutes */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Download"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9596,6 +9701,85 @@ export interface operations {
             };
             /** @description A field breaks the rules; `field` names it */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_pdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `leads`, `customers` or `deals` */
+                kind: string;
+                /** @description The record's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where to fetch the PDF, for 15 minutes */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Download"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

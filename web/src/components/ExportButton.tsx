@@ -1,6 +1,5 @@
-import { useState } from "react";
 import { useApp } from "../context";
-import { summary } from "../api/problem";
+import { ActionButton } from "./ActionButton";
 import type { components } from "../api/schema";
 
 type NewExport = components["schemas"]["NewExport"];
@@ -19,40 +18,18 @@ const POLL_MS = 500;
 /** Exports what the list shows as CSV: asks for the export, follows its job, then opens the file's link. */
 export function ExportButton({ asked }: { asked: NewExport }) {
   const { api } = useApp();
-  const [working, setWorking] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
-  const run = async () => {
-    setWorking(true);
-    setProblem(null);
-    try {
-      const started = await api.POST("/api/v1/exports", { body: asked });
-      if (!started.data) throw started.error;
-      const id = started.data.id;
-      for (;;) {
-        const data = await currentJob(api, id);
-        if (data.status === "failed") throw new Error(data.error ?? "the export failed");
-        if (data.status === "succeeded" && data.download) {
-          window.location.assign(data.download.url);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  const exportList = async () => {
+    const started = await api.POST("/api/v1/exports", { body: asked });
+    if (!started.data) throw started.error;
+    for (;;) {
+      const data = await currentJob(api, started.data.id);
+      if (data.status === "failed") throw new Error(data.error ?? "the export failed");
+      if (data.status === "succeeded" && data.download) {
+        window.location.assign(data.download.url);
+        return;
       }
-    } catch (error) {
-      setProblem(error instanceof Error ? error.message : summary(error));
-    } finally {
-      setWorking(false);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   };
-  return (
-    <>
-      <button type="button" className="secondary" onClick={() => void run()} disabled={working}>
-        {working ? "Exporting…" : "Export CSV"}
-      </button>
-      {problem && (
-        <p role="alert" className="form-error notice">
-          {problem}
-        </p>
-      )}
-    </>
-  );
+  return <ActionButton label="Export CSV" working="Exporting…" action={exportList} />;
 }

@@ -8,6 +8,7 @@ import { contactChanges, contactValues, EMPTY_CONTACT, newContact, type ContactV
 import { FormProblem, useLoaded, useRecordEditor, type Loaded } from "../records/editor";
 import { ContactDetails, ContactFields, FormActions, setterOf } from "../records/parts";
 import type { components } from "../api/schema";
+import { PdfButton } from "../components/PdfButton";
 
 type Customer = components["schemas"]["Customer"];
 
@@ -27,6 +28,7 @@ export function CustomerPage() {
     <article aria-labelledby="customer-name">
       <div className="toolbar">
         <h1 id="customer-name">{record.name}</h1>
+        <PdfButton record={{ kind: "customers", id: record.id }} />
         <Link className="button" to={`/customers/${record.id}/edit`}>
           Edit
         </Link>

@@ -5,6 +5,7 @@ import { summary } from "../api/problem";
 import { money, type Money } from "../format";
 import { Bars } from "../dashboard/Bars";
 import { useDirectory } from "../directory";
+import { PdfButton } from "../components/PdfButton";
 
 const RANGES = [7, 30, 90, 365];
 
@@ -45,6 +46,7 @@ export default function Dashboard() {
             ))}
           </select>
         </label>
+        <PdfButton days={days} />
       </div>
       <p className="muted">
         {from} to {to}

@@ -8,6 +8,7 @@ import { money } from "../format";
 import { dealChanges, dealValues, type Deal, type DealValues } from "../deals/form";
 import { FormProblem, useLoaded, useRecordEditor, type Loaded } from "../records/editor";
 import { FormActions, setterOf } from "../records/parts";
+import { PdfButton } from "../components/PdfButton";
 
 function useDeal(id: string | undefined) {
   const { api } = useApp();
@@ -27,6 +28,7 @@ export function DealPage() {
       <div className="toolbar">
         <h1 id="deal-name">{record.name}</h1>
         <span className={`status status-${record.stage}`}>{record.stage}</span>
+        <PdfButton record={{ kind: "deals", id: record.id }} />
         {open && (
           <Link className="button" to={`/deals/${record.id}/edit`}>
             Edit

@@ -8,6 +8,7 @@ import { NotesAndTimeline } from "../components/Notes";
 import { fieldErrors, summary } from "../api/problem";
 import { minorUnits } from "../format";
 import { ContactDetails } from "../records/parts";
+import { PdfButton } from "../components/PdfButton";
 
 /** A lead: its details, conversion (once qualified), notes and timeline. */
 export function LeadPage() {
@@ -21,6 +22,7 @@ export function LeadPage() {
       <div className="toolbar">
         <h1 id="lead-name">{record.name}</h1>
         <span className={`status status-${record.status}`}>{record.status}</span>
+        <PdfButton record={{ kind: "leads", id: record.id }} />
         {record.status !== "converted" && (
           <Link className="button" to={`/leads/${record.id}/edit`}>
             Edit
