@@ -116,6 +116,22 @@ async function leadsAndConflicts(browser) {
   check(refused.includes("email: must be an email address"), `the refused row says why (${refused.slice(0, 120)})`);
   await shot(page, "leads-imported");
 
+  // A namesake made elsewhere shows on the lead's page as possibly the same (once the search has it).
+  const adminToken = await accessToken(page);
+  const listed = await api("GET", "/api/v1/leads?limit=100", adminToken);
+  const linus = listed.body.items.find((lead) => lead.name === "Linus Import");
+  await api("POST", "/api/v1/leads", adminToken, { name: "Linus Import", email: "linus@elsewhere.example" });
+  for (let attempt = 0; ; attempt++) {
+    const found = await api("GET", `/api/v1/leads/${linus.id}/duplicates`, adminToken);
+    if (found.body.items.length > 0) break;
+    check(attempt < 60, "the namesake is found as a likely duplicate");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await page.goto(`${base}/leads/${linus.id}`);
+  await page.getByRole("heading", { name: "Possibly the same" }).waitFor();
+  await shot(page, "lead-duplicates");
+  await page.goto(`${base}/leads`);
+
   // Someone else saves first: the app says so, and "overwrite" keeps what this user typed.
   await page.getByRole("link", { name: "Ada Lovelace" }).click();
   await page.getByRole("heading", { name: "Ada Lovelace" }).waitFor();

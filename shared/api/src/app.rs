@@ -230,7 +230,9 @@ impl Asks {
 
     /// What a request of `method` on `path` asks.
     pub fn of(method: &http::Method, path: &str) -> Asks {
-        Asks { write: crate::extract::writes_held_by_billing(method, path), search: path == "/api/v1/search" }
+        // Finding duplicates asks the search engine too, so it counts as a search.
+        let search = path == "/api/v1/search" || path.ends_with("/duplicates");
+        Asks { write: crate::extract::writes_held_by_billing(method, path), search }
     }
 }
 

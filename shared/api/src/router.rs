@@ -131,6 +131,7 @@ api_routes!(
     imports_create::handle,
     record_pdf::handle,
     dashboard_pdf::handle,
+    record_duplicates::handle,
 );
 
 /// Adds a handler at its documented path and methods. A query parameter its documentation does not

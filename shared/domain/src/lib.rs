@@ -9,6 +9,7 @@ mod contact;
 pub mod contacts;
 pub mod customer;
 pub mod deal;
+pub mod duplicates;
 pub mod events;
 pub mod export;
 pub mod ids;

@@ -97,15 +97,9 @@ impl SearchClient {
             from = cursor.from;
         }
         body["from"] = json!(from);
-        let (status, response) = self.json(Method::POST, &format!("/{}/_search", self.index), Some(&body)).await?;
-        // Nothing indexed yet (a fresh stack before its index exists) finds nothing; it is not an error.
-        if status == 404 && response["error"]["type"] == "index_not_found_exception" {
-            tracing::warn!(index = %self.index, "search on a missing index");
+        let Some(response) = self.query(&body).await? else {
             return Ok(SearchPage { items: Vec::new(), next_cursor: None });
-        }
-        if !(200..300).contains(&status) {
-            return Err(QueryError::Search(SearchError::Backend(format!("search: {status} {response}"))));
-        }
+        };
         let hits = response["hits"]["hits"].as_array().cloned().unwrap_or_default();
         let total = response["hits"]["total"]["value"].as_u64().unwrap_or(0) as usize;
         let next = from + hits.len();
@@ -114,25 +108,68 @@ impl SearchClient {
                 URL_SAFE_NO_PAD
                     .encode(serde_json::to_vec(&Cursor { f: fingerprint(request), from: next }).unwrap_or_default())
             });
-        let items = hits
-            .into_iter()
-            .map(|hit| {
-                let source = &hit["_source"];
-                let text = |field: &str| source[field].as_str().map(str::to_owned);
-                Hit {
-                    kind: text("type").unwrap_or_default(),
-                    id: text("record_id").unwrap_or_default(),
-                    score: hit["_score"].as_f64().unwrap_or(0.0),
-                    name: text("name"),
-                    company: text("company"),
-                    email: text("email"),
-                    parent_type: text("parent_type"),
-                    parent_id: text("parent_id"),
-                    highlight: safe_highlights(&hit["highlight"]),
-                }
-            })
-            .collect();
+        let items = hits.iter().map(hit_of).collect();
         Ok(SearchPage { items, next_cursor })
+    }
+
+    /// Records of a kind whose names match `name` closely (every word of it, a typo or two allowed in each),
+    /// best first: candidates for duplicates. `owner` narrows them to one owner's (Sales).
+    pub async fn similar_names(
+        &self,
+        tenant: &str,
+        kind: &str,
+        owner: Option<&str>,
+        name: &str,
+        limit: usize,
+    ) -> Result<Vec<Hit>, QueryError> {
+        let mut filter = vec![json!({"term": {"tenant_id": tenant}}), json!({"term": {"type": kind}})];
+        if let Some(owner) = owner {
+            filter.push(json!({"term": {"owner_id": owner}}));
+        }
+        let body = json!({
+            "size": limit,
+            "query": {"bool": {
+                "filter": filter,
+                "must": {"match": {"name": {"query": name, "fuzziness": "AUTO", "prefix_length": 1, "operator": "and"}}}
+            }},
+            "sort": [{"_score": "desc"}, {"record_id": "asc"}]
+        });
+        let hits = match self.query(&body).await? {
+            Some(response) => response["hits"]["hits"].as_array().cloned().unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok(hits.iter().map(hit_of).collect())
+    }
+
+    /// Runs a query on the index; `None` when nothing is indexed yet (a fresh stack before its index
+    /// exists finds nothing, which is not an error).
+    async fn query(&self, body: &serde_json::Value) -> Result<Option<serde_json::Value>, QueryError> {
+        let (status, response) = self.json(Method::POST, &format!("/{}/_search", self.index), Some(body)).await?;
+        if status == 404 && response["error"]["type"] == "index_not_found_exception" {
+            tracing::warn!(index = %self.index, "search on a missing index");
+            return Ok(None);
+        }
+        if !(200..300).contains(&status) {
+            return Err(QueryError::Search(SearchError::Backend(format!("search: {status} {response}"))));
+        }
+        Ok(Some(response))
+    }
+}
+
+/// A hit as the API shows it.
+fn hit_of(hit: &serde_json::Value) -> Hit {
+    let source = &hit["_source"];
+    let text = |field: &str| source[field].as_str().map(str::to_owned);
+    Hit {
+        kind: text("type").unwrap_or_default(),
+        id: text("record_id").unwrap_or_default(),
+        score: hit["_score"].as_f64().unwrap_or(0.0),
+        name: text("name"),
+        company: text("company"),
+        email: text("email"),
+        parent_type: text("parent_type"),
+        parent_id: text("parent_id"),
+        highlight: safe_highlights(&hit["highlight"]),
     }
 }
 

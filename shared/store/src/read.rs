@@ -64,6 +64,26 @@ impl Table {
             .expression_attribute_values(":pk", s(pk))
     }
 
+    /// Writes many items, 25 to a `BatchWriteItem` (background work, never a request path), sending again
+    /// what DynamoDB leaves unprocessed.
+    pub(crate) async fn write_all(&self, writes: Vec<aws_sdk_dynamodb::types::WriteRequest>) -> Result<(), StoreError> {
+        for chunk in writes.chunks(25) {
+            let mut pending = chunk.to_vec();
+            for attempt in 0.. {
+                let output = self.client().batch_write_item().request_items(self.name(), pending).send().await?;
+                pending = output.unprocessed_items.and_then(|mut u| u.remove(self.name())).unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt == 8 {
+                    return Err(StoreError::Backend("batch writes kept coming back unprocessed".into()));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) async fn get_item(&self, key: Item, consistent: bool) -> Result<Option<Item>, StoreError> {
         let output = self
             .client()

@@ -95,6 +95,20 @@ impl Table {
         Ok(output.items().iter().filter_map(|item| item.get("id")?.as_s().ok().cloned()).collect())
     }
 
+    /// Writes the email copies of records (background work: a reindex fills in the copies of records
+    /// written before they existed). A copy is a hint: whoever follows one reads the record itself.
+    pub async fn put_email_copies<R: Record>(&self, tenant: TenantId, records: &[R]) -> Result<(), StoreError> {
+        let mut writes = Vec::new();
+        for record in records {
+            if let Some(email) = record.email() {
+                let put =
+                    aws_sdk_dynamodb::types::PutRequest::builder().set_item(Some(email_copy(tenant, record, email)));
+                writes.push(aws_sdk_dynamodb::types::WriteRequest::builder().put_request(put.build()?).build());
+            }
+        }
+        self.write_all(writes).await
+    }
+
     pub async fn record<R: Record>(&self, tenant: TenantId, id: R::Id) -> Result<Option<R>, StoreError> {
         let found = self.get_item(record_key::<R>(tenant, &id), false).await?;
         Ok(found.map(serde_dynamo::from_item).transpose()?)

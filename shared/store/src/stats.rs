@@ -202,20 +202,6 @@ impl Table {
                 writes.push(put(item)?);
             }
         }
-        for chunk in writes.chunks(25) {
-            let mut pending: Vec<WriteRequest> = chunk.to_vec();
-            for attempt in 0.. {
-                let output = self.client().batch_write_item().request_items(self.name(), pending).send().await?;
-                pending = output.unprocessed_items.and_then(|mut u| u.remove(self.name())).unwrap_or_default();
-                if pending.is_empty() {
-                    break;
-                }
-                if attempt == 8 {
-                    return Err(StoreError::Backend("statistics rebuild: writes kept coming back unprocessed".into()));
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-            }
-        }
-        Ok(())
+        self.write_all(writes).await
     }
 }

@@ -131,6 +131,7 @@ fn rows() -> Vec<Row> {
         ),
         row("GET /api/v1/{kind}/{id}/timeline", "/api/v1/leads/{lead}/timeline", None, [200, 200, 404, 404]),
         row("POST /api/v1/{kind}/{id}/pdf", "/api/v1/leads/{lead}/pdf", None, [201, 201, 404, 404]),
+        row("GET /api/v1/{kind}/{id}/duplicates", "/api/v1/leads/{lead}/duplicates", None, [200, 200, 404, 404]),
         row("GET /api/v1/activity", "/api/v1/activity", None, [200, 200, 200, 200]),
         row("GET /api/v1/tags", "/api/v1/tags", None, [200, 200, 200, 200]),
         row("GET /api/v1/dashboard", "/api/v1/dashboard", None, [200, 200, 200, 200]),

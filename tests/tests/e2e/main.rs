@@ -7,6 +7,7 @@ mod billing;
 mod chat;
 mod crm;
 mod dashboard;
+mod duplicates;
 mod errors;
 mod exports;
 mod imports;

@@ -1061,6 +1061,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/{kind}/{id}/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Likely duplicates of a record: the same email, or a closely matching name (at most 10) */
+        get: operations["record_duplicates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/{kind}/{id}/notes": {
         parameters: {
             query?: never;
@@ -1388,6 +1405,15 @@ export interface components {
         Download: {
             expires_at: string;
             url: string;
+        };
+        Duplicate: {
+            /** @description Why it may be the same record. */
+            reasons: components["schemas"]["Reason"][];
+            /** @description The record, as its own route answers it. */
+            record: Record<string, never>;
+        };
+        Duplicates: {
+            items: components["schemas"]["Duplicate"][];
         };
         EmailToken: {
             /** @description The token from the mail */
@@ -2166,6 +2192,11 @@ export interface components {
             type: string;
             upgrade_to?: components["schemas"]["Plan"] | null;
         };
+        /**
+         * @description Why a record may be the same as another.
+         * @enum {string}
+         */
+        Reason: "same_email" | "similar_name";
         /** @description What became of a Stripe event. */
         Received: {
             /**
@@ -4434,15 +4465,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The caller's role may not do this */
             403: {
                 headers: {
@@ -5109,15 +5131,6 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
-            402: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9289,6 +9302,76 @@ export interface operations {
             };
         };
     };
+    record_duplicates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `leads`, `customers` or `deals` */
+                kind: string;
+                /** @description The record's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The likely duplicates, the likeliest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Duplicates"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     notes_list: {
         parameters: {
             query?: {
@@ -9753,15 +9836,6 @@ export interface operations {
             };
             /** @description No valid credentials */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
-            402: {
                 headers: {
                     [name: string]: unknown;
                 };

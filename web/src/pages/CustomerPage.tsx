@@ -9,6 +9,7 @@ import { FormProblem, useLoaded, useRecordEditor, type Loaded } from "../records
 import { ContactDetails, ContactFields, FormActions, setterOf } from "../records/parts";
 import type { components } from "../api/schema";
 import { PdfButton } from "../components/PdfButton";
+import { LikelyDuplicates } from "../components/Duplicates";
 
 type Customer = components["schemas"]["Customer"];
 
@@ -28,10 +29,12 @@ export function CustomerPage() {
     <article aria-labelledby="customer-name">
       <div className="toolbar">
         <h1 id="customer-name">{record.name}</h1>
-        <PdfButton record={{ kind: "customers", id: record.id }} />
-        <Link className="button" to={`/customers/${record.id}/edit`}>
-          Edit
-        </Link>
+        <div className="actions">
+          <PdfButton record={{ kind: "customers", id: record.id }} />
+          <Link className="button" to={`/customers/${record.id}/edit`}>
+            Edit
+          </Link>
+        </div>
       </div>
       <dl className="details">
         <ContactDetails record={record} />
@@ -44,6 +47,7 @@ export function CustomerPage() {
           </>
         )}
       </dl>
+      <LikelyDuplicates kind="customers" id={record.id} />
       <NotesAndTimeline kind="customer" id={record.id} />
     </article>
   );

@@ -28,12 +28,14 @@ export function DealPage() {
       <div className="toolbar">
         <h1 id="deal-name">{record.name}</h1>
         <span className={`status status-${record.stage}`}>{record.stage}</span>
-        <PdfButton record={{ kind: "deals", id: record.id }} />
-        {open && (
-          <Link className="button" to={`/deals/${record.id}/edit`}>
-            Edit
-          </Link>
-        )}
+        <div className="actions">
+          <PdfButton record={{ kind: "deals", id: record.id }} />
+          {open && (
+            <Link className="button" to={`/deals/${record.id}/edit`}>
+              Edit
+            </Link>
+          )}
+        </div>
       </div>
       <dl className="details">
         <dt>Amount</dt>

@@ -9,6 +9,7 @@ import { fieldErrors, summary } from "../api/problem";
 import { minorUnits } from "../format";
 import { ContactDetails } from "../records/parts";
 import { PdfButton } from "../components/PdfButton";
+import { LikelyDuplicates } from "../components/Duplicates";
 
 /** A lead: its details, conversion (once qualified), notes and timeline. */
 export function LeadPage() {
@@ -22,16 +23,19 @@ export function LeadPage() {
       <div className="toolbar">
         <h1 id="lead-name">{record.name}</h1>
         <span className={`status status-${record.status}`}>{record.status}</span>
-        <PdfButton record={{ kind: "leads", id: record.id }} />
-        {record.status !== "converted" && (
-          <Link className="button" to={`/leads/${record.id}/edit`}>
-            Edit
-          </Link>
-        )}
+        <div className="actions">
+          <PdfButton record={{ kind: "leads", id: record.id }} />
+          {record.status !== "converted" && (
+            <Link className="button" to={`/leads/${record.id}/edit`}>
+              Edit
+            </Link>
+          )}
+        </div>
       </div>
       <dl className="details">
         <ContactDetails record={record} />
       </dl>
+      <LikelyDuplicates kind="leads" id={record.id} />
       {record.status === "qualified" && <Convert id={record.id} name={record.company ?? record.name} />}
       {record.status === "converted" && (
         <p>

@@ -55,6 +55,7 @@ pub mod notes_update;
 pub mod notifications;
 pub mod openapi_json;
 pub mod presence_list;
+pub mod record_duplicates;
 pub mod record_pdf;
 pub mod record_timeline;
 pub mod search;

@@ -386,6 +386,8 @@ async fn target<R: Record>(
                 None => None,
             };
             Ok(match record {
+                // A copy is a hint: the record may have changed its address since.
+                Some(record) if record.email() != Some(email.as_str()) => Target::Create,
                 Some(record) if visible(&record) => Target::Update(record),
                 Some(_) => refused("email", format!("is the email of a {} you may not see", R::KIND.entity())),
                 // Deleted a moment ago: its email copy went with it.

@@ -97,6 +97,8 @@ impl Running<'_> {
         match self.job.kind {
             JobKind::SearchReindex => {
                 let search = self.workers.search.as_ref().ok_or("search is not configured (OPENSEARCH_ENDPOINT)")?;
+                // The records' email copies too: records written before there were any get theirs.
+                self.workers.table.put_email_copies(self.tenant, &batch.items).await?;
                 let docs = documents(self.workers, self.tenant, batch.items, wrap).await?;
                 search.bulk(&docs).await?;
                 self.at.written += docs.len() as u64;
