@@ -142,9 +142,14 @@ impl Chat {
         recipient: UserId,
         notification: crm_domain::notification::Notification,
     ) -> Result<usize, ChatError> {
+        self.tell(tenant, recipient, &ServerEvent::Notification { notification }).await
+    }
+
+    /// Pushes `event` to the user's live connections (when pushing is configured); answers how many took it.
+    pub async fn tell(&self, tenant: TenantId, user: UserId, event: &ServerEvent) -> Result<usize, ChatError> {
         let Some(client) = self.configured.clone() else { return Ok(0) };
-        let connections = self.connections(tenant, Some(recipient)).await?;
-        Ok(self.push(&client, connections, &ServerEvent::Notification { notification }).await)
+        let connections = self.connections(tenant, Some(user)).await?;
+        Ok(self.push(&client, connections, event).await)
     }
 
     /// A channel the member belongs to (or, for reading a team channel, may read).

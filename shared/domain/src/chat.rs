@@ -328,6 +328,14 @@ pub enum ServerEvent {
     Notification {
         notification: crate::notification::Notification,
     },
+    /// How far a job the user started (an import) has got: pushed as it passes each tenth, never stored.
+    #[serde(rename = "job_progress")]
+    JobProgress {
+        job_id: crate::ids::JobId,
+        percent: u8,
+        /// Rows read so far.
+        processed: u64,
+    },
     /// The answer to the sender's own frame.
     Ack {
         action: String,

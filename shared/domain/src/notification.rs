@@ -412,10 +412,43 @@ pub fn job_finished(tenant: TenantId, user: UserId, job: JobId, summary: String,
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum NotifySource {
     Event(Box<DomainEvent>),
-    GoogleSyncFailed { id: String, tenant_id: TenantId, user_id: UserId, error: String, at: String },
-    WebhookDisabled { id: String, tenant_id: TenantId, url: String, reason: String, at: String },
-    PlanChanged { id: String, tenant_id: TenantId, plan: String, subscription: String, at: String },
-    JobFinished { id: String, tenant_id: TenantId, user_id: UserId, job_id: JobId, summary: String, at: String },
+    GoogleSyncFailed {
+        id: String,
+        tenant_id: TenantId,
+        user_id: UserId,
+        error: String,
+        at: String,
+    },
+    WebhookDisabled {
+        id: String,
+        tenant_id: TenantId,
+        url: String,
+        reason: String,
+        at: String,
+    },
+    PlanChanged {
+        id: String,
+        tenant_id: TenantId,
+        plan: String,
+        subscription: String,
+        at: String,
+    },
+    JobFinished {
+        id: String,
+        tenant_id: TenantId,
+        user_id: UserId,
+        job_id: JobId,
+        summary: String,
+        at: String,
+    },
+    /// A running job passed another tenth: its asker's open sockets are told, the inbox is not.
+    JobProgress {
+        tenant_id: TenantId,
+        user_id: UserId,
+        job_id: JobId,
+        percent: u8,
+        processed: u64,
+    },
 }
 
 #[cfg(test)]

@@ -37,6 +37,8 @@ async fn drafts_of(workers: &Workers, source: NotifySource) -> Result<Vec<Draft>
         NotifySource::JobFinished { id, tenant_id, user_id, job_id, summary, at } => {
             vec![notification::job_finished(tenant_id, user_id, job_id, summary, &at, &id)]
         }
+        // Pushed as it is, never an inbox entry (see `process`).
+        NotifySource::JobProgress { .. } => Vec::new(),
     })
 }
 
@@ -77,6 +79,13 @@ async fn deliver(workers: &Workers, known: &mut Known, draft: Draft) -> Result<(
 
 async fn process(workers: &Workers, known: &mut Known, message: &SqsMessage) -> Result<(), Error> {
     let source: NotifySource = serde_json::from_str(message.body.as_deref().unwrap_or(""))?;
+    if let NotifySource::JobProgress { tenant_id, user_id, job_id, percent, processed } = source {
+        let progress = crm_domain::chat::ServerEvent::JobProgress { job_id, percent, processed };
+        if let Some(chat) = &workers.chat {
+            chat.tell(tenant_id, user_id, &progress).await?;
+        }
+        return Ok(());
+    }
     for draft in drafts_of(workers, source).await? {
         deliver(workers, known, draft).await?;
     }

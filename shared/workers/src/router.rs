@@ -155,6 +155,27 @@ pub fn job_finished_of(record: &EventRecord) -> Option<NotifySource> {
     })
 }
 
+/// A running job that passed another tenth of its work (an import's file): its asker is shown how far.
+pub fn job_progress_of(record: &EventRecord) -> Option<NotifySource> {
+    let (tenant, kind) = item_of(record)?;
+    if kind != ItemKind::Job || record.event_name != "MODIFY" {
+        return None;
+    }
+    let old: crm_domain::job::Job = serde_dynamo::from_item(record.change.old_image.clone()).ok()?;
+    let new: crm_domain::job::Job = serde_dynamo::from_item(record.change.new_image.clone()).ok()?;
+    let percent = new.percent.filter(|_| new.status == crm_domain::job::JobStatus::Running)?;
+    if percent / 10 <= old.percent.unwrap_or(0) / 10 {
+        return None;
+    }
+    Some(NotifySource::JobProgress {
+        tenant_id: tenant,
+        user_id: new.requested_by,
+        job_id: new.id,
+        percent,
+        processed: new.processed,
+    })
+}
+
 /// An account's plan or subscription that changed (not its counts).
 pub fn plan_change_of(record: &EventRecord) -> Option<NotifySource> {
     let (tenant, kind) = item_of(record)?;
@@ -215,6 +236,7 @@ pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResp
             .or_else(|| endpoint_disabled_of(record))
             .or_else(|| plan_change_of(record))
             .or_else(|| job_finished_of(record))
+            .or_else(|| job_progress_of(record))
         {
             if workers.queues.contains_key(&Queue::Notify) {
                 outgoing.entry(Queue::Notify).or_default().push((index, serde_json::to_string(&told)?));

@@ -141,3 +141,17 @@ async fn rows_update_by_id_or_email_as_the_importer_may_and_bad_requests_name_th
         "{failed:#}"
     );
 }
+
+#[tokio::test]
+async fn an_import_s_progress_is_pushed_to_its_importer_as_it_goes() {
+    let api = api();
+    let a = api.sign_up().await;
+    let mut socket = crate::chat::Socket::open(&a.admin).await;
+    // Every row refused (nothing written), read in three ranges of up to 500 rows.
+    let rows: Vec<Vec<String>> = (0..1_200).map(|n| vec![format!("Row {n}"), "not-an-address".to_owned()]).collect();
+    let job = import(&api, &a.admin.token, &csv_file(&["name", "email"], &rows), json!({"kind": "lead"})).await;
+    assert_eq!(import_tally(&job), [0, 0, 0, 1_200], "{job:#}");
+    let pushed = socket.next_where("job_progress", |frame| frame["job_id"] == job["id"]).await;
+    let (percent, processed) = (pushed["percent"].as_u64().unwrap(), pushed["processed"].as_u64().unwrap());
+    assert!((1..100).contains(&percent) && (400..1_200).contains(&processed), "{pushed}");
+}

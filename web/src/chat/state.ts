@@ -10,6 +10,7 @@ export type ServerEvent =
   | { type: "presence"; user_id: string; status: "online" | "offline" }
   | { type: "read"; channel_id: string; user_id: string; message_id?: string | null }
   | { type: "notification"; notification: Notification }
+  | { type: "job_progress"; job_id: string; percent: number; processed: number }
   | { type: "ack"; action: string; message_id?: string; client_id?: string }
   | { type: "error"; error: string; field?: string };
 
