@@ -155,3 +155,21 @@ async fn an_import_s_progress_is_pushed_to_its_importer_as_it_goes() {
     let (percent, processed) = (pushed["percent"].as_u64().unwrap(), pushed["processed"].as_u64().unwrap());
     assert!((1..100).contains(&percent) && (400..1_200).contains(&processed), "{pushed}");
 }
+
+#[tokio::test]
+async fn rows_past_the_plan_s_records_are_refused_with_its_limit() {
+    let api = api();
+    let a = api.sign_up().await;
+    // The Free plan allows 1,000 records: room for two more.
+    crm_e2e::holding(&a, crm_domain::plan::Counted::Records, 998).await;
+    let rows: Vec<Vec<String>> = (0..5).map(|n| vec![format!("Row {n}")]).collect();
+    let job = import(&api, &a.admin.token, &csv_file(&["name"], &rows), json!({"kind": "lead"})).await;
+    assert_eq!(import_tally(&job), [2, 0, 0, 3], "{job:#}");
+    let refused = csv_rows(&downloaded(&job).await);
+    assert_eq!(refused.len(), 3);
+    for row in &refused {
+        assert_eq!(row["errors"], "row: the free plan allows 1000 records; the team plan allows more", "{row:?}");
+    }
+    let account = api.get("/api/v1/account", &a.admin.token).await.expect(200).body;
+    assert_eq!(account["usage"]["records"]["used"], 1_000);
+}

@@ -207,6 +207,10 @@ impl Running<'_> {
             let now = Timestamp::now();
             let prepared = match target? {
                 Target::Refused(invalid) => Err(invalid),
+                Target::Create if self.plan_full.is_some() => {
+                    let reached = self.plan_full.map(|reached| reached.to_string()).unwrap_or_default();
+                    Err(Invalid(vec![FieldError::new("row", reached)]))
+                }
                 Target::Create => match row.body::<N>() {
                     Err(invalid) => Err(invalid),
                     Ok(input) => match crm_core::create::<R, N>(table, &actor, input, now).await {
@@ -261,6 +265,10 @@ impl Running<'_> {
         for Ready { line, changes, made } in batch {
             match changes.commit().await {
                 Ok(()) => self.count(made),
+                Err(StoreError::PlanLimit(reached)) => {
+                    self.refuse(&line, &Invalid(vec![FieldError::new("row", reached.to_string())]))?;
+                    self.plan_full = Some(reached);
+                }
                 Err(error) => {
                     let field = if made.is_some() { "owner_id" } else { "row" };
                     self.refuse(&line, &refusal(CoreError::Store(error), field)?)?;

@@ -52,6 +52,9 @@ struct Running<'a> {
     made_here: std::collections::HashMap<String, String>,
     /// Who an import writes as, read once a step.
     importer: Option<crm_domain::Actor>,
+    /// The plan's limit an import's creates reached in this step: the rows after it are refused with it
+    /// without trying (a step later tries again, in case room was made).
+    plan_full: Option<crm_domain::plan::LimitReached>,
 }
 
 impl Running<'_> {
@@ -314,6 +317,7 @@ async fn run(workers: &Workers, message: JobMessage) -> Result<(), Error> {
         errors: Vec::new(),
         made_here: std::collections::HashMap::new(),
         importer: None,
+        plan_full: None,
     };
     let outcome = async {
         running.take_carried().await?;
