@@ -130,6 +130,18 @@ async function leadsAndConflicts(browser) {
   await page.goto(`${base}/leads/${linus.id}`);
   await page.getByRole("heading", { name: "Possibly the same" }).waitFor();
   await shot(page, "lead-duplicates");
+  // Merging the namesake into this lead: it is gone, and its page leads here.
+  const namesake = (await api("GET", `/api/v1/leads/${linus.id}/duplicates`, adminToken)).body.items[0].record;
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByRole("button", { name: "Merge into this" }).click();
+  await page.getByRole("heading", { name: "Possibly the same" }).waitFor({ state: "detached" });
+  const merged = await api("GET", `/api/v1/leads/${linus.id}`, adminToken);
+  check(merged.body.email === linus.email && merged.body.version === linus.version + 1, "the lead kept its fields and took the merge");
+  const gone = await api("GET", `/api/v1/leads/${namesake.id}`, adminToken);
+  check(gone.status === 404 && gone.body.merged_into === linus.id, `the namesake points at the lead it was merged into (${gone.status})`);
+  await page.goto(`${base}/leads/${namesake.id}`);
+  await page.getByRole("link", { name: "Open the one it was merged into" }).click();
+  await page.getByRole("heading", { name: "Linus Import" }).waitFor();
   await page.goto(`${base}/leads`);
 
   // Someone else saves first: the app says so, and "overwrite" keeps what this user typed.

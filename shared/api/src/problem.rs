@@ -26,6 +26,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// The record was merged into another: 404, with the survivor's id.
+    #[error("this {} was merged into another; it is now /api/v1/{}/{into}", kind.entity(), kind.collection())]
+    Merged { kind: crm_domain::RecordKind, into: String },
     /// A field names a record (a user, a customer, a lead) the caller's account does not have.
     #[error("{detail}")]
     MissingReference { field: String, detail: String },
@@ -73,7 +76,7 @@ impl ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound | ApiError::MissingReference { .. } => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::Merged { .. } | ApiError::MissingReference { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PlanLimit(_) | ApiError::ReadOnly => StatusCode::PAYMENT_REQUIRED,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
@@ -91,6 +94,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound | ApiError::MissingReference { .. } => "not-found",
+            ApiError::Merged { .. } => "merged",
             ApiError::Conflict { .. } => "conflict",
             ApiError::PlanLimit(_) => "plan-limit",
             ApiError::ReadOnly => "read-only",
@@ -136,6 +140,10 @@ impl ApiError {
             limit: reached.map(|r| r.counted),
             plan: reached.map(|r| r.plan),
             upgrade_to: reached.and_then(|r| r.lifted_by),
+            merged_into: match self {
+                ApiError::Merged { into, .. } => Some(into.clone()),
+                _ => None,
+            },
         }
     }
 
@@ -190,6 +198,11 @@ pub struct Problem {
     pub plan: Option<crm_domain::plan::Plan>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upgrade_to: Option<crm_domain::plan::Plan>,
+    /// For a 404 of a record merged into another (`type` `/problems/merged`): the id of the record it was
+    /// merged into, at the same route.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
+    pub merged_into: Option<String>,
 }
 
 impl From<Invalid> for ApiError {
@@ -247,6 +260,7 @@ impl From<crm_core::CoreError> for ApiError {
             crm_core::CoreError::Invalid(invalid) => invalid.into(),
             crm_core::CoreError::Denied(denied) => denied.into(),
             crm_core::CoreError::NotFound => ApiError::NotFound,
+            crm_core::CoreError::Merged { kind, into } => ApiError::Merged { kind, into: into.survivor_id },
             crm_core::CoreError::MissingReference { field, detail } => ApiError::missing(field, detail),
             crm_core::CoreError::PreconditionFailed => ApiError::PreconditionFailed,
             crm_core::CoreError::Conflict(detail) => ApiError::Conflict { detail, field: None },

@@ -132,6 +132,7 @@ api_routes!(
     record_pdf::handle,
     dashboard_pdf::handle,
     record_duplicates::handle,
+    record_merge::handle,
 );
 
 /// Adds a handler at its documented path and methods. A query parameter its documentation does not

@@ -8,10 +8,12 @@ use crm_domain::activity::{Action, Activity};
 use crm_domain::clock::Timestamp;
 use crm_domain::customer::Customer;
 use crm_domain::deal::{Deal, NewDeal};
+use crm_domain::events::Via;
 use crm_domain::lead::Lead;
+use crm_domain::merge::{self, MergeJob, MergeRefused, Mergeable};
 use crm_domain::record::{NewRecord, RecordPatch};
 use crm_domain::validation::FieldError;
-use crm_domain::{Actor, Denied, Invalid, Record, RecordId, RecordKind, UserId, policy};
+use crm_domain::{Actor, CustomerId, Denied, Invalid, LeadId, Record, RecordId, RecordKind, UserId, policy};
 use crm_store::{Changes, StoreError, Table};
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +25,9 @@ pub enum CoreError {
     /// No such record in the caller's account (or one the caller may not see).
     #[error("not found")]
     NotFound,
+    /// The record was merged into another, which the caller may follow (it saw the record).
+    #[error("the {} was merged into {} {}", kind.entity(), kind.entity(), into.survivor_id)]
+    Merged { kind: RecordKind, into: crm_store::MergedInto },
     /// A field names a record the caller's account does not have (or the caller cannot see).
     #[error("{field} {detail}")]
     MissingReference { field: &'static str, detail: String },
@@ -56,8 +61,17 @@ pub enum Changed<'t, R> {
 }
 
 /// A record of the actor's tenant that the actor may see; anything else is "not found".
+/// A record merged into another is "not found" too, but says where it went to whoever could see it.
 pub async fn visible<R: Record>(table: &Table, actor: &Actor, id: R::Id) -> Result<R, CoreError> {
-    let record: R = table.record(actor.tenant, id).await?.ok_or(CoreError::NotFound)?;
+    let Some(record) = table.record::<R>(actor.tenant, id).await? else {
+        let merged = table.merged_into(actor.tenant, R::KIND, &id.to_string()).await?;
+        return Err(match merged {
+            Some(merged) if policy::view_record(actor, merged.owner).is_ok() => {
+                CoreError::Merged { kind: R::KIND, into: merged }
+            }
+            _ => CoreError::NotFound,
+        });
+    };
     policy::view_record(actor, record.owner())?;
     Ok(record)
 }
@@ -210,4 +224,92 @@ pub fn convert<'t>(
         return Err(CoreError::Invalid(Invalid(vec![FieldError::new("deal.tags", detail)])));
     }
     Ok(Prepared { value: Conversion { lead: converted.record, customer, deal }, changes })
+}
+
+/// What a merge did: the survivor as it is now, and what is left to move to it from the duplicate.
+pub struct Merged<R> {
+    pub survivor: R,
+    pub rest: MergeJob,
+}
+
+/// `duplicate` merged into `survivor` by `actor` (who must be able to change the one and delete the other),
+/// at the survivor's version the actor expects (if it said): the survivor takes the duplicate's fields where
+/// it has none, their tags and the duplicate's conversion (the record converted with it is re-pointed); the
+/// duplicate is deleted, leaving a redirect; both timelines get the merge. Its notes, timeline and deals are
+/// left for a job to move ([`Merged::rest`]).
+pub async fn merge<'t, R: Mergeable>(
+    table: &'t Table,
+    actor: &Actor,
+    survivor: R,
+    duplicate: R,
+    expected: Option<u64>,
+    now: Timestamp,
+) -> Result<Prepared<'t, Merged<R>>, CoreError> {
+    policy::edit_record(actor, survivor.owner())?;
+    policy::delete_record(actor, duplicate.owner())?;
+    if expected.is_some_and(|v| v != survivor.version()) {
+        return Err(CoreError::PreconditionFailed);
+    }
+    let update = merge::merged(&survivor, &duplicate, now).map_err(|refused| match refused {
+        MergeRefused::BothConverted(_) => CoreError::Conflict(refused.to_string()),
+        MergeRefused::Itself | MergeRefused::TooManyTags(_) => {
+            CoreError::Invalid(Invalid(vec![FieldError::new("duplicate_id", refused.to_string())]))
+        }
+    })?;
+    let (survivor_id, duplicate_id) = (survivor.id().to_string(), duplicate.id().to_string());
+    let entity = R::KIND.entity();
+    let at = now.rfc3339();
+    let mut changes = table.changes(actor.tenant);
+    changes.via(Via::Merge);
+    changes.replace(&survivor, &update.record)?;
+    changes.remove(&duplicate)?;
+    let gone = Activity::record(entity, &duplicate_id, Action::Merged, actor.user, &at, Vec::new());
+    let gone = gone.with("merged_into", &survivor_id);
+    changes.redirect(&duplicate, &survivor.id(), gone.id)?;
+    if duplicate.counterpart().is_some() && update.record.counterpart() == duplicate.counterpart() {
+        repoint_counterpart(table, actor, &mut changes, R::KIND, &duplicate, &survivor_id, now).await?;
+    }
+    let merged = Activity::record(entity, &survivor_id, Action::Merged, actor.user, &at, update.changes);
+    changes.log(&merged.with("duplicate_id", &duplicate_id))?;
+    changes.log(&gone)?;
+    let rest = MergeJob { kind: R::KIND, survivor_id, duplicate_id, entry: gone.id };
+    Ok(Prepared { value: Merged { survivor: update.record, rest }, changes })
+}
+
+/// Points the record a merged duplicate was converted from or into at the survivor, with its entry.
+async fn repoint_counterpart<R: Mergeable>(
+    table: &Table,
+    actor: &Actor,
+    changes: &mut Changes<'_>,
+    kind: RecordKind,
+    duplicate: &R,
+    survivor: &str,
+    now: Timestamp,
+) -> Result<(), CoreError> {
+    let Some(counterpart) = duplicate.counterpart() else { return Ok(()) };
+    let duplicate_id = duplicate.id().to_string();
+    let at = now.rfc3339();
+    let (entity, changed) = match kind {
+        RecordKind::Lead => {
+            let (Some(id), Some(survivor)) = (CustomerId::parse(&counterpart), LeadId::parse(survivor)) else {
+                return Ok(());
+            };
+            let Some(customer) = table.record::<Customer>(actor.tenant, id).await? else { return Ok(()) };
+            let Some(update) = merge::repoint_customer(&customer, &duplicate_id, survivor, now) else { return Ok(()) };
+            changes.replace(&customer, &update.record)?;
+            ("customer", update.changes)
+        }
+        RecordKind::Customer => {
+            let (Some(id), Some(survivor)) = (LeadId::parse(&counterpart), CustomerId::parse(survivor)) else {
+                return Ok(());
+            };
+            let Some(lead) = table.record::<Lead>(actor.tenant, id).await? else { return Ok(()) };
+            let Some(update) = merge::repoint_lead(&lead, &duplicate_id, survivor, now) else { return Ok(()) };
+            changes.replace(&lead, &update.record)?;
+            ("lead", update.changes)
+        }
+        RecordKind::Deal => return Ok(()),
+    };
+    changes.log(&Activity::record(entity, &counterpart, Action::Updated, actor.user, &at, changed))?;
+    Ok(())
 }

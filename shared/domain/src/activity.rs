@@ -16,6 +16,8 @@ pub enum Action {
     StageChanged,
     OwnerChanged,
     Converted,
+    /// Another record of the kind was merged into this one, or this one into another (`related` says which).
+    Merged,
     NoteAdded,
     NoteEdited,
     NoteDeleted,

@@ -209,6 +209,8 @@ pub enum Via {
     GoogleSync,
     /// A CSV import, as the user who started it.
     Import,
+    /// A merge of two records, as the user who asked for it: the survivor, and what moved to it.
+    Merge,
 }
 
 impl Via {
@@ -218,11 +220,12 @@ impl Via {
             Via::Webhook => "webhook",
             Via::GoogleSync => "google_sync",
             Via::Import => "import",
+            Via::Merge => "merge",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Via::Api, Via::Webhook, Via::GoogleSync, Via::Import].into_iter().find(|v| v.as_str() == text)
+        [Via::Api, Via::Webhook, Via::GoogleSync, Via::Import, Via::Merge].into_iter().find(|v| v.as_str() == text)
     }
 }
 
@@ -257,6 +260,12 @@ impl DomainEvent {
             _ => None,
         };
         Some(DomainEvent { id, tenant_id, kind, entity_id, old, new, actor, via: None, seen_at: None })
+    }
+
+    /// The queues the event goes to. A note a merge moved is no news: nobody is told it was added.
+    pub fn queues(&self) -> impl Iterator<Item = Queue> + '_ {
+        let moved = self.kind == EventKind::NoteAdded && self.via == Some(Via::Merge);
+        self.kind.queues().iter().copied().filter(move |queue| !(moved && *queue == Queue::Notify))
     }
 
     /// The owner of the record after the change (before it, for a deletion).

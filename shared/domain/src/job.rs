@@ -16,6 +16,9 @@ pub enum JobKind {
     Export,
     /// Reads a CSV file of leads or customers into records (see `crate::import`).
     Import,
+    /// Moves a merged duplicate's notes, timeline and deals to the record it was merged into (see
+    /// `crate::merge`).
+    Merge,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -51,6 +54,9 @@ pub struct Job {
     /// What an import reads: the kind, the upload and how its columns feed fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import: Option<crate::import::NewImport>,
+    /// What a merge moves: from which record to which.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<crate::merge::MergeJob>,
     /// How far through its file an import is, in percent of its bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0, maximum = 100)]
@@ -73,6 +79,7 @@ impl Job {
             error: None,
             export: None,
             import: None,
+            merge: None,
             percent: None,
         }
     }
@@ -85,6 +92,11 @@ impl Job {
     /// An import of what `import` asks for.
     pub fn import(import: crate::import::NewImport, requested_by: UserId, now: Timestamp) -> Self {
         Job { import: Some(import), percent: Some(0), ..Job::queued(JobKind::Import, requested_by, now) }
+    }
+
+    /// The moving of a merged duplicate's notes, timeline and deals.
+    pub fn merge(merge: crate::merge::MergeJob, requested_by: UserId, now: Timestamp) -> Self {
+        Job { merge: Some(merge), ..Job::queued(JobKind::Merge, requested_by, now) }
     }
 
     /// Whether a worker should (still) run it: a job that ended is not run again on a redelivery.
@@ -147,6 +159,9 @@ pub struct Checkpoint {
     /// The steps that refused rows, each of which left its part of the errors file.
     #[serde(default)]
     pub error_steps: Vec<u32>,
+    /// What a merge moved so far.
+    #[serde(default)]
+    pub moved: crate::merge::Moved,
 }
 
 /// A file as a job first saw it: a file replaced under the same key since is refused, not mixed in.

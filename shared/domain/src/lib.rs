@@ -16,6 +16,7 @@ pub mod ids;
 pub mod import;
 pub mod job;
 pub mod lead;
+pub mod merge;
 pub mod note;
 pub mod notification;
 pub mod outgoing;

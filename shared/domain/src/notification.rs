@@ -367,6 +367,16 @@ pub fn plan_changed(tenant: TenantId, admin: UserId, plan: &str, subscription: &
 pub fn job_summary(job: &crate::job::Job) -> Option<String> {
     use crate::job::JobStatus;
     let count = |name: &str| job.result.as_ref().and_then(|r| r[name].as_u64()).unwrap_or(0);
+    // A merge is done when asked; only moving what was the duplicate's may fail later.
+    if let Some(merge) = &job.merge {
+        return (job.status == JobStatus::Failed).then(|| {
+            format!(
+                "Moving the notes, timeline and deals of a merged {} failed: {} (ask for the merge again to resume)",
+                merge.kind.entity(),
+                excerpt(job.error.as_deref().unwrap_or("no reason given"))
+            )
+        });
+    }
     let (work, kind) = match (&job.export, &job.import) {
         (Some(export), _) => ("export", export.kind()),
         (None, Some(import)) => ("import", import.kind()),

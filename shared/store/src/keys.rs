@@ -58,6 +58,8 @@ pub mod sk {
     /// A record's email copy (indexed under the address).
     pub const EMAIL_COPY: &str = "BY_EMAIL";
     pub const IMPORTED_ROW_PREFIX: &str = "LINE#";
+    /// Where a record merged into another was: the survivor's id.
+    pub const MERGED: &str = "MERGED";
 }
 
 /// What a changed item holds, read from its keys alone: how the table stream's consumers tell records,

@@ -13,6 +13,7 @@ mod imports;
 mod integrations;
 mod jobs;
 pub mod keys;
+mod merges;
 mod notes;
 mod notifications;
 mod once;
@@ -40,6 +41,7 @@ pub use google::{
 };
 pub use idempotency::{IDEMPOTENCY_WINDOW_SECONDS, IdempotencyClaim, IdempotencyRecord};
 pub use integrations::StoredSlack;
+pub use merges::MergedInto;
 pub use outgoing::{StoredDelivery, StoredEndpoint};
 pub use records::RecordFilter;
 pub use sessions::Session;

@@ -62,10 +62,13 @@ pub fn event_of(record: &EventRecord) -> Option<DomainEvent> {
     let new = snapshot(kind, &record.change.new_image);
     let mut event = DomainEvent::from_change(record.event_id.clone(), tenant, old, new)?;
     event.seen_at = Some(stream_time(record));
-    // A record says who wrote it; a deletion leaves no trace of who deleted it.
+    // A record says who wrote it; a deletion leaves no trace of who deleted it. A note says whether a
+    // merge moved it.
     let image = &record.change.new_image;
     if kind == ItemKind::Record && !image.is_empty() {
         event.actor = text(image, CHANGED_BY).and_then(|u| UserId::parse(&u));
+    }
+    if matches!(kind, ItemKind::Record | ItemKind::Note) && !image.is_empty() {
         event.via = text(image, CHANGED_VIA).and_then(|v| Via::parse(&v));
     }
     Some(event)
@@ -252,15 +255,15 @@ pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResp
         }
         let Some(domain_event) = event_of(record) else { continue };
         let body = serde_json::to_string(&domain_event)?;
-        for queue in domain_event.kind.queues() {
-            if !workers.queues.contains_key(queue) {
+        for queue in domain_event.queues() {
+            if !workers.queues.contains_key(&queue) {
                 continue;
             }
             let body = match queue {
                 Queue::Notify => serde_json::to_string(&NotifySource::Event(Box::new(domain_event.clone())))?,
                 _ => body.clone(),
             };
-            outgoing.entry(*queue).or_default().push((index, body));
+            outgoing.entry(queue).or_default().push((index, body));
         }
     }
     let mut failed: BTreeSet<usize> = BTreeSet::new();

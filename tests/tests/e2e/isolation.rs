@@ -37,7 +37,7 @@ const PUBLIC: &[&str] = &[
 const ENDS_OWN_SIGN_IN: &[&str] = &["POST /api/v1/auth/sign_out_everywhere"];
 
 /// A row: the route as template.yaml names it, the request path with fixture placeholders (`{lead}`,
-/// `{customer}`, `{deal}`, `{note}`, `{user}`, `{channel}`, `{endpoint}`, `{hook}`, `{me}`), the body, and the
+/// `{lead2}`, `{customer}`, `{deal}`, `{note}`, `{user}`, `{channel}`, `{endpoint}`, `{hook}`, `{me}`), the body, and the
 /// status each caller gets.
 struct Row {
     route: &'static str,
@@ -132,6 +132,12 @@ fn rows() -> Vec<Row> {
         row("GET /api/v1/{kind}/{id}/timeline", "/api/v1/leads/{lead}/timeline", None, [200, 200, 404, 404]),
         row("POST /api/v1/{kind}/{id}/pdf", "/api/v1/leads/{lead}/pdf", None, [201, 201, 404, 404]),
         row("GET /api/v1/{kind}/{id}/duplicates", "/api/v1/leads/{lead}/duplicates", None, [200, 200, 404, 404]),
+        row(
+            "POST /api/v1/{kind}/{id}/merge",
+            "/api/v1/leads/{lead}/merge",
+            Some(json!({"duplicate_id": "{lead2}"})),
+            [202, 202, 404, 404],
+        ),
         row("GET /api/v1/activity", "/api/v1/activity", None, [200, 200, 200, 200]),
         row("GET /api/v1/tags", "/api/v1/tags", None, [200, 200, 200, 200]),
         row("GET /api/v1/dashboard", "/api/v1/dashboard", None, [200, 200, 200, 200]),
@@ -286,6 +292,9 @@ async fn fixtures(api: &Api, cast: &Cast, row: &Row) -> BTreeMap<&'static str, S
     let create = async |path: &str, body: Value| id_of(&api.post(path, Some(admin), body).await.expect(201).body);
     if needs("{lead}") || needs("{note}") {
         ids.insert("{lead}", create("/api/v1/leads", json!({"name": "Fixture lead", "status": "qualified"})).await);
+    }
+    if needs("{lead2}") {
+        ids.insert("{lead2}", create("/api/v1/leads", json!({"name": "Fixture duplicate"})).await);
     }
     if needs("{customer}") || needs("{deal}") {
         ids.insert("{customer}", create("/api/v1/customers", json!({"name": "Fixture customer"})).await);

@@ -16,6 +16,7 @@ mod isolation;
 mod keys;
 mod leads;
 mod matrix;
+mod merges;
 mod notifications;
 mod pdfs;
 mod plans;

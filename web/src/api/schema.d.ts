@@ -1078,6 +1078,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/{kind}/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Merge a duplicate into this lead or customer; its notes, timeline and deals follow in the job answered */
+        post: operations["record_merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/{kind}/{id}/notes": {
         parameters: {
             query?: never;
@@ -1171,7 +1188,7 @@ export interface components {
             };
         };
         /** @enum {string} */
-        Action: "created" | "updated" | "deleted" | "status_changed" | "stage_changed" | "owner_changed" | "converted" | "note_added" | "note_edited" | "note_deleted";
+        Action: "created" | "updated" | "deleted" | "status_changed" | "stage_changed" | "owner_changed" | "converted" | "merged" | "note_added" | "note_edited" | "note_deleted";
         Activity: {
             action: components["schemas"]["Action"];
             actor_id: components["schemas"]["UserId"];
@@ -1533,6 +1550,7 @@ export interface components {
             id: components["schemas"]["JobId"];
             import?: components["schemas"]["NewImport"] | null;
             kind: components["schemas"]["JobKind"];
+            merge?: components["schemas"]["MergeJob"] | null;
             /**
              * Format: int32
              * @description How far through its file an import is, in percent of its bytes.
@@ -1560,7 +1578,7 @@ export interface components {
          */
         JobId: string;
         /** @enum {string} */
-        JobKind: "search_reindex" | "stats_rebuild" | "export" | "import";
+        JobKind: "search_reindex" | "stats_rebuild" | "export" | "import" | "merge";
         /** @enum {string} */
         JobStatus: "queued" | "running" | "succeeded" | "failed";
         JobView: components["schemas"]["Job"] & {
@@ -1657,6 +1675,21 @@ export interface components {
             /** Format: int64 */
             unread: number;
             user_id: components["schemas"]["UserId"];
+        };
+        /** @description `POST /api/v1/{kind}/{id}/merge`: the record to merge into the one the path names. */
+        MergeAsked: {
+            /** @description The duplicate: a record of the same kind, deleted by the merge. */
+            duplicate_id: string;
+        };
+        /**
+         * @description What a merge job moves: from the duplicate (gone) to the survivor. `entry` is the duplicate's own merge
+         *     entry, which stays with it in the activity log.
+         */
+        MergeJob: {
+            duplicate_id: string;
+            entry: string;
+            kind: components["schemas"]["RecordKind"];
+            survivor_id: string;
         };
         Message: {
             author_id: components["schemas"]["UserId"];
@@ -2185,6 +2218,11 @@ export interface components {
             field?: string | null;
             instance: string;
             limit?: components["schemas"]["Counted"] | null;
+            /**
+             * @description For a 404 of a record merged into another (`type` `/problems/merged`): the id of the record it was
+             *     merged into, at the same route.
+             */
+            merged_into?: string | null;
             plan?: components["schemas"]["Plan"] | null;
             /** Format: int32 */
             status: number;
@@ -9354,6 +9392,144 @@ export interface operations {
             };
             /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_merge: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version being changed (`"3"`); a stale one answers 412 */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description `leads` or `customers` */
+                kind: string;
+                /** @description The record kept */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "duplicate_id": "01JD3V6Z8Q4X2N7K5M9P0R1S2T"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MergeAsked"];
+            };
+        };
+        responses: {
+            /** @description Merged; the job moving the duplicate's notes, timeline and deals */
+            202: {
+                headers: {
+                    /** @description The job: `/api/v1/jobs/{id}` */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan has no room for what this makes (`limit`, `plan` and `upgrade_to` say which and what allows more), or a payment failed and its grace period is over: the account is read-only */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A concurrent change won, or the record's state refuses the change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body must be JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field breaks the rules; `field` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

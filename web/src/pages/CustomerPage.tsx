@@ -9,7 +9,7 @@ import { FormProblem, useLoaded, useRecordEditor, type Loaded } from "../records
 import { ContactDetails, ContactFields, FormActions, setterOf } from "../records/parts";
 import type { components } from "../api/schema";
 import { PdfButton } from "../components/PdfButton";
-import { LikelyDuplicates } from "../components/Duplicates";
+import { LikelyDuplicates, Missing } from "../components/Duplicates";
 
 type Customer = components["schemas"]["Customer"];
 
@@ -23,7 +23,7 @@ export function CustomerPage() {
   const { id } = useParams();
   const customer = useCustomer(id);
   if (customer.isPending) return <p role="status">Loading the customer…</p>;
-  if (customer.isError) return <p role="alert">{summary(customer.error)}</p>;
+  if (customer.isError) return <Missing kind="customers" error={customer.error} />;
   const record = customer.data.record;
   return (
     <article aria-labelledby="customer-name">
@@ -47,7 +47,7 @@ export function CustomerPage() {
           </>
         )}
       </dl>
-      <LikelyDuplicates kind="customers" id={record.id} />
+      <LikelyDuplicates kind="customers" id={record.id} etag={customer.data.etag} />
       <NotesAndTimeline kind="customer" id={record.id} />
     </article>
   );

@@ -9,14 +9,14 @@ import { fieldErrors, summary } from "../api/problem";
 import { minorUnits } from "../format";
 import { ContactDetails } from "../records/parts";
 import { PdfButton } from "../components/PdfButton";
-import { LikelyDuplicates } from "../components/Duplicates";
+import { LikelyDuplicates, Missing } from "../components/Duplicates";
 
 /** A lead: its details, conversion (once qualified), notes and timeline. */
 export function LeadPage() {
   const { id } = useParams();
   const lead = useLead(id);
   if (lead.isPending) return <p role="status">Loading the lead…</p>;
-  if (lead.isError) return <p role="alert">{summary(lead.error)}</p>;
+  if (lead.isError) return <Missing kind="leads" error={lead.error} />;
   const record = lead.data.record;
   return (
     <article aria-labelledby="lead-name">
@@ -35,7 +35,7 @@ export function LeadPage() {
       <dl className="details">
         <ContactDetails record={record} />
       </dl>
-      <LikelyDuplicates kind="leads" id={record.id} />
+      <LikelyDuplicates kind="leads" id={record.id} etag={lead.data.etag} />
       {record.status === "qualified" && <Convert id={record.id} name={record.company ?? record.name} />}
       {record.status === "converted" && (
         <p>

@@ -56,6 +56,7 @@ pub mod notifications;
 pub mod openapi_json;
 pub mod presence_list;
 pub mod record_duplicates;
+pub mod record_merge;
 pub mod record_pdf;
 pub mod record_timeline;
 pub mod search;

@@ -70,7 +70,7 @@ pub async fn handle(
                 }
             }
             // Deleted since it was indexed, or not the caller's to see.
-            Err(ApiError::NotFound) => {}
+            Err(ApiError::NotFound | ApiError::Merged { .. }) => {}
             Err(other) => return Err(other),
         }
     }

@@ -416,6 +416,7 @@ fn refusal(error: CoreError, field: &str) -> Result<Invalid, Error> {
         CoreError::Invalid(invalid) => Ok(invalid),
         CoreError::Denied(denied) => one(field, denied.to_string()),
         CoreError::NotFound => one(field, "names nothing this user may change".into()),
+        merged @ CoreError::Merged { .. } => one(field, format!("names a record that is gone: {merged}")),
         CoreError::MissingReference { field, detail } => one(field, detail),
         CoreError::PreconditionFailed => one("row", "the record changed while the import ran".into()),
         CoreError::Conflict(detail) => one("row", detail),

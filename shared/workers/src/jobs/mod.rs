@@ -22,11 +22,12 @@ use serde_json::json;
 use std::time::Instant;
 
 mod import;
+mod merge;
 
 const PAGE: usize = 100;
 
 /// The kinds of record a job goes through, in order (a checkpoint's `stage` indexes it): all three, or the
-/// one an export writes; an import has one stage, its file.
+/// one an export writes; an import has one stage, its file; a merge three: notes, timeline, deals.
 fn stages(job: &Job) -> usize {
     if matches!(job.kind, JobKind::Export | JobKind::Import) { 1 } else { 3 }
 }
@@ -72,8 +73,10 @@ impl Running<'_> {
 
     /// Reads the next page of the kind the step is at, and does the job's work on it.
     async fn next_page(&mut self) -> Result<(), Error> {
-        if self.job.kind == JobKind::Import {
-            return self.import_chunk().await;
+        match self.job.kind {
+            JobKind::Import => return self.import_chunk().await,
+            JobKind::Merge => return self.merge_page().await,
+            _ => {}
         }
         let kind = match &self.job.export {
             Some(export) => export.kind(),
@@ -110,7 +113,7 @@ impl Running<'_> {
                 let snapshots: Vec<Snapshot> = batch.items.into_iter().map(wrap).collect();
                 stats::add_into(&mut self.sums, stats::totals(&snapshots));
             }
-            JobKind::Import => return Err("an import reads its file, not records".into()),
+            JobKind::Import | JobKind::Merge => return Err("this job does not read pages of records".into()),
             JobKind::Export => {
                 let mut writer = csv::Writer::from_writer(&mut self.csv);
                 if self.at.written == 0 && self.at.bytes == 0 && !self.at.carried && writer.get_ref().is_empty() {
@@ -244,6 +247,7 @@ impl Running<'_> {
             }
             JobKind::Export => self.finish_export().await,
             JobKind::Import => self.finish_import().await,
+            JobKind::Merge => Ok(self.merge_result()),
         }
     }
 }
