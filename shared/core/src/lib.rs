@@ -13,7 +13,7 @@ use crm_domain::lead::Lead;
 use crm_domain::merge::{self, MergeJob, MergeRefused, Mergeable};
 use crm_domain::record::{NewRecord, RecordPatch};
 use crm_domain::validation::FieldError;
-use crm_domain::{Actor, CustomerId, Denied, Invalid, LeadId, Record, RecordId, RecordKind, UserId, policy};
+use crm_domain::{Actor, Denied, Invalid, Record, RecordId, RecordKind, UserId, policy};
 use crm_store::{Changes, StoreError, Table};
 
 #[derive(Debug, thiserror::Error)]
@@ -267,7 +267,7 @@ pub async fn merge<'t, R: Mergeable>(
     let gone = gone.with("merged_into", &survivor_id);
     changes.redirect(&duplicate, &survivor.id(), gone.id)?;
     if duplicate.counterpart().is_some() && update.record.counterpart() == duplicate.counterpart() {
-        repoint_counterpart(table, actor, &mut changes, R::KIND, &duplicate, &survivor_id, now).await?;
+        repoint_counterpart(table, actor, &mut changes, &duplicate, survivor.id(), now).await?;
     }
     let merged = Activity::record(entity, &survivor_id, Action::Merged, actor.user, &at, update.changes);
     changes.log(&merged.with("duplicate_id", &duplicate_id))?;
@@ -281,35 +281,15 @@ async fn repoint_counterpart<R: Mergeable>(
     table: &Table,
     actor: &Actor,
     changes: &mut Changes<'_>,
-    kind: RecordKind,
     duplicate: &R,
-    survivor: &str,
+    survivor: R::Id,
     now: Timestamp,
 ) -> Result<(), CoreError> {
-    let Some(counterpart) = duplicate.counterpart() else { return Ok(()) };
-    let duplicate_id = duplicate.id().to_string();
-    let at = now.rfc3339();
-    let (entity, changed) = match kind {
-        RecordKind::Lead => {
-            let (Some(id), Some(survivor)) = (CustomerId::parse(&counterpart), LeadId::parse(survivor)) else {
-                return Ok(());
-            };
-            let Some(customer) = table.record::<Customer>(actor.tenant, id).await? else { return Ok(()) };
-            let Some(update) = merge::repoint_customer(&customer, &duplicate_id, survivor, now) else { return Ok(()) };
-            changes.replace(&customer, &update.record)?;
-            ("customer", update.changes)
-        }
-        RecordKind::Customer => {
-            let (Some(id), Some(survivor)) = (LeadId::parse(&counterpart), CustomerId::parse(survivor)) else {
-                return Ok(());
-            };
-            let Some(lead) = table.record::<Lead>(actor.tenant, id).await? else { return Ok(()) };
-            let Some(update) = merge::repoint_lead(&lead, &duplicate_id, survivor, now) else { return Ok(()) };
-            changes.replace(&lead, &update.record)?;
-            ("lead", update.changes)
-        }
-        RecordKind::Deal => return Ok(()),
-    };
-    changes.log(&Activity::record(entity, &counterpart, Action::Updated, actor.user, &at, changed))?;
+    let Some(id) = duplicate.counterpart() else { return Ok(()) };
+    let Some(counterpart) = table.record::<R::Counterpart>(actor.tenant, id).await? else { return Ok(()) };
+    let Some(update) = R::repoint(&counterpart, duplicate.id(), survivor, now) else { return Ok(()) };
+    changes.replace(&counterpart, &update.record)?;
+    let entity = <R::Counterpart as Record>::KIND.entity();
+    changes.log(&Activity::record(entity, id, Action::Updated, actor.user, &now.rfc3339(), update.changes))?;
     Ok(())
 }

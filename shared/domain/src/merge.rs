@@ -5,6 +5,7 @@
 use crate::clock::Timestamp;
 use crate::customer::Customer;
 use crate::deal::Deal;
+use crate::ids::{CustomerId, LeadId};
 use crate::lead::{Lead, LeadStatus};
 use crate::record::{Record, RecordKind, Updated, settle};
 use crate::validation::MAX_TAGS;
@@ -51,10 +52,20 @@ pub enum MergeRefused {
 /// A record kind that merges: how a survivor takes a duplicate's fields, and the record of the other kind
 /// its conversion links it to.
 pub trait Mergeable: Record {
+    /// The kind a conversion links this one to (a lead's customer, a customer's lead).
+    type Counterpart: Record;
     /// `self` with the duplicate's fields where it has none, and its conversion (not the version or times).
     fn absorb(&self, duplicate: &Self) -> Result<Self, MergeRefused>;
-    /// The record a conversion links this one to (a lead's customer, a customer's lead).
-    fn counterpart(&self) -> Option<String>;
+    /// The record a conversion links this one to.
+    fn counterpart(&self) -> Option<<Self::Counterpart as Record>::Id>;
+    /// The record converted with a merged duplicate, pointing at the survivor instead; `None` when it
+    /// pointed elsewhere.
+    fn repoint(
+        counterpart: &Self::Counterpart,
+        duplicate: Self::Id,
+        survivor: Self::Id,
+        now: Timestamp,
+    ) -> Option<Updated<Self::Counterpart>>;
     /// Marks the record changed at `at`, at `version`.
     fn stamp(&mut self, at: String, version: u64);
 }
@@ -109,8 +120,17 @@ impl Mergeable for Lead {
         })
     }
 
-    fn counterpart(&self) -> Option<String> {
-        self.customer_id.map(|c| c.to_string())
+    type Counterpart = Customer;
+
+    fn counterpart(&self) -> Option<crate::CustomerId> {
+        self.customer_id
+    }
+
+    fn repoint(customer: &Customer, duplicate: LeadId, survivor: LeadId, now: Timestamp) -> Option<Updated<Customer>> {
+        (customer.lead_id == Some(duplicate)).then(|| {
+            let next = Customer { lead_id: Some(survivor), ..customer.clone() };
+            settle(customer, next, now, |c, at, v| (c.updated_at, c.version) = (at, v))
+        })
     }
 
     fn stamp(&mut self, at: String, version: u64) {
@@ -135,39 +155,22 @@ impl Mergeable for Customer {
         })
     }
 
-    fn counterpart(&self) -> Option<String> {
-        self.lead_id.map(|l| l.to_string())
+    type Counterpart = Lead;
+
+    fn counterpart(&self) -> Option<LeadId> {
+        self.lead_id
+    }
+
+    fn repoint(lead: &Lead, duplicate: CustomerId, survivor: CustomerId, now: Timestamp) -> Option<Updated<Lead>> {
+        (lead.customer_id == Some(duplicate)).then(|| {
+            let next = Lead { customer_id: Some(survivor), ..lead.clone() };
+            settle(lead, next, now, |l, at, v| (l.updated_at, l.version) = (at, v))
+        })
     }
 
     fn stamp(&mut self, at: String, version: u64) {
         (self.updated_at, self.version) = (at, version);
     }
-}
-
-/// The record a converted duplicate was linked to, pointing at the survivor instead: a customer's `lead_id`
-/// when leads merge, a lead's `customer_id` when customers do. `None` when it pointed elsewhere.
-pub fn repoint_lead(
-    lead: &Lead,
-    duplicate: &str,
-    survivor: crate::CustomerId,
-    now: Timestamp,
-) -> Option<Updated<Lead>> {
-    (lead.customer_id?.to_string() == duplicate).then(|| {
-        let next = Lead { customer_id: Some(survivor), ..lead.clone() };
-        settle(lead, next, now, |l, at, v| (l.updated_at, l.version) = (at, v))
-    })
-}
-
-pub fn repoint_customer(
-    customer: &Customer,
-    duplicate: &str,
-    survivor: crate::LeadId,
-    now: Timestamp,
-) -> Option<Updated<Customer>> {
-    (customer.lead_id?.to_string() == duplicate).then(|| {
-        let next = Customer { lead_id: Some(survivor), ..customer.clone() };
-        settle(customer, next, now, |c, at, v| (c.updated_at, c.version) = (at, v))
-    })
 }
 
 /// A deal of the duplicate (its customer, or its lead before conversion), now the survivor's; `None` for a
@@ -216,7 +219,7 @@ mod tests {
         let fields: Vec<_> = merged.changes.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(fields, ["phone", "tags"]);
         // Nothing to take: the version still moves on.
-        let again = super::merged(&record, &survivor, Timestamp::now()).unwrap();
+        let again = super::merged(&record, &lead(r#"{"name":"Ann"}"#), Timestamp::now()).unwrap();
         assert!(again.changes.is_empty());
         assert_eq!(again.record.version, record.version + 1);
     }
@@ -229,7 +232,7 @@ mod tests {
         let merged = merged(&open, &converted.record, now).unwrap().record;
         assert_eq!(merged.status, LeadStatus::Converted);
         assert_eq!(merged.customer_id, converted.record.customer_id);
-        assert_eq!(merged.counterpart(), converted.record.customer_id.map(|c| c.to_string()));
+        assert_eq!(merged.counterpart(), converted.record.customer_id);
         let also = open.convert(crate::CustomerId::new(), now).unwrap().record;
         assert!(matches!(super::merged(&also, &converted.record, now), Err(MergeRefused::BothConverted(_))));
         assert_eq!(super::merged(&open, &open, now).unwrap_err(), MergeRefused::Itself);
