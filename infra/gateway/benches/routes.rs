@@ -433,6 +433,18 @@ async fn bench() {
             get(format!("/api/v1/leads/{lead}/timeline"), vec![("kind", "leads".into()), ("id", lead.clone())]),
         )
         .await,
+        measure(&app, "POST /api/v1/graphql (a lead, owner, notes, timeline)", "graphql", {
+            let query = format!(
+                "{{ lead(id: \"{lead}\") {{ name owner {{ name }} notes {{ items {{ body }} }} timeline {{ items {{ action }} }} }} }}"
+            );
+            send("POST", "/api/v1/graphql".into(), vec![], json!({ "query": query }))
+        })
+        .await,
+        measure(&app, "POST /api/v1/graphql (25 leads with owners)", "graphql", {
+            let query = "{ leads { items { name owner { name } } } }";
+            send("POST", "/api/v1/graphql".into(), vec![], json!({ "query": query }))
+        })
+        .await,
         measure(&app, "GET /api/v1/activity", "activity_list", get("/api/v1/activity".into(), vec![])).await,
         measure(&app, "GET /api/v1/tags", "tags_list", get("/api/v1/tags".into(), vec![])).await,
         measure(&app, "GET /api/v1/dashboard", "dashboard", get("/api/v1/dashboard".into(), vec![])).await,

@@ -37,6 +37,13 @@ pub async fn as_function_owned<F: Future>(function: String, work: F) -> F::Outpu
     FUNCTION.scope(Arc::from(function), work).await
 }
 
+/// `work`, to be spawned, run as the current invocation's (a batch a GraphQL request's loader reads).
+pub fn in_current_function(
+    work: futures_util::future::BoxFuture<'static, ()>,
+) -> futures_util::future::BoxFuture<'static, ()> {
+    Box::pin(as_function_owned(current_function(), work))
+}
+
 fn current_function() -> String {
     FUNCTION.try_with(|f| f.to_string()).unwrap_or_else(|_| NO_FUNCTION.to_owned())
 }

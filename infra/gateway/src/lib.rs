@@ -284,6 +284,7 @@ pub async fn start(options: GatewayOptions) -> Result<RunningGateway, GatewayErr
         aws_calls::record_into(directory.clone(), &names).map_err(GatewayError::Table)?;
         crm_search::observe_requests(aws_calls::record_search);
         crm_files::observe_presigned(aws_calls::record_presigned);
+        crm_api::graphql::carry_into_spawned(aws_calls::in_current_function);
     }
     // What the functions are given: clients whose calls are recorded, when recording.
     let functions_aws = aws_calls::recording_config(aws_config::load_from_env().await);

@@ -84,12 +84,18 @@ impl FromRequestParts<Arc<App>> for Caller {
 }
 
 /// Whether a request writes what a read-only account may not: any write but paying (billing), signing in
-/// and out, the caller's own inbox and preferences, and taking a copy of what the account holds (exports and
-/// PDFs: an account that stopped paying can still take its data away).
+/// and out, the caller's own inbox and preferences, taking a copy of what the account holds (exports and
+/// PDFs: an account that stopped paying can still take its data away), and GraphQL (queries only).
 pub(crate) fn writes_held_by_billing(method: &http::Method, path: &str) -> bool {
     let reads = [http::Method::GET, http::Method::HEAD, http::Method::OPTIONS];
-    let exempt =
-        ["/api/v1/billing/", "/api/v1/auth/", "/api/v1/notifications", "/api/v1/me/password", "/api/v1/exports"];
+    let exempt = [
+        "/api/v1/billing/",
+        "/api/v1/auth/",
+        "/api/v1/notifications",
+        "/api/v1/me/password",
+        "/api/v1/exports",
+        "/api/v1/graphql",
+    ];
     let copies = path.ends_with("/pdf");
     !reads.contains(method) && !copies && !exempt.iter().any(|prefix| path.starts_with(prefix))
 }

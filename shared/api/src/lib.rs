@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod app;
 pub mod downloads;
 pub mod extract;
+pub mod graphql;
 pub mod handlers;
 pub mod http;
 pub mod idempotency;

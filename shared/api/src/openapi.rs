@@ -269,6 +269,7 @@ impl Modify for SecuritySchemes {
         (name = "jobs", description = "Long work (a reindex, a statistics rebuild, an export or import), followed through its resource"),
         (name = "exports", description = "Records written as CSV files, handed out through short-lived links"),
         (name = "imports", description = "CSV files of leads or customers read into records: upload the file, then import it"),
+        (name = "graphql", description = "GraphQL over the same records and rules (schema: docs/schema.graphql; GraphiQL: /api-docs/graphql)"),
     )
 )]
 struct ApiDoc;

@@ -133,6 +133,7 @@ api_routes!(
     dashboard_pdf::handle,
     record_duplicates::handle,
     record_merge::handle,
+    graphql::handle,
 );
 
 /// Adds a handler at its documented path and methods. A query parameter its documentation does not

@@ -8,6 +8,7 @@ use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, record_
 use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_NAME};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum), graphql(rename_items = "snake_case"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DealStage {
@@ -73,6 +74,12 @@ impl DealStage {
     }
 }
 
+// The API's GraphQL type of the same name adds the record's links to these fields.
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::SimpleObject),
+    graphql(name = "DealFields", rename_fields = "snake_case")
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Deal {
     pub id: DealId,

@@ -38,6 +38,9 @@ macro_rules! ulid_id {
             }
         }
 
+        #[cfg(feature = "graphql")]
+        async_graphql::scalar!($name);
+
         impl crate::record::RecordId for $name {
             fn parse(text: &str) -> Option<Self> {
                 $name::parse(text)

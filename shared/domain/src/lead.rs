@@ -8,6 +8,7 @@ use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, record_
 use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_SHORT_TEXT};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum), graphql(rename_items = "snake_case"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LeadStatus {
@@ -44,6 +45,7 @@ impl LeadStatus {
 }
 
 /// An amount in integer minor units (cents) of an ISO 4217 currency: never floating point.
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject), graphql(rename_fields = "snake_case"))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Money {
@@ -109,6 +111,12 @@ impl Money {
     }
 }
 
+// The API's GraphQL type of the same name adds the record's links to these fields.
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::SimpleObject),
+    graphql(name = "LeadFields", rename_fields = "snake_case")
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Lead {
     pub id: LeadId,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAX_NOTE: usize = 10_000;
 
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject), graphql(rename_fields = "snake_case"))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Note {
     pub id: NoteId,

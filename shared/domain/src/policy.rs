@@ -3,6 +3,7 @@
 use crate::ids::{TenantId, UserId};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum), graphql(rename_items = "snake_case"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {

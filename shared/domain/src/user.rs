@@ -6,6 +6,7 @@ use crate::policy::Role;
 use crate::validation::{self as v, Checks, Invalid, MAX_NAME};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum), graphql(rename_items = "snake_case"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum UserStatus {

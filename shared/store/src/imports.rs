@@ -5,16 +5,13 @@
 use crate::Table;
 use crate::changes::Changes;
 use crate::error::StoreError;
-use crate::keys::{self, PK, SK};
-use crate::tx::{Item, key, n, s};
+use crate::keys::{self, SK};
+use crate::tx::{key, n, s};
 use crm_domain::RecordKind;
 use std::collections::HashMap;
 
 /// How long an import remembers its rows: longer than the files bucket keeps the file.
 pub const IMPORTED_ROW_DAYS: i64 = 30;
-
-/// BatchGetItem's limit on keys per call.
-const BATCH_GET_KEYS: usize = 100;
 
 fn row_sk(line: u64) -> String {
     format!("{}{line}", keys::sk::IMPORTED_ROW_PREFIX)
@@ -48,29 +45,15 @@ impl Table {
         lines: &[u64],
     ) -> Result<HashMap<u64, String>, StoreError> {
         let pk = keys::imported_rows(tenant, kind, file);
+        let wanted = lines.iter().map(|line| key(pk.clone(), &row_sk(*line))).collect();
         let mut found = HashMap::new();
-        for chunk in lines.chunks(BATCH_GET_KEYS) {
-            let mut wanted: Vec<Item> = chunk.iter().map(|line| key(pk.clone(), &row_sk(*line))).collect();
-            while !wanted.is_empty() {
-                let keys_and_attributes = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
-                    .set_keys(Some(std::mem::take(&mut wanted)))
-                    .consistent_read(true)
-                    .build()?;
-                let output =
-                    self.client().batch_get_item().request_items(self.name(), keys_and_attributes).send().await?;
-                for item in output.responses.unwrap_or_default().remove(self.name()).unwrap_or_default() {
-                    let line = item.get(SK).and_then(|v| v.as_s().ok()).and_then(|sk| {
-                        sk.strip_prefix(keys::sk::IMPORTED_ROW_PREFIX).and_then(|l| l.parse::<u64>().ok())
-                    });
-                    let id = item.get("record_id").and_then(|v| v.as_s().ok());
-                    if let (Some(line), Some(id), Some(_)) = (line, id, item.get(PK)) {
-                        found.insert(line, id.clone());
-                    }
-                }
-                // What DynamoDB did not get to this time is asked for again.
-                if let Some(rest) = output.unprocessed_keys.and_then(|mut u| u.remove(self.name())) {
-                    wanted = rest.keys;
-                }
+        for item in self.batch_get(wanted, true).await? {
+            let line = item
+                .get(SK)
+                .and_then(|v| v.as_s().ok())
+                .and_then(|sk| sk.strip_prefix(keys::sk::IMPORTED_ROW_PREFIX).and_then(|l| l.parse::<u64>().ok()));
+            if let (Some(line), Some(id)) = (line, item.get("record_id").and_then(|v| v.as_s().ok())) {
+                found.insert(line, id.clone());
             }
         }
         Ok(found)

@@ -96,6 +96,29 @@ impl Table {
         Ok(output.item)
     }
 
+    /// The items of these keys that exist, in no particular order: one BatchGetItem per 100 keys, the keys
+    /// DynamoDB did not get to asked for again.
+    pub(crate) async fn batch_get(&self, keys: Vec<Item>, consistent: bool) -> Result<Vec<Item>, StoreError> {
+        const KEYS_PER_CALL: usize = 100;
+        let mut found = Vec::new();
+        for chunk in keys.chunks(KEYS_PER_CALL) {
+            let mut wanted = chunk.to_vec();
+            while !wanted.is_empty() {
+                let keys_and_attributes = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut wanted)))
+                    .consistent_read(consistent)
+                    .build()?;
+                let output =
+                    self.client().batch_get_item().request_items(self.name(), keys_and_attributes).send().await?;
+                found.extend(output.responses.unwrap_or_default().remove(self.name()).unwrap_or_default());
+                if let Some(rest) = output.unprocessed_keys.and_then(|mut u| u.remove(self.name())) {
+                    wanted = rest.keys;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// One page of a list: up to `page.limit` items after the cursor, and the cursor of the next page.
     pub(crate) async fn query_page(
         &self,

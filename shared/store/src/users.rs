@@ -145,6 +145,13 @@ impl Table {
         self.user(entry.tenant_id, entry.user_id).await
     }
 
+    /// Users of the account by id, those that exist, in no particular order (one BatchGetItem per 100).
+    pub async fn users_by_id(&self, tenant: TenantId, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+        let keys = ids.iter().map(|u| key(keys::user(tenant, *u), keys::sk::USER)).collect();
+        let items = self.batch_get(keys, false).await?;
+        Ok(items.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?)
+    }
+
     /// A page of an account's users, oldest first.
     pub async fn users(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<User>, StoreError> {
         let scope = ListScope {

@@ -139,6 +139,13 @@ fn rows() -> Vec<Row> {
             [202, 202, 404, 404],
         ),
         row("GET /api/v1/activity", "/api/v1/activity", None, [200, 200, 200, 200]),
+        // GraphQL answers 200 to every signed-in caller; graphql.rs tests what each one sees.
+        row(
+            "POST /api/v1/graphql",
+            "/api/v1/graphql",
+            Some(json!({"query": "{ lead(id: \"{lead}\") { name } }"})),
+            [200, 200, 200, 200],
+        ),
         row("GET /api/v1/tags", "/api/v1/tags", None, [200, 200, 200, 200]),
         row("GET /api/v1/dashboard", "/api/v1/dashboard", None, [200, 200, 200, 200]),
         row("POST /api/v1/dashboard/pdf", "/api/v1/dashboard/pdf", None, [201, 201, 201, 201]),

@@ -10,6 +10,7 @@ mod dashboard;
 mod duplicates;
 mod errors;
 mod exports;
+mod graphql;
 mod imports;
 mod integrations;
 mod isolation;

@@ -437,6 +437,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/graphql": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a GraphQL query: records, their owners, notes, timelines and links in one request */
+        post: operations["graphql"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/imports": {
         parameters: {
             query?: never;
@@ -1523,6 +1540,30 @@ export interface components {
             pulled: number;
             /** Format: int64 */
             pushed: number;
+        };
+        /** @description A GraphQL request, as GraphQL clients send it. */
+        GraphqlRequest: {
+            /** @description Accepted and not used (some clients send it) */
+            extensions?: Record<string, never> | null;
+            /** @description Which operation of the document to run, when it has several */
+            operationName?: string | null;
+            /**
+             * @description The document: a query (mutations are not offered yet)
+             * @example { leads(first: 10) { items { id name owner { name } } next_cursor } }
+             */
+            query: string;
+            /** @description Values of the document's variables */
+            variables?: Record<string, never> | null;
+        };
+        /** @description A GraphQL response. */
+        GraphqlResponse: {
+            /** @description What the query asked for (null when it could not run) */
+            data?: Record<string, never> | null;
+            /**
+             * @description What went wrong: `message`, `locations`, `path`, and `extensions` with the problem's `type`, `status`
+             *     and `field`
+             */
+            errors?: Record<string, never>[] | null;
         };
         Hit: {
             company?: string | null;
@@ -5156,6 +5197,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description The request cannot be read (malformed JSON, a bad header or parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing of that id in the caller's account (in the path, or named by the body) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body must be JSON (Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field breaks the rules; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's plan allows no more requests (or searches) this minute; `Retry-After` says when the next minute begins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    graphql: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GraphqlRequest"];
+            };
+        };
+        responses: {
+            /** @description The query's data and errors */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphqlResponse"];
                 };
             };
             /** @description The request cannot be read (malformed JSON, a bad header or parameter) */

@@ -29,6 +29,7 @@ pub mod dashboard_rebuild;
 pub mod deals;
 pub mod directory;
 pub mod exports_create;
+pub mod graphql;
 pub mod imports_create;
 pub mod integrations_google_authorize;
 pub mod integrations_google_callback;

@@ -1,0 +1,65 @@
+//! `POST /api/v1/graphql`: GraphQL queries over the same records, rules and store as the REST routes (see
+//! `crate::graphql`): a lead with its owner, notes and timeline in one request. Errors of a query come in
+//! the body's `errors`, each with its problem `type`, `status` and `field` under `extensions`; the request
+//! itself answers 200 once it could be read. The schema is printed in `docs/schema.graphql`; GraphiQL is at
+//! `/api-docs/graphql`.
+
+use crate::extract::{AppState, Caller, Json};
+use crate::http::json;
+use crate::problem::ApiError;
+use axum::extract::State;
+use axum::response::Response;
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+/// A GraphQL request, as GraphQL clients send it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GraphqlRequest {
+    /// The document: a query (mutations are not offered yet)
+    #[schema(example = "{ leads(first: 10) { items { id name owner { name } } next_cursor } }")]
+    pub query: String,
+    /// Which operation of the document to run, when it has several
+    #[serde(default, rename = "operationName")]
+    pub operation_name: Option<String>,
+    /// Values of the document's variables
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Accepted and not used (some clients send it)
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub extensions: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A GraphQL response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GraphqlResponse {
+    /// What the query asked for (null when it could not run)
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
+    /// What went wrong: `message`, `locations`, `path`, and `extensions` with the problem's `type`, `status`
+    /// and `field`
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub errors: Option<Vec<serde_json::Value>>,
+}
+
+/// Run a GraphQL query: records, their owners, notes, timelines and links in one request
+#[utoipa::path(post, operation_id = "graphql", path = "/api/v1/graphql", tag = "graphql", request_body = GraphqlRequest,
+    responses((status = 200, description = "The query's data and errors", body = GraphqlResponse)),
+    security(("bearer" = [])))]
+pub async fn handle(
+    State(app): AppState,
+    caller: Caller,
+    Json(asked): Json<GraphqlRequest>,
+) -> Result<Response, ApiError> {
+    let mut request = async_graphql::Request::new(asked.query);
+    if let Some(operation) = asked.operation_name {
+        request = request.operation_name(operation);
+    }
+    if let Some(variables) = asked.variables {
+        request = request.variables(async_graphql::Variables::from_json(serde_json::Value::Object(variables)));
+    }
+    let response = crate::graphql::execute(app, caller.actor, request).await;
+    json(StatusCode::OK, &response)
+}
