@@ -162,3 +162,50 @@ async fn bad_queries_are_refused_clearly_before_anything_is_read() {
     api.post("/api/v1/graphql", Some(token), json!({"querry": "{ me { id } }"})).await.expect_problem(422, None);
     api.post("/api/v1/graphql", None, json!({"query": "{ me { id } }"})).await.expect_problem(401, None);
 }
+
+#[tokio::test]
+async fn people_activity_tags_and_chat_read_as_in_rest() {
+    let api = api();
+    let a = api.sign_up().await;
+    let sales = api.add_user(&a, "sales").await;
+    let token = &a.admin.token;
+    api.create_lead(token, json!({"name": "Tagged", "tags": ["fair", "vip"]})).await;
+    api.create_lead(&sales.token, json!({"name": "Sales's", "tags": ["vip"]})).await;
+    let name = format!("g-{}", crm_e2e::unique_email("c").replace(['@', '.'], "-"));
+    let channel =
+        id_of(&api.post("/api/v1/channels", Some(token), json!({"kind": "team", "name": name})).await.expect(201).body);
+    api.post("/api/v1/messages", Some(token), json!({"channel_id": channel, "body": "Hello, team"})).await.expect(201);
+    let query = "query ($channel: ChannelId!) {
+      users { items { name email role } }
+      activity(first: 50) { items { action entity actor_id } }
+      tags { items { tag leads total } }
+      channels { items { channel_id name unread } }
+      messages(channel_id: $channel) { items { body author_id } }
+    }";
+
+    let admin = data(&api, token, query, json!({"channel": channel})).await;
+    let rest_users = api.get("/api/v1/users", token).await.expect(200).body;
+    let names =
+        |items: &Value, field: &str| items.as_array().unwrap().iter().map(|i| i[field].clone()).collect::<Vec<_>>();
+    assert_eq!(names(&admin["users"]["items"], "email"), names(&rest_users["items"], "email"));
+    let rest_log = api.get("/api/v1/activity?limit=50", token).await.expect(200).body;
+    assert_eq!(names(&admin["activity"]["items"], "action"), names(&rest_log["items"], "action"));
+    assert_eq!(
+        admin["tags"]["items"],
+        json!([{"tag": "fair", "leads": 1, "total": 1}, {"tag": "vip", "leads": 2, "total": 2}])
+    );
+    let channels = admin["channels"]["items"].as_array().unwrap();
+    assert!(channels.contains(&json!({"channel_id": channel, "name": name, "unread": 0})), "{channels:?}");
+    assert_eq!(admin["messages"]["items"], json!([{"body": "Hello, team", "author_id": a.admin.id}]));
+
+    // Sales: its own tags and actions, and no colleague's email.
+    let seen = data(&api, &sales.token, query, json!({"channel": channel})).await;
+    assert_eq!(seen["tags"]["items"], json!([{"tag": "vip", "leads": 1, "total": 1}]));
+    assert!(names(&seen["activity"]["items"], "actor_id").iter().all(|a| a == sales.id.as_str()), "{seen}");
+    let emails = names(&seen["users"]["items"], "email");
+    assert_eq!(emails.iter().filter(|e| e.is_string()).collect::<Vec<_>>(), [&json!(sales.email)]);
+    // Another account's channel is no channel at all.
+    let other = api.sign_up().await;
+    let theirs = graphql(&api, &other.admin.token, query, json!({"channel": channel})).await;
+    assert_eq!(theirs["errors"][0]["extensions"]["status"], 404, "{theirs}");
+}

@@ -12,13 +12,15 @@ use crate::problem::ApiError;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptyMutation, EmptySubscription, ErrorExtensions, Object, Schema};
 use crm_core::CoreError;
+use crm_domain::activity::Activity;
+use crm_domain::chat::{Membership, Message};
 use crm_domain::customer::Customer;
 use crm_domain::deal::{Deal, DealStage};
 use crm_domain::lead::{Lead, LeadStatus};
-use crm_domain::{Actor, CustomerId, DealId, LeadId, Record, UserId, policy};
-use crm_store::{PageRequest, RecordFilter};
+use crm_domain::{Actor, ChannelId, CustomerId, DealId, LeadId, Record, UserId, policy};
+use crm_store::{PageRequest, RecordFilter, TagScope};
 use futures_util::future::BoxFuture;
-pub use nodes::{CustomerNode, DealNode, LeadNode, Page, UserNode};
+pub use nodes::{CustomerNode, DealNode, LeadNode, Page, TagNode, UserNode};
 use std::sync::{Arc, OnceLock};
 
 pub type CrmSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -144,6 +146,79 @@ impl Query {
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
         let asker = asker(ctx);
         nodes::user(ctx, asker.actor.user).await
+    }
+
+    /// The account's people, oldest first (emails to Admins and Managers)
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<UserNode>> {
+        let Asker { app, actor } = asker(ctx);
+        let users = app.table.users(actor.tenant, &page(first, after)?).await.map_err(problem)?;
+        let items = users.items.into_iter().map(|user| UserNode::seen_by(user, actor)).collect();
+        Ok(Page { items, next_cursor: users.next_cursor })
+    }
+
+    /// The account's activity log, newest first (Sales: what it did itself)
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn activity(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Activity>> {
+        let Asker { app, actor } = asker(ctx);
+        let page = page(first, after)?;
+        Ok(app.table.activity(actor.tenant, policy::activity_actor(actor), &page).await.map_err(problem)?.into())
+    }
+
+    /// Tags in use, alphabetically, with counts (Sales: on the records it owns)
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<TagNode>> {
+        let Asker { app, actor } = asker(ctx);
+        let scope = if actor.role.sees_whole_tenant() { TagScope::Tenant } else { TagScope::OwnedBy(actor.user) };
+        Ok(app.table.tags(actor.tenant, scope, &page(first, after)?).await.map_err(problem)?.into())
+    }
+
+    /// The caller's channels, newest first, with unread counts
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn channels(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Membership>> {
+        let Asker { app, actor } = asker(ctx);
+        let page = page(first, after)?;
+        Ok(app.table.user_channels(actor.tenant, actor.user, &page).await.map_err(problem)?.into())
+    }
+
+    /// A channel's messages, newest first: a team channel, or a direct one the caller is in
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        channel_id: ChannelId,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Message>> {
+        let Asker { app, actor } = asker(ctx);
+        let page = page(first, after)?;
+        let (channel, membership) = tokio::join!(
+            app.table.channel(actor.tenant, channel_id),
+            app.table.membership(actor.tenant, channel_id, actor.user)
+        );
+        let Some(channel) = channel.map_err(problem)? else { return Err(problem(ApiError::NotFound)) };
+        channel.may_read(membership.map_err(problem)?.is_some()).map_err(problem)?;
+        Ok(app.table.messages(actor.tenant, channel_id, &page).await.map_err(problem)?.into())
     }
 
     /// A lead the caller may see, or null

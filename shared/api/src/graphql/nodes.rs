@@ -6,6 +6,7 @@ use super::{Asker, asker, page, page_cost, problem};
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{ComplexObject, Context, Object, OutputType, SimpleObject};
 use crm_domain::activity::Activity;
+use crm_domain::chat::{Membership, Message};
 use crm_domain::customer::Customer;
 use crm_domain::deal::Deal;
 use crm_domain::lead::Lead;
@@ -24,7 +25,11 @@ use std::sync::Arc;
     concrete(name = "CustomerPage", params(CustomerNode)),
     concrete(name = "DealPage", params(DealNode)),
     concrete(name = "NotePage", params(Note)),
-    concrete(name = "ActivityPage", params(Activity))
+    concrete(name = "ActivityPage", params(Activity)),
+    concrete(name = "TagPage", params(TagNode)),
+    concrete(name = "UserPage", params(UserNode)),
+    concrete(name = "MembershipPage", params(Membership)),
+    concrete(name = "MessagePage", params(Message))
 )]
 pub struct Page<T: OutputType> {
     pub items: Vec<T>,
@@ -35,6 +40,24 @@ pub struct Page<T: OutputType> {
 impl<R, T: OutputType + From<R>> From<crm_store::Page<R>> for Page<T> {
     fn from(page: crm_store::Page<R>) -> Self {
         Page { items: page.items.into_iter().map(T::from).collect(), next_cursor: page.next_cursor }
+    }
+}
+
+/// A tag in use, with how many records of each kind carry it.
+#[derive(SimpleObject)]
+#[graphql(name = "Tag", rename_fields = "snake_case")]
+pub struct TagNode {
+    pub tag: String,
+    pub leads: i64,
+    pub customers: i64,
+    pub deals: i64,
+    pub total: i64,
+}
+
+impl From<crm_store::TagCount> for TagNode {
+    fn from(count: crm_store::TagCount) -> Self {
+        let crm_store::TagCount { tag, leads, customers, deals, total } = count;
+        TagNode { tag, leads, customers, deals, total }
     }
 }
 
@@ -69,12 +92,18 @@ fn loading(error: Arc<crm_store::StoreError>) -> async_graphql::Error {
     problem(crate::problem::ApiError::Internal(error.to_string()))
 }
 
+impl UserNode {
+    /// `user` as `actor` may see them.
+    pub(super) fn seen_by(user: User, actor: &crm_domain::Actor) -> Self {
+        let shows_email = actor.role.sees_whole_tenant() || actor.user == user.id;
+        UserNode { user, shows_email }
+    }
+}
+
 /// A user of the caller's account, through the request's loader.
 pub(super) async fn user(ctx: &Context<'_>, id: UserId) -> async_graphql::Result<Option<UserNode>> {
-    let actor = &asker(ctx).actor;
     let user = ctx.data_unchecked::<DataLoader<Loaders>>().load_one(id).await.map_err(loading)?;
-    let shows_email = actor.role.sees_whole_tenant() || actor.user == id;
-    Ok(user.map(|user| UserNode { user, shows_email }))
+    Ok(user.map(|user| UserNode::seen_by(user, &asker(ctx).actor)))
 }
 
 /// A linked record (a deal's customer, a converted lead's customer), through the request's loader: null
