@@ -181,6 +181,7 @@ async fn people_activity_tags_and_chat_read_as_in_rest() {
       tags { items { tag leads total } }
       channels { items { channel_id name unread } }
       messages(channel_id: $channel) { items { body author_id } }
+      dashboard(days: 7)
     }";
 
     let admin = data(&api, token, query, json!({"channel": channel})).await;
@@ -197,6 +198,18 @@ async fn people_activity_tags_and_chat_read_as_in_rest() {
     let channels = admin["channels"]["items"].as_array().unwrap();
     assert!(channels.contains(&json!({"channel_id": channel, "name": name, "unread": 0})), "{channels:?}");
     assert_eq!(admin["messages"]["items"], json!([{"body": "Hello, team", "author_id": a.admin.id}]));
+    assert!(admin["dashboard"]["figures"].is_object(), "{admin}");
+    // The same figures as REST, once the statistics have caught up with the writes above.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let ours = data(&api, token, "{ dashboard(days: 7) }", json!({})).await["dashboard"].clone();
+        let rest = api.get("/api/v1/dashboard?days=7", token).await.expect(200).body;
+        if ours == rest {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{ours} != {rest}");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 
     // Sales: its own tags and actions, and no colleague's email.
     let seen = data(&api, &sales.token, query, json!({"channel": channel})).await;

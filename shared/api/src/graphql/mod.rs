@@ -221,6 +221,21 @@ impl Query {
         Ok(app.table.messages(actor.tenant, channel_id, &page).await.map_err(problem)?.into())
     }
 
+    /// The dashboard's figures for `days` days (1 to 366, default 30) up to `to` (default today), exactly as
+    /// `GET /api/v1/dashboard` answers them (Sales: its own)
+    async fn dashboard(
+        &self,
+        ctx: &Context<'_>,
+        to: Option<String>,
+        days: Option<u16>,
+    ) -> async_graphql::Result<async_graphql::Json<serde_json::Value>> {
+        let Asker { app, actor } = asker(ctx);
+        let (from, to) = crate::handlers::dashboard::DashboardRange { to, days }.dates().map_err(problem)?;
+        let figures = crate::handlers::dashboard::dashboard(app, actor, from, to).await.map_err(problem)?;
+        let figures = serde_json::to_value(figures).map_err(|e| problem(ApiError::Internal(e.to_string())))?;
+        Ok(async_graphql::Json(figures))
+    }
+
     /// A lead the caller may see, or null
     async fn lead(&self, ctx: &Context<'_>, id: LeadId) -> async_graphql::Result<Option<LeadNode>> {
         Ok(visible::<Lead>(ctx, id).await?.map(LeadNode::from))
