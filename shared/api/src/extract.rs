@@ -75,8 +75,15 @@ impl FromRequestParts<Arc<App>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
-        let claimed = app.claimed(bearer(&parts.headers)?).await?;
-        let asks = crate::app::Asks::of(&parts.method, parts.uri.path());
+        Caller::asking(app, &parts.headers, crate::app::Asks::of(&parts.method, parts.uri.path())).await
+    }
+}
+
+impl Caller {
+    /// The caller, admitted by its account for what the request `asks` (a route that knows only from its
+    /// body whether it writes or searches: GraphQL).
+    pub async fn asking(app: &App, headers: &http::HeaderMap, asks: crate::app::Asks) -> Result<Self, ApiError> {
+        let claimed = app.claimed(bearer(headers)?).await?;
         let (confirmed, admission) = tokio::join!(app.confirm(claimed), app.admit(claimed.actor.tenant, asks));
         let (claim, user) = app.admitted(confirmed, admission).await?;
         Ok(Caller { actor: claim.actor, user })
@@ -85,7 +92,7 @@ impl FromRequestParts<Arc<App>> for Caller {
 
 /// Whether a request writes what a read-only account may not: any write but paying (billing), signing in
 /// and out, the caller's own inbox and preferences, taking a copy of what the account holds (exports and
-/// PDFs: an account that stopped paying can still take its data away), and GraphQL (queries only).
+/// PDFs: an account that stopped paying can still take its data away); GraphQL asks by its document.
 pub(crate) fn writes_held_by_billing(method: &http::Method, path: &str) -> bool {
     let reads = [http::Method::GET, http::Method::HEAD, http::Method::OPTIONS];
     let exempt = [

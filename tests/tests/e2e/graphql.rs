@@ -222,3 +222,27 @@ async fn people_activity_tags_and_chat_read_as_in_rest() {
     let theirs = graphql(&api, &other.admin.token, query, json!({"channel": channel})).await;
     assert_eq!(theirs["errors"][0]["extensions"]["status"], 404, "{theirs}");
 }
+
+#[tokio::test]
+async fn search_finds_what_the_rest_search_finds() {
+    let api = api();
+    let a = api.sign_up().await;
+    let token = &a.admin.token;
+    api.create_lead(token, json!({"name": "Jonathan Smith", "company": "Acme Corp"})).await;
+    let rest_path = "/api/v1/search?q=jonh%20smth";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let rest = loop {
+        let rest = api.get(rest_path, token).await.expect(200).body;
+        if rest["items"].as_array().is_some_and(|items| !items.is_empty()) {
+            break rest;
+        }
+        assert!(std::time::Instant::now() < deadline, "the search never found the lead: {rest}");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    let found = data(&api, token, "{ search(q: \"jonh smth\") }", json!({})).await;
+    assert_eq!(found["search"], rest);
+    let only_notes = data(&api, token, "{ search(q: \"jonh smth\", kind: note) }", json!({})).await;
+    assert_eq!(only_notes["search"]["items"], json!([]));
+    let empty = graphql(&api, token, "{ search(q: \"  \") }", json!({})).await;
+    assert_eq!(empty["errors"][0]["extensions"]["field"], "q", "{empty}");
+}

@@ -74,6 +74,26 @@ pub async fn execute(app: Arc<App>, actor: Actor, request: async_graphql::Reques
     schema().execute(request).await
 }
 
+/// What a request asks of its account (counted in its rates, held while it is read-only): a search when the
+/// operation it runs selects `search`. A document that cannot be read asks nothing more than a read; running
+/// it says why.
+pub fn asks(query: &str, operation: Option<&str>) -> crate::app::Asks {
+    use async_graphql::parser::types::{OperationType, Selection};
+    let Ok(document) = async_graphql::parser::parse_query(query) else { return crate::app::Asks::READ };
+    let chosen = document.operations.iter().find(|(name, _)| match operation {
+        Some(wanted) => name.is_some_and(|n| n.as_str() == wanted),
+        None => true,
+    });
+    let Some((_, operation)) = chosen else { return crate::app::Asks::READ };
+    let operation = &operation.node;
+    let search = operation.selection_set.node.items.iter().any(|item| match &item.node {
+        Selection::Field(field) => field.node.name.node == "search",
+        // Fragments at the top: counted as a search, the cautious way.
+        Selection::FragmentSpread(_) | Selection::InlineFragment(_) => true,
+    });
+    crate::app::Asks { write: operation.ty == OperationType::Mutation, search }
+}
+
 /// An API error as a GraphQL error: its message, and its problem document's `type`, `status`, `field`,
 /// `errors` (and `merged_into`) as extensions.
 pub(crate) fn problem(error: impl Into<ApiError>) -> async_graphql::Error {
@@ -236,6 +256,23 @@ impl Query {
         Ok(async_graphql::Json(figures))
     }
 
+    /// Fuzzy, typo-tolerant search across leads, customers, deals and notes, as `GET /api/v1/search` answers
+    /// it (Sales: its own records); counts as a search in the account's rates
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        q: String,
+        kind: Option<crate::handlers::search::SearchKind>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<async_graphql::Json<serde_json::Value>> {
+        let Asker { app, actor } = asker(ctx);
+        let found = crate::handlers::search::find(app, actor, &q, kind, page(first, after)?).await.map_err(problem)?;
+        let found = serde_json::to_value(found).map_err(|e| problem(ApiError::Internal(e.to_string())))?;
+        Ok(async_graphql::Json(found))
+    }
+
     /// A lead the caller may see, or null
     async fn lead(&self, ctx: &Context<'_>, id: LeadId) -> async_graphql::Result<Option<LeadNode>> {
         Ok(visible::<Lead>(ctx, id).await?.map(LeadNode::from))
@@ -315,6 +352,18 @@ mod tests {
 
     /// No request data is given: a query that reached a resolver would panic. Too deep or too costly is
     /// refused while it is validated, before any resolver (and so any read) runs.
+    #[test]
+    fn a_request_asks_by_the_operation_it_runs() {
+        let read = asks("{ leads { items { id } } }", None);
+        assert!(!read.write && !read.search);
+        assert!(asks("{ search(q: \"ada\") }", None).search);
+        let two = "query A { leads { items { id } } } query B { me { id } search(q: \"x\") }";
+        assert!(!asks(two, Some("A")).search && asks(two, Some("B")).search);
+        assert!(asks("mutation { anything }", None).write);
+        let unreadable = asks("{ search(", None);
+        assert!(!unreadable.write && !unreadable.search);
+    }
+
     #[tokio::test]
     async fn queries_past_the_limits_are_refused_before_they_run() {
         let mut selection = String::from("name");

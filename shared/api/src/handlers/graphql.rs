@@ -50,9 +50,11 @@ pub struct GraphqlResponse {
     security(("bearer" = [])))]
 pub async fn handle(
     State(app): AppState,
-    caller: Caller,
+    headers: http::HeaderMap,
     Json(asked): Json<GraphqlRequest>,
 ) -> Result<Response, ApiError> {
+    let asks = crate::graphql::asks(&asked.query, asked.operation_name.as_deref());
+    let caller = Caller::asking(&app, &headers, asks).await?;
     let mut request = async_graphql::Request::new(asked.query);
     if let Some(operation) = asked.operation_name {
         request = request.operation_name(operation);

@@ -1,10 +1,13 @@
 //! `GET /api/v1/search?q=&type=&limit=&cursor=`: fuzzy, typo-tolerant search across leads, customers, deals
 //! and notes, ranked and highlighted, always within the caller's account (and, for Sales, its own records).
 
+use crate::app::App;
 use crate::extract::{AppState, Caller, Json, Listed};
 use crate::problem::ApiError;
 use axum::extract::State;
+use crm_domain::Actor;
 use crm_search::{QueryError, SearchPage, SearchRequest};
+use crm_store::PageRequest;
 
 const MAX_QUERY: usize = 200;
 
@@ -26,8 +29,9 @@ pub struct SearchQuery {
     pub kind: Option<SearchKind>,
 }
 
-#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, async_graphql::Enum)]
 #[serde(rename_all = "lowercase")]
+#[graphql(rename_items = "lowercase")]
 pub enum SearchKind {
     Lead,
     Customer,
@@ -55,21 +59,31 @@ pub async fn handle(
     caller: Caller,
     query: Listed<SearchQuery>,
 ) -> Result<Json<SearchPage>, ApiError> {
-    let actor = caller.actor;
-    let text = crm_domain::validation::required_text("q", &query.filters.q, MAX_QUERY)
+    Ok(Json(find(&app, &caller.actor, &query.filters.q, query.filters.kind, query.page).await?))
+}
+
+/// A page of what `actor` may find for `q` (of one kind, if given): the REST route's and GraphQL's search.
+pub async fn find(
+    app: &App,
+    actor: &Actor,
+    q: &str,
+    kind: Option<SearchKind>,
+    page: PageRequest,
+) -> Result<SearchPage, ApiError> {
+    let text = crm_domain::validation::required_text("q", q, MAX_QUERY)
         .map_err(|e| ApiError::bad_request("q", format!("`q` {}", e.message)))?;
     let search =
         app.search().ok_or_else(|| ApiError::Internal("search is not configured (OPENSEARCH_ENDPOINT)".into()))?;
     let request = SearchRequest {
         tenant: actor.tenant.to_string(),
         text,
-        kind: query.filters.kind.map(|k| k.as_str().to_owned()),
+        kind: kind.map(|k| k.as_str().to_owned()),
         owner: (!actor.role.sees_whole_tenant()).then(|| actor.user.to_string()),
-        limit: query.page.limit,
-        cursor: query.page.cursor,
+        limit: page.limit,
+        cursor: page.cursor,
     };
     match search.search(&request).await {
-        Ok(found) => Ok(Json(found)),
+        Ok(found) => Ok(found),
         Err(QueryError::BadCursor) => Err(ApiError::bad_request("cursor", "the cursor is not valid for this search")),
         Err(QueryError::Search(error)) => Err(ApiError::Internal(error.to_string())),
     }
