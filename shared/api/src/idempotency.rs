@@ -28,12 +28,19 @@ impl IdempotentRequest {
     /// The key and a hash of the body, when the client sent a key.
     pub fn from_parts(headers: &HeaderMap, body: &[u8]) -> Result<Option<Self>, ApiError> {
         let Some(value) = headers.get(HEADER) else { return Ok(None) };
-        let visible = |k: &&str| (1..=MAX_KEY).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic());
-        let key = value.to_str().ok().filter(visible).ok_or_else(|| {
-            ApiError::bad_request(HEADER, format!("{HEADER} must be 1 to {MAX_KEY} visible ASCII characters"))
-        })?;
+        let key = value.to_str().unwrap_or_default();
+        Self::new(key, body, HEADER).map(Some)
+    }
+
+    /// A key the client gave in `field` (a header, or a GraphQL argument), for a request whose input is `body`.
+    pub fn new(key: &str, body: &[u8], field: &str) -> Result<Self, ApiError> {
+        let visible = (1..=MAX_KEY).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
+        if !visible {
+            let detail = format!("{field} must be 1 to {MAX_KEY} visible ASCII characters");
+            return Err(ApiError::bad_request(field, detail));
+        }
         let body_hash = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Some(Self { key: key.to_owned(), body_hash, window_seconds: IDEMPOTENCY_WINDOW_SECONDS }))
+        Ok(Self { key: key.to_owned(), body_hash, window_seconds: IDEMPOTENCY_WINDOW_SECONDS })
     }
 
     /// An inbound delivery identified by the source's own id (a Typeform response token): a

@@ -9,7 +9,11 @@ use crate::record::{NewRecord, Record, RecordKind, RecordPatch, Updated, record_
 use crate::validation::{self as v, Checks, FieldError, Invalid, MAX_NAME};
 use serde::{Deserialize, Serialize};
 
-#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject), graphql(rename_fields = "snake_case"))]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::SimpleObject, async_graphql::InputObject),
+    graphql(rename_fields = "snake_case", input_name = "AddressInput")
+)]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
@@ -119,6 +123,11 @@ impl Customer {
 }
 
 /// `POST /customers`.
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "NewCustomer", rename_fields = "snake_case")
+)]
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCustomer {
@@ -139,6 +148,7 @@ pub struct NewCustomer {
     pub owner_id: Option<UserId>,
     #[serde(default)]
     #[schema(schema_with = crate::schema::tags)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub tags: Vec<String>,
     #[serde(default)]
     pub lifetime_value: Option<Money>,
@@ -184,6 +194,11 @@ impl NewRecord<Customer> for NewCustomer {
 }
 
 /// `PATCH /customers/{id}`.
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "CustomerPatch", rename_fields = "snake_case")
+)]
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatch {

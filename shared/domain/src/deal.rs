@@ -134,6 +134,11 @@ fn check_lost_reason(stage: DealStage, reason: &Option<String>) -> Result<(), Fi
 }
 
 /// `POST /deals`.
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "NewDeal", rename_fields = "snake_case")
+)]
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDeal {
@@ -154,6 +159,7 @@ pub struct NewDeal {
     pub owner_id: Option<UserId>,
     #[serde(default)]
     #[schema(schema_with = crate::schema::tags)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub tags: Vec<String>,
 }
 
@@ -205,6 +211,11 @@ impl NewRecord<Deal> for NewDeal {
 }
 
 /// `PATCH /deals/{id}`. The customer or lead a deal belongs to does not change.
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "DealPatch", rename_fields = "snake_case")
+)]
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DealPatch {

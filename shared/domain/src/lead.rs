@@ -45,7 +45,11 @@ impl LeadStatus {
 }
 
 /// An amount in integer minor units (cents) of an ISO 4217 currency: never floating point.
-#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject), graphql(rename_fields = "snake_case"))]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::SimpleObject, async_graphql::InputObject),
+    graphql(rename_fields = "snake_case", input_name = "MoneyInput")
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Money {
@@ -186,6 +190,11 @@ impl Lead {
 }
 
 /// `POST /leads`.
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "NewLead", rename_fields = "snake_case")
+)]
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewLead {
@@ -210,6 +219,7 @@ pub struct NewLead {
     pub owner_id: Option<UserId>,
     #[serde(default)]
     #[schema(schema_with = crate::schema::tags)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub tags: Vec<String>,
     #[serde(default)]
     pub estimated_value: Option<Money>,
@@ -262,6 +272,11 @@ impl NewRecord<Lead> for NewLead {
 }
 
 /// `PATCH /leads/{id}`: absent fields stay, `null` clears an optional one.
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "LeadPatch", rename_fields = "snake_case")
+)]
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeadPatch {

@@ -61,6 +61,47 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
     }
 }
 
+/// In GraphQL inputs the same three states: an absent field keeps, `null` clears, a value sets.
+#[cfg(feature = "graphql")]
+impl<T: async_graphql::InputType> async_graphql::InputType for Patch<T> {
+    type RawValueType = T::RawValueType;
+
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::type_name().into_owned()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        T::create_type_info(registry);
+        T::type_name().into_owned()
+    }
+
+    fn parse(value: Option<async_graphql::Value>) -> async_graphql::InputValueResult<Self> {
+        match value {
+            None => Ok(Patch::Keep),
+            Some(async_graphql::Value::Null) => Ok(Patch::Clear),
+            Some(value) => T::parse(Some(value)).map(Patch::Set).map_err(async_graphql::InputValueError::propagate),
+        }
+    }
+
+    fn to_value(&self) -> async_graphql::Value {
+        match self {
+            Patch::Set(value) => value.to_value(),
+            Patch::Keep | Patch::Clear => async_graphql::Value::Null,
+        }
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        match self {
+            Patch::Set(value) => value.as_raw_value(),
+            Patch::Keep | Patch::Clear => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

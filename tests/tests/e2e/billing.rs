@@ -146,6 +146,13 @@ async fn a_payment_failed_past_the_grace_period_leaves_the_account_read_only_nev
     api.post("/api/v1/exports", Some(&a.admin.token), json!({"kind": "lead"})).await.expect(202);
     let printed = format!("/api/v1/leads/{}/pdf", lead["id"].as_str().unwrap());
     api.post(&printed, Some(&a.admin.token), json!(null)).await.expect(201);
+    // GraphQL: queries answer, mutations are held like the REST writes.
+    let query = json!({"query": "{ leads { items { name } } }"});
+    let read = api.post("/api/v1/graphql", Some(&a.admin.token), query).await.expect(200).body;
+    assert_eq!(read["data"]["leads"]["items"][0]["name"], "Kept", "{read}");
+    let write = json!({"query": "mutation { create_lead(input: {name: \"New\"}) { id } }"});
+    let held = api.post("/api/v1/graphql", Some(&a.admin.token), write).await.expect_problem(402, None);
+    assert_eq!(held.body["type"], "/problems/read-only");
 
     // The payment succeeds: writing is back. A new failure starts a new grace period.
     let paid = subscription_event(

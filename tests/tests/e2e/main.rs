@@ -11,6 +11,7 @@ mod duplicates;
 mod errors;
 mod exports;
 mod graphql;
+mod graphql_both_ways;
 mod imports;
 mod integrations;
 mod isolation;

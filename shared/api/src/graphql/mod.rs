@@ -5,12 +5,13 @@
 //! checked before anything is read. Fields are named as in the REST bodies (`owner_id`, `next_cursor`), and
 //! pages take the REST cursors (`after`).
 
+mod mutations;
 mod nodes;
 
 use crate::app::App;
 use crate::problem::ApiError;
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptyMutation, EmptySubscription, ErrorExtensions, Object, Schema};
+use async_graphql::{Context, EmptySubscription, ErrorExtensions, Object, Schema};
 use crm_core::CoreError;
 use crm_domain::activity::Activity;
 use crm_domain::chat::{Membership, Message};
@@ -23,7 +24,9 @@ use futures_util::future::BoxFuture;
 pub use nodes::{CustomerNode, DealNode, LeadNode, Page, TagNode, UserNode};
 use std::sync::{Arc, OnceLock};
 
-pub type CrmSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub use mutations::Mutation;
+
+pub type CrmSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// How deep a query may nest: a record, its deals, their notes and authors is four.
 pub const MAX_DEPTH: usize = 10;
@@ -37,7 +40,7 @@ pub const MAX_PAGE: i32 = crate::extract::MAX_PAGE_SIZE as i32;
 pub fn schema() -> &'static CrmSchema {
     static SCHEMA: OnceLock<CrmSchema> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        Schema::build(Query, EmptyMutation, EmptySubscription)
+        Schema::build(Query, Mutation, EmptySubscription)
             .limit_depth(MAX_DEPTH)
             .limit_complexity(MAX_COMPLEXITY)
             .finish()

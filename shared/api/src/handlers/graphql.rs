@@ -1,5 +1,5 @@
-//! `POST /api/v1/graphql`: GraphQL queries over the same records, rules and store as the REST routes (see
-//! `crate::graphql`): a lead with its owner, notes and timeline in one request. Errors of a query come in
+//! `POST /api/v1/graphql`: GraphQL queries and mutations over the same records, rules and store as the REST
+//! routes (see `crate::graphql`): a lead with its owner, notes and timeline in one request. Errors of a query come in
 //! the body's `errors`, each with its problem `type`, `status` and `field` under `extensions`; the request
 //! itself answers 200 once it could be read. The schema is printed in `docs/schema.graphql`; GraphiQL is at
 //! `/api-docs/graphql`.
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GraphqlRequest {
-    /// The document: a query (mutations are not offered yet)
+    /// The document: a query, or a mutation
     #[schema(example = "{ leads(first: 10) { items { id name owner { name } } next_cursor } }")]
     pub query: String,
     /// Which operation of the document to run, when it has several
@@ -44,7 +44,7 @@ pub struct GraphqlResponse {
     pub errors: Option<Vec<serde_json::Value>>,
 }
 
-/// Run a GraphQL query: records, their owners, notes, timelines and links in one request
+/// Run a GraphQL query or mutation: records, their owners, notes, timelines and links in one request
 #[utoipa::path(post, operation_id = "graphql", path = "/api/v1/graphql", tag = "graphql", request_body = GraphqlRequest,
     responses((status = 200, description = "The query's data and errors", body = GraphqlResponse)),
     security(("bearer" = [])))]

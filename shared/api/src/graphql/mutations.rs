@@ -1,0 +1,164 @@
+//! The GraphQL mutations: each the twin of a REST route, through the same core function, policy and
+//! transaction, so it writes the same record, activity entry and events. `version` is `If-Match`;
+//! `idempotency_key` is `Idempotency-Key` (a retry answers what the first request made).
+
+use super::{Asker, CustomerNode, DealNode, LeadNode, asker, problem};
+use crate::extract::IfMatch;
+use crate::idempotency::IdempotentRequest;
+use crate::problem::ApiError;
+use crate::records::{Made, commit_created};
+use async_graphql::{Context, Object};
+use crm_domain::clock::Timestamp;
+use crm_domain::customer::{Customer, CustomerPatch, NewCustomer};
+use crm_domain::deal::{Deal, DealPatch, NewDeal};
+use crm_domain::lead::{Lead, LeadPatch, NewLead};
+use crm_domain::record::{NewRecord, RecordPatch};
+use crm_domain::{CustomerId, DealId, LeadId, Record};
+
+pub struct Mutation;
+
+#[Object(rename_fields = "snake_case", rename_args = "snake_case")]
+impl Mutation {
+    /// Create a lead, as `POST /api/v1/leads`
+    async fn create_lead(
+        &self,
+        ctx: &Context<'_>,
+        input: NewLead,
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<LeadNode> {
+        Ok(create::<Lead, _>(ctx, input, idempotency_key).await?.into())
+    }
+
+    /// Change a lead, as `PATCH /api/v1/leads/{id}` (`version`: only if it is still at that version)
+    async fn update_lead(
+        &self,
+        ctx: &Context<'_>,
+        id: LeadId,
+        version: Option<u64>,
+        input: LeadPatch,
+    ) -> async_graphql::Result<LeadNode> {
+        Ok(update::<Lead, _>(ctx, id, version, input).await?.into())
+    }
+
+    /// Delete a lead, as `DELETE /api/v1/leads/{id}` (Admin, Manager); answers its id
+    async fn delete_lead(&self, ctx: &Context<'_>, id: LeadId, version: Option<u64>) -> async_graphql::Result<LeadId> {
+        delete::<Lead>(ctx, id, version).await.map(|()| id)
+    }
+
+    /// Create a customer, as `POST /api/v1/customers`
+    async fn create_customer(
+        &self,
+        ctx: &Context<'_>,
+        input: NewCustomer,
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<CustomerNode> {
+        Ok(create::<Customer, _>(ctx, input, idempotency_key).await?.into())
+    }
+
+    /// Change a customer, as `PATCH /api/v1/customers/{id}`
+    async fn update_customer(
+        &self,
+        ctx: &Context<'_>,
+        id: CustomerId,
+        version: Option<u64>,
+        input: CustomerPatch,
+    ) -> async_graphql::Result<CustomerNode> {
+        Ok(update::<Customer, _>(ctx, id, version, input).await?.into())
+    }
+
+    /// Delete a customer, as `DELETE /api/v1/customers/{id}`; answers its id
+    async fn delete_customer(
+        &self,
+        ctx: &Context<'_>,
+        id: CustomerId,
+        version: Option<u64>,
+    ) -> async_graphql::Result<CustomerId> {
+        delete::<Customer>(ctx, id, version).await.map(|()| id)
+    }
+
+    /// Create a deal, as `POST /api/v1/deals`
+    async fn create_deal(
+        &self,
+        ctx: &Context<'_>,
+        input: NewDeal,
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<DealNode> {
+        Ok(create::<Deal, _>(ctx, input, idempotency_key).await?.into())
+    }
+
+    /// Change a deal, as `PATCH /api/v1/deals/{id}`: a stage move too (`lost` needs a `lost_reason`)
+    async fn update_deal(
+        &self,
+        ctx: &Context<'_>,
+        id: DealId,
+        version: Option<u64>,
+        input: DealPatch,
+    ) -> async_graphql::Result<DealNode> {
+        Ok(update::<Deal, _>(ctx, id, version, input).await?.into())
+    }
+
+    /// Delete a deal, as `DELETE /api/v1/deals/{id}`; answers its id
+    async fn delete_deal(&self, ctx: &Context<'_>, id: DealId, version: Option<u64>) -> async_graphql::Result<DealId> {
+        delete::<Deal>(ctx, id, version).await.map(|()| id)
+    }
+}
+
+/// The record to change or delete: one the caller may see, or "not found".
+async fn existing<R: Record>(ctx: &Context<'_>, id: R::Id) -> async_graphql::Result<R> {
+    super::visible::<R>(ctx, id).await?.ok_or_else(|| problem(ApiError::NotFound))
+}
+
+async fn create<R: Record, N: NewRecord<R>>(
+    ctx: &Context<'_>,
+    input: N,
+    idempotency_key: Option<String>,
+) -> async_graphql::Result<R> {
+    let Asker { app, actor } = asker(ctx);
+    // A key names this mutation's input: the same key with another input is refused, as in REST.
+    let idempotent = match idempotency_key {
+        Some(key) => {
+            let arguments = ctx.field().arguments()?;
+            let input = arguments.iter().find(|(name, _)| name.as_str() == "input").map(|(_, v)| v.to_string());
+            Some(
+                IdempotentRequest::new(&key, input.unwrap_or_default().as_bytes(), "idempotency_key")
+                    .map_err(problem)?,
+            )
+        }
+        None => None,
+    };
+    let operation = format!("graphql {}", ctx.field().name());
+    let crm_core::Prepared { value: record, changes } =
+        crm_core::create(&app.table, actor, input, Timestamp::now()).await.map_err(problem)?;
+    let version = Some(record.version());
+    let made = Made::Record(R::KIND);
+    let answer = commit_created(app, made, changes, actor, idempotent, &operation, &record, None, version);
+    let response = answer.await.map_err(problem)?;
+    // A retry's answer is the first request's, stored with its record: read the record from it.
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .map_err(|e| problem(ApiError::Internal(e.to_string())))?;
+    serde_json::from_slice(&body).map_err(|e| problem(ApiError::Internal(e.to_string())))
+}
+
+async fn update<R: Record, P: RecordPatch<R>>(
+    ctx: &Context<'_>,
+    id: R::Id,
+    version: Option<u64>,
+    patch: P,
+) -> async_graphql::Result<R> {
+    let Asker { app, actor } = asker(ctx);
+    let before = existing::<R>(ctx, id).await?;
+    match crm_core::update(&app.table, actor, before, version, patch, Timestamp::now()).map_err(problem)? {
+        crm_core::Changed::Unchanged(record) => Ok(record),
+        crm_core::Changed::Prepared(prepared) => {
+            prepared.commit().await.map_err(|e| problem(IfMatch(version).lost_race(e)))
+        }
+    }
+}
+
+async fn delete<R: Record>(ctx: &Context<'_>, id: R::Id, version: Option<u64>) -> async_graphql::Result<()> {
+    let Asker { app, actor } = asker(ctx);
+    let record = existing::<R>(ctx, id).await?;
+    let prepared = crm_core::delete(&app.table, actor, record, version, Timestamp::now()).map_err(problem)?;
+    prepared.commit().await.map_err(|e| problem(IfMatch(version).lost_race(e)))
+}

@@ -1,0 +1,262 @@
+//! Every GraphQL mutation against its REST twin (issue #21): the same story told through each API, in an
+//! account of its own, must leave the same records, the same activity entries and the same events.
+
+use crm_e2e::{Api, RECEIVER_HOST, Tenant, api, id_of, received, unique_email};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Way {
+    Rest,
+    Graphql,
+}
+
+/// An answer: the record (or id), or the refusal's status and field.
+type Answer = Result<Value, (u16, Option<String>)>;
+
+/// The GraphQL name of a kind, and its REST collection.
+fn names(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        "lead" => ("Lead", "leads"),
+        "customer" => ("Customer", "customers"),
+        _ => ("Deal", "deals"),
+    }
+}
+
+const FIELDS: &str = "id version name owner_id tags";
+
+impl Way {
+    async fn graphql(api: &Api, token: &str, query: String, variables: Value, field: &str) -> Answer {
+        let body = api.post("/api/v1/graphql", Some(token), json!({"query": query, "variables": variables})).await;
+        let body = body.expect(200).body;
+        match body["errors"].get(0) {
+            Some(error) => Err((
+                error["extensions"]["status"].as_u64().unwrap_or(0) as u16,
+                error["extensions"]["field"].as_str().map(str::to_owned),
+            )),
+            None => Ok(body["data"][field].clone()),
+        }
+    }
+
+    fn rest(reply: crm_e2e::Reply, ok: u16) -> Answer {
+        if reply.status == ok {
+            Ok(reply.body)
+        } else {
+            Err((reply.status, reply.body["field"].as_str().map(str::to_owned)))
+        }
+    }
+
+    async fn create(self, api: &Api, token: &str, kind: &str, input: Value, key: Option<&str>) -> Answer {
+        let (name, collection) = names(kind);
+        match self {
+            Way::Rest => {
+                let mut request = api.request(Method::POST, &format!("/api/v1/{collection}"), Some(token)).json(&input);
+                if let Some(key) = key {
+                    request = request.header("idempotency-key", key);
+                }
+                Self::rest(api.send(request).await, 201)
+            }
+            Way::Graphql => {
+                let field = format!("create_{kind}");
+                let query = format!(
+                    "mutation ($input: New{name}!, $key: String) {{ {field}(input: $input, idempotency_key: $key) {{ {FIELDS} }} }}"
+                );
+                Self::graphql(api, token, query, json!({"input": input, "key": key}), &field).await
+            }
+        }
+    }
+
+    async fn update(self, api: &Api, token: &str, kind: &str, id: &str, version: Option<u64>, input: Value) -> Answer {
+        let (name, collection) = names(kind);
+        match self {
+            Way::Rest => {
+                let mut request = api.request(Method::PATCH, &format!("/api/v1/{collection}/{id}"), Some(token));
+                if let Some(version) = version {
+                    request = request.header("if-match", format!("\"{version}\""));
+                }
+                Self::rest(api.send(request.json(&input)).await, 200)
+            }
+            Way::Graphql => {
+                let field = format!("update_{kind}");
+                let query = format!(
+                    "mutation ($id: {name}Id!, $version: Int, $input: {name}Patch!) {{ {field}(id: $id, version: $version, input: $input) {{ {FIELDS} }} }}"
+                );
+                Self::graphql(api, token, query, json!({"id": id, "version": version, "input": input}), &field).await
+            }
+        }
+    }
+
+    async fn delete(self, api: &Api, token: &str, kind: &str, id: &str, version: Option<u64>) -> Answer {
+        let (name, collection) = names(kind);
+        match self {
+            Way::Rest => {
+                let mut request = api.request(Method::DELETE, &format!("/api/v1/{collection}/{id}"), Some(token));
+                if let Some(version) = version {
+                    request = request.header("if-match", format!("\"{version}\""));
+                }
+                Self::rest(api.send(request).await, 204)
+            }
+            Way::Graphql => {
+                let field = format!("delete_{kind}");
+                let query =
+                    format!("mutation ($id: {name}Id!, $version: Int) {{ {field}(id: $id, version: $version) }}");
+                Self::graphql(api, token, query, json!({"id": id, "version": version}), &field).await
+            }
+        }
+    }
+}
+
+/// What a story left, told one way: the answers (ids and times left out), the activity entries (action and
+/// changed fields, oldest first) and the event types the account's webhook endpoint received.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    answers: Vec<Result<Value, (u16, Option<String>)>>,
+    activity: Vec<(String, String, Vec<String>)>,
+    events: Vec<String>,
+}
+
+/// An answer without what differs between two accounts (ids, owners), in the fields GraphQL asked for.
+fn comparable(answer: Answer) -> Answer {
+    answer.map(|value| match value {
+        Value::Object(fields) => {
+            let kept = fields.into_iter().filter(|(name, _)| ["version", "name", "tags"].contains(&name.as_str()));
+            Value::Object(kept.collect())
+        }
+        // A deletion: REST answers 204 with no body, GraphQL the id.
+        _ => json!("deleted"),
+    })
+}
+
+fn event_type(body: &str) -> String {
+    let event: Value = serde_json::from_str(body).unwrap_or_default();
+    event["type"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn tell(way: Way) -> Outcome {
+    let api = api();
+    let tenant: Tenant = api.sign_up().await;
+    let sales = api.add_user(&tenant, "sales").await;
+    let token = tenant.admin.token.clone();
+    let path = format!("/both-ways/{}", unique_email("w").replace(['@', '.'], "-"));
+    let events = json!([
+        "lead.created",
+        "lead.updated",
+        "lead.status_changed",
+        "lead.deleted",
+        "customer.created",
+        "customer.updated",
+        "customer.deleted",
+        "deal.created",
+        "deal.updated",
+        "deal.stage_changed",
+        "deal.won",
+        "deal.deleted"
+    ]);
+    let endpoint = json!({"url": format!("https://{RECEIVER_HOST}{path}"), "events": events});
+    api.post("/api/v1/webhook_endpoints", Some(&token), endpoint).await.expect(201);
+
+    let mut answers = Vec::new();
+    let lead_input = json!({"name": "Ada Lovelace", "email": "ada@engines.example", "tags": ["vip"],
+        "estimated_value": {"amount_minor": 250000, "currency": "GBP"}});
+    let lead = way.create(&api, &token, "lead", lead_input.clone(), Some("first-lead")).await;
+    let lead_id = id_of(lead.as_ref().expect("the lead is made"));
+    answers.push(comparable(lead.clone()));
+    // The same key again: the first lead; with another input: refused.
+    let again = way.create(&api, &token, "lead", lead_input.clone(), Some("first-lead")).await;
+    assert_eq!(again.as_ref().map(id_of), Ok(lead_id.clone()), "{way:?}");
+    answers.push(comparable(again));
+    answers.push(comparable(way.create(&api, &token, "lead", json!({"name": "Other"}), Some("first-lead")).await));
+    // Bad input names its field; a stale version is refused; Sales may not delete.
+    answers.push(comparable(way.create(&api, &token, "lead", json!({"name": " "}), None).await));
+    answers.push(comparable(way.update(&api, &token, "lead", &lead_id, Some(1), json!({"status": "contacted"})).await));
+    answers.push(comparable(way.update(&api, &token, "lead", &lead_id, Some(1), json!({"status": "qualified"})).await));
+    answers.push(comparable(
+        way.update(&api, &token, "lead", &lead_id, None, json!({"email": null, "tags": ["vip", "fair"]})).await,
+    ));
+    answers.push(comparable(way.update(&api, &token, "lead", &lead_id, None, json!({"status": "converted"})).await));
+    answers.push(comparable(way.delete(&api, &sales.token, "lead", &lead_id, None).await));
+
+    let customer =
+        way.create(&api, &token, "customer", json!({"name": "Acme", "address": {"city": "Leeds"}}), None).await;
+    let customer_id = id_of(customer.as_ref().expect("the customer is made"));
+    answers.push(comparable(customer));
+    answers.push(comparable(
+        way.update(
+            &api,
+            &token,
+            "customer",
+            &customer_id,
+            Some(1),
+            json!({"address": null, "phone": "+44 113 496 0000"}),
+        )
+        .await,
+    ));
+    let deal =
+        json!({"name": "Engines", "customer_id": customer_id, "amount": {"amount_minor": 100, "currency": "EUR"}});
+    let deal = way.create(&api, &token, "deal", deal, None).await;
+    let deal_id = id_of(deal.as_ref().expect("the deal is made"));
+    answers.push(comparable(deal));
+    answers.push(comparable(way.update(&api, &token, "deal", &deal_id, None, json!({"stage": "lost"})).await));
+    answers.push(comparable(way.update(&api, &token, "deal", &deal_id, None, json!({"stage": "won"})).await));
+    answers.push(comparable(way.delete(&api, &token, "deal", &deal_id, Some(9)).await));
+    answers.push(comparable(way.delete(&api, &token, "deal", &deal_id, None).await));
+    answers.push(comparable(way.delete(&api, &token, "customer", &customer_id, None).await));
+    answers.push(comparable(way.delete(&api, &token, "lead", &lead_id, Some(3)).await));
+    api.get(&format!("/api/v1/leads/{lead_id}"), &token).await.expect_problem(404, None);
+
+    let log = api.get("/api/v1/activity?limit=100", &token).await.expect(200).body;
+    let mut activity: Vec<(String, String, Vec<String>)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| ["lead", "customer", "deal"].contains(&entry["entity"].as_str().unwrap_or_default()))
+        .map(|entry| {
+            let fields = entry["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap().to_owned());
+            (
+                entry["entity"].as_str().unwrap().to_owned(),
+                entry["action"].as_str().unwrap().to_owned(),
+                fields.collect(),
+            )
+        })
+        .collect();
+    activity.reverse();
+
+    // Every event, once the deliveries have stopped coming for two seconds.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    let mut seen = (0, tokio::time::Instant::now());
+    let events = loop {
+        let got: Vec<String> = received(&path).iter().map(|r| event_type(&r.body)).collect();
+        if got.len() != seen.0 {
+            seen = (got.len(), tokio::time::Instant::now());
+        } else if (!got.is_empty() && seen.1.elapsed() > Duration::from_secs(2))
+            || tokio::time::Instant::now() > deadline
+        {
+            break got;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let mut events = events;
+    events.sort();
+    Outcome { answers, activity, events }
+}
+
+#[tokio::test]
+async fn every_mutation_does_what_its_rest_twin_does() {
+    let (rest, graphql) = tokio::join!(tell(Way::Rest), tell(Way::Graphql));
+    for expected in ["lead.created", "lead.status_changed", "lead.deleted", "deal.created", "customer.deleted"] {
+        assert!(rest.events.iter().any(|e| e == expected), "{expected}: {:#?}", rest.events);
+    }
+    // The refusals are refusals, for the reasons the story gives.
+    let refused = |n: usize| rest.answers[n].clone().err();
+    assert_eq!(refused(2), Some((409, Some("Idempotency-Key".to_owned()))), "another input under a used key");
+    assert_eq!(refused(3), Some((422, Some("name".to_owned()))), "a blank name");
+    assert_eq!(refused(5), Some((412, None)), "a stale version");
+    assert_eq!(refused(8).map(|(status, _)| status), Some(404), "Sales deleting the Admin's lead");
+    assert_eq!(rest.answers.len(), graphql.answers.len());
+    for (n, (r, g)) in rest.answers.iter().zip(&graphql.answers).enumerate() {
+        assert_eq!(r, g, "answer {n}");
+    }
+    assert_eq!(rest.activity, graphql.activity);
+    assert_eq!(rest.events, graphql.events);
+}
