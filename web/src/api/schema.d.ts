@@ -446,7 +446,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run a GraphQL query: records, their owners, notes, timelines and links in one request */
+        /** Run a GraphQL query or mutation: records, their owners, notes, timelines and links in one request */
         post: operations["graphql"];
         delete?: never;
         options?: never;
@@ -1548,7 +1548,7 @@ export interface components {
             /** @description Which operation of the document to run, when it has several */
             operationName?: string | null;
             /**
-             * @description The document: a query (mutations are not offered yet)
+             * @description The document: a query, or a mutation
              * @example { leads(first: 10) { items { id name owner { name } } next_cursor } }
              */
             query: string;
