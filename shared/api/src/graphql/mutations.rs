@@ -3,11 +3,12 @@
 //! `idempotency_key` is `Idempotency-Key` (a retry answers what the first request made).
 
 use super::{Asker, CustomerNode, DealNode, LeadNode, asker, problem};
-use crate::extract::IfMatch;
+use crate::extract::{IdempotencyKey, IfMatch};
+use crate::handlers::leads_convert::{Conversion, Converted, DealTerms, convert};
 use crate::idempotency::IdempotentRequest;
 use crate::problem::ApiError;
 use crate::records::{Made, commit_created};
-use async_graphql::{Context, Object};
+use async_graphql::{Context, Object, SimpleObject};
 use crm_domain::clock::Timestamp;
 use crm_domain::customer::{Customer, CustomerPatch, NewCustomer};
 use crm_domain::deal::{Deal, DealPatch, NewDeal};
@@ -43,6 +44,24 @@ impl Mutation {
     /// Delete a lead, as `DELETE /api/v1/leads/{id}` (Admin, Manager); answers its id
     async fn delete_lead(&self, ctx: &Context<'_>, id: LeadId, version: Option<u64>) -> async_graphql::Result<LeadId> {
         delete::<Lead>(ctx, id, version).await.map(|()| id)
+    }
+
+    /// Convert a qualified lead into a customer, and open a deal with them when `deal` is given, as
+    /// `POST /api/v1/leads/{id}/convert`
+    async fn convert_lead(
+        &self,
+        ctx: &Context<'_>,
+        id: LeadId,
+        version: Option<u64>,
+        deal: Option<DealTerms>,
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<ConversionNode> {
+        let Asker { app, actor } = asker(ctx);
+        let key = IdempotencyKey(idempotent(ctx, idempotency_key, "deal")?);
+        let conversion = Conversion { deal };
+        let response = convert(app, actor, id, IfMatch(version), key, conversion).await.map_err(problem)?;
+        let Converted { lead, customer, deal } = answered(response).await?;
+        Ok(ConversionNode { lead: lead.into(), customer: customer.into(), deal: deal.map(DealNode::from) })
     }
 
     /// Create a customer, as `POST /api/v1/customers`
@@ -103,6 +122,36 @@ impl Mutation {
     }
 }
 
+/// What a conversion made: the lead (now converted), its customer and the deal opened with them.
+#[derive(SimpleObject)]
+#[graphql(name = "Conversion")]
+pub struct ConversionNode {
+    lead: LeadNode,
+    customer: CustomerNode,
+    deal: Option<DealNode>,
+}
+
+/// The request's idempotency key, standing for the mutation's `argument` (the same key with another value
+/// of it is refused, as in REST).
+fn idempotent(
+    ctx: &Context<'_>,
+    key: Option<String>,
+    argument: &str,
+) -> async_graphql::Result<Option<IdempotentRequest>> {
+    let Some(key) = key else { return Ok(None) };
+    let arguments = ctx.field().arguments()?;
+    let value = arguments.iter().find(|(name, _)| name.as_str() == argument).map(|(_, v)| v.to_string());
+    let request = IdempotentRequest::new(&key, value.unwrap_or_default().as_bytes(), "idempotency_key");
+    Ok(Some(request.map_err(problem)?))
+}
+
+/// The body of a REST twin's answer (a retry's is the first request's, as stored).
+async fn answered<T: serde::de::DeserializeOwned>(response: axum::response::Response) -> async_graphql::Result<T> {
+    let internal = |e: String| problem(ApiError::Internal(e));
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(|e| internal(e.to_string()))?;
+    serde_json::from_slice(&body).map_err(|e| internal(e.to_string()))
+}
+
 /// The record to change or delete: one the caller may see, or "not found".
 async fn existing<R: Record>(ctx: &Context<'_>, id: R::Id) -> async_graphql::Result<R> {
     super::visible::<R>(ctx, id).await?.ok_or_else(|| problem(ApiError::NotFound))
@@ -114,18 +163,7 @@ async fn create<R: Record, N: NewRecord<R>>(
     idempotency_key: Option<String>,
 ) -> async_graphql::Result<R> {
     let Asker { app, actor } = asker(ctx);
-    // A key names this mutation's input: the same key with another input is refused, as in REST.
-    let idempotent = match idempotency_key {
-        Some(key) => {
-            let arguments = ctx.field().arguments()?;
-            let input = arguments.iter().find(|(name, _)| name.as_str() == "input").map(|(_, v)| v.to_string());
-            Some(
-                IdempotentRequest::new(&key, input.unwrap_or_default().as_bytes(), "idempotency_key")
-                    .map_err(problem)?,
-            )
-        }
-        None => None,
-    };
+    let idempotent = idempotent(ctx, idempotency_key, "input")?;
     let operation = format!("graphql {}", ctx.field().name());
     let crm_core::Prepared { value: record, changes } =
         crm_core::create(&app.table, actor, input, Timestamp::now()).await.map_err(problem)?;

@@ -24,8 +24,9 @@ pub struct Conversion {
     pub deal: Option<DealTerms>,
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[serde(deny_unknown_fields)]
+#[graphql(rename_fields = "snake_case")]
 pub struct DealTerms {
     pub name: String,
     pub amount: Money,
@@ -34,10 +35,11 @@ pub struct DealTerms {
     #[serde(default)]
     pub expected_close_date: Option<String>,
     #[serde(default)]
+    #[graphql(default)]
     pub tags: Vec<String>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Converted {
     pub lead: Lead,
     pub customer: Customer,
