@@ -107,12 +107,7 @@ impl NotePath {
         actor: &Actor,
         expected: IfMatch,
     ) -> Result<crm_domain::note::Note, ApiError> {
-        let owner = visible_owner(app, actor, self.kind.0, &self.id).await?;
-        let note =
-            app.table.note(actor.tenant, self.kind.0, &self.id, self.note_id).await?.ok_or(ApiError::NotFound)?;
-        policy::edit_note(actor, owner, note.author_id)?;
-        expected.check(note.version)?;
-        Ok(note)
+        Ok(crm_core::notes::editable(&app.table, actor, self.kind.0, &self.id, self.note_id, expected.0).await?)
     }
 }
 

@@ -4,6 +4,8 @@
 //! events). An operation prepares its writes; the caller adds what it needs to the same transaction (an
 //! idempotency claim, a contact link) and commits.
 
+pub mod notes;
+
 use crm_domain::activity::{Action, Activity};
 use crm_domain::clock::Timestamp;
 use crm_domain::customer::Customer;

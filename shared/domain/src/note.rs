@@ -22,6 +22,11 @@ pub struct Note {
 }
 
 /// `POST /{leads|customers|deals}/{id}/notes` and `PATCH …/notes/{note_id}`.
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "NoteInput", rename_fields = "snake_case")
+)]
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {

@@ -142,6 +142,101 @@ impl Way {
     }
 }
 
+/// A note's place: the record's kind (`lead`…) and id, and the note's id when it is made.
+#[derive(Clone, Copy)]
+struct NoteOf<'a>(&'a str, &'a str, Option<&'a str>);
+
+impl NoteOf<'_> {
+    fn rest_path(&self) -> String {
+        let (_, collection) = names(self.0);
+        let notes = format!("/api/v1/{collection}/{}/notes", self.1);
+        match self.2 {
+            Some(note) => format!("{notes}/{note}"),
+            None => notes,
+        }
+    }
+
+    fn graphql_arguments(&self) -> Value {
+        json!({"type": self.0, "record": self.1, "id": self.2})
+    }
+}
+
+impl Way {
+    async fn add_note(self, api: &Api, token: &str, on: NoteOf<'_>, body: &str, key: Option<&str>) -> Answer {
+        match self {
+            Way::Rest => {
+                let mut request = api.request(Method::POST, &on.rest_path(), Some(token)).json(&json!({"body": body}));
+                if let Some(key) = key {
+                    request = request.header("idempotency-key", key);
+                }
+                Self::rest(api.send(request).await, 201)
+            }
+            Way::Graphql => {
+                let query = "mutation ($type: RecordKind!, $record: String!, $body: String!, $key: String) {
+                    add_note(record_type: $type, record_id: $record, input: {body: $body}, idempotency_key: $key) {
+                      id version body
+                    }
+                  }";
+                let mut variables = on.graphql_arguments();
+                variables["body"] = json!(body);
+                variables["key"] = json!(key);
+                Self::graphql(api, token, query.to_owned(), variables, "add_note").await
+            }
+        }
+    }
+
+    async fn edit_note(self, api: &Api, token: &str, on: NoteOf<'_>, version: Option<u64>, body: &str) -> Answer {
+        match self {
+            Way::Rest => {
+                let mut request = api.request(Method::PATCH, &on.rest_path(), Some(token)).json(&json!({"body": body}));
+                if let Some(version) = version {
+                    request = request.header("if-match", format!("\"{version}\""));
+                }
+                Self::rest(api.send(request).await, 200)
+            }
+            Way::Graphql => {
+                let query = "mutation ($type: RecordKind!, $record: String!, $id: NoteId!, $version: Int, $body: String!) {
+                    update_note(record_type: $type, record_id: $record, id: $id, version: $version, input: {body: $body}) {
+                      id version body
+                    }
+                  }";
+                let mut variables = on.graphql_arguments();
+                variables["body"] = json!(body);
+                variables["version"] = json!(version);
+                Self::graphql(api, token, query.to_owned(), variables, "update_note").await
+            }
+        }
+    }
+
+    async fn delete_note(self, api: &Api, token: &str, on: NoteOf<'_>, version: Option<u64>) -> Answer {
+        match self {
+            Way::Rest => {
+                let mut request = api.request(Method::DELETE, &on.rest_path(), Some(token));
+                if let Some(version) = version {
+                    request = request.header("if-match", format!("\"{version}\""));
+                }
+                Self::rest(api.send(request).await, 204)
+            }
+            Way::Graphql => {
+                let query = "mutation ($type: RecordKind!, $record: String!, $id: NoteId!, $version: Int) {
+                    delete_note(record_type: $type, record_id: $record, id: $id, version: $version)
+                  }";
+                let mut variables = on.graphql_arguments();
+                variables["version"] = json!(version);
+                Self::graphql(api, token, query.to_owned(), variables, "delete_note").await
+            }
+        }
+    }
+}
+
+/// A note's answer, in what both ways show of it.
+fn note(answer: &Answer) -> Answer {
+    answer.clone().map(|made| match made.get("body") {
+        Some(body) => json!([made["version"], body]),
+        None => json!("deleted"),
+    })
+}
+
 /// A conversion's answer, in what both ways show of it.
 fn conversion(answer: Answer) -> Answer {
     answer.map(|made| {
@@ -177,7 +272,17 @@ fn comparable(answer: Answer) -> Answer {
 }
 
 /// Events the story makes, whichever way it is told.
-const NEEDED: [&str; 5] = ["lead.created", "lead.status_changed", "lead.deleted", "deal.created", "customer.deleted"];
+const NEEDED: [&str; 9] = [
+    "lead.created",
+    "lead.status_changed",
+    "lead.converted",
+    "lead.deleted",
+    "deal.created",
+    "customer.deleted",
+    "note.added",
+    "note.edited",
+    "note.deleted",
+];
 
 fn event_type(body: &str) -> String {
     let event: Value = serde_json::from_str(body).unwrap_or_default();
@@ -194,6 +299,7 @@ async fn tell(way: Way) -> Outcome {
         "lead.created",
         "lead.updated",
         "lead.status_changed",
+        "lead.converted",
         "lead.deleted",
         "customer.created",
         "customer.updated",
@@ -202,7 +308,10 @@ async fn tell(way: Way) -> Outcome {
         "deal.updated",
         "deal.stage_changed",
         "deal.won",
-        "deal.deleted"
+        "deal.deleted",
+        "note.added",
+        "note.edited",
+        "note.deleted"
     ]);
     let endpoint = json!({"url": format!("https://{RECEIVER_HOST}{path}"), "events": events});
     api.post("/api/v1/webhook_endpoints", Some(&token), endpoint).await.expect(201);
@@ -264,6 +373,35 @@ async fn tell(way: Way) -> Outcome {
     answers.push(conversion(way.convert(&api, &token, &grace, Some(1), terms.clone(), Some("convert-grace")).await));
     answers.push(conversion(way.convert(&api, &token, &grace, None, terms, None).await));
 
+    // Notes on a Sales user's lead: the Admin's, under a key and again; Sales's own; then edits and deletes
+    // by the author, by the Admin and by Sales, which may change only its own.
+    let own = way.create(&api, &sales.token, "lead", json!({"name": "Sales's own"}), None).await;
+    let own = id_of(own.as_ref().expect("the lead is made"));
+    let new = NoteOf("lead", &own, None);
+    let admins = way.add_note(&api, &token, new, "Called.\nWill call back.", Some("note-1")).await;
+    let admins_id = id_of(admins.as_ref().expect("the note is made"));
+    let admins_note = NoteOf("lead", &own, Some(&admins_id));
+    answers.push(note(&admins));
+    let again = way.add_note(&api, &token, new, "Called.\nWill call back.", Some("note-1")).await;
+    assert_eq!(again.as_ref().map(id_of), Ok(admins_id.clone()), "{way:?}");
+    answers.push(note(&again));
+    answers.push(note(&way.add_note(&api, &token, new, "Other", Some("note-1")).await));
+    let sales_made = way.add_note(&api, &sales.token, new, "Mine", None).await;
+    let sales_id = id_of(sales_made.as_ref().expect("the note is made"));
+    let sales_note = NoteOf("lead", &own, Some(&sales_id));
+    answers.push(note(&sales_made));
+    answers.push(note(&way.add_note(&api, &token, new, " \t ", None).await));
+    answers.push(note(&way.add_note(&api, &token, NoteOf("deal", &lead_id, None), "Gone", None).await));
+    answers.push(note(&way.edit_note(&api, &token, admins_note, Some(9), "Stale").await));
+    answers.push(note(&way.edit_note(&api, &token, admins_note, Some(1), "Called.\nWill call back.").await));
+    answers.push(note(&way.edit_note(&api, &token, admins_note, Some(1), "Called twice.").await));
+    answers.push(note(&way.edit_note(&api, &sales.token, admins_note, None, "Not mine").await));
+    answers.push(note(&way.edit_note(&api, &token, sales_note, None, "Checked by the Admin").await));
+    answers.push(note(&way.delete_note(&api, &sales.token, admins_note, None).await));
+    answers.push(note(&way.delete_note(&api, &token, sales_note, Some(1)).await));
+    answers.push(note(&way.delete_note(&api, &token, sales_note, Some(2)).await));
+    answers.push(note(&way.delete_note(&api, &sales.token, sales_note, None).await));
+
     let log = api.get("/api/v1/activity?limit=100", &token).await.expect(200).body;
     let mut activity: Vec<(String, String, Vec<String>)> = log["items"]
         .as_array()
@@ -312,10 +450,26 @@ async fn every_mutation_does_what_its_rest_twin_does() {
     assert_eq!(refused(3), Some((422, Some("name".to_owned()))), "a blank name");
     assert_eq!(refused(5), Some((412, None)), "a stale version");
     assert_eq!(refused(8).map(|(status, _)| status), Some(404), "Sales deleting the Admin's lead");
-    let converted = rest.answers.len() - 3;
+    // The story ends with 3 conversion steps and then 15 note steps.
+    let notes = rest.answers.len() - 15;
+    let converted = notes - 3;
     assert_eq!(rest.answers[converted], Ok(json!(["converted", 2, "Grace", "Grace's deal", "prospecting"])));
     assert_eq!(rest.answers[converted + 1], rest.answers[converted], "a retry under the key");
     assert_eq!(refused(converted + 2).map(|(status, _)| status), Some(409), "converted already");
+    assert_eq!(rest.answers[notes], Ok(json!([1, "Called.\nWill call back."])));
+    assert_eq!(rest.answers[notes + 1], rest.answers[notes], "a retry under the key");
+    assert_eq!(refused(notes + 2), Some((409, Some("Idempotency-Key".to_owned()))), "another body under a used key");
+    assert_eq!(refused(notes + 4), Some((422, Some("body".to_owned()))), "a blank note");
+    assert_eq!(refused(notes + 5).map(|(status, _)| status), Some(404), "a note on no deal");
+    assert_eq!(refused(notes + 6), Some((412, None)), "a stale version");
+    assert_eq!(rest.answers[notes + 7], Ok(json!([1, "Called.\nWill call back."])), "the same text changes nothing");
+    assert_eq!(rest.answers[notes + 8], Ok(json!([2, "Called twice."])));
+    assert_eq!(refused(notes + 9).map(|(status, _)| status), Some(403), "Sales editing the Admin's note");
+    assert_eq!(rest.answers[notes + 10], Ok(json!([2, "Checked by the Admin"])));
+    assert_eq!(refused(notes + 11).map(|(status, _)| status), Some(403), "Sales deleting the Admin's note");
+    assert_eq!(refused(notes + 12), Some((412, None)), "deleting a note at a stale version");
+    assert_eq!(rest.answers[notes + 13], Ok(json!("deleted")));
+    assert_eq!(refused(notes + 14).map(|(status, _)| status), Some(404), "deleting it again");
     assert_eq!(rest.answers.len(), graphql.answers.len());
     for (n, (r, g)) in rest.answers.iter().zip(&graphql.answers).enumerate() {
         assert_eq!(r, g, "answer {n}");

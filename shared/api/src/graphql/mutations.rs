@@ -13,8 +13,9 @@ use crm_domain::clock::Timestamp;
 use crm_domain::customer::{Customer, CustomerPatch, NewCustomer};
 use crm_domain::deal::{Deal, DealPatch, NewDeal};
 use crm_domain::lead::{Lead, LeadPatch, NewLead};
+use crm_domain::note::{Note, NoteBody};
 use crm_domain::record::{NewRecord, RecordPatch};
-use crm_domain::{CustomerId, DealId, LeadId, Record};
+use crm_domain::{CustomerId, DealId, LeadId, NoteId, Record, RecordKind};
 
 pub struct Mutation;
 
@@ -120,6 +121,69 @@ impl Mutation {
     async fn delete_deal(&self, ctx: &Context<'_>, id: DealId, version: Option<u64>) -> async_graphql::Result<DealId> {
         delete::<Deal>(ctx, id, version).await.map(|()| id)
     }
+
+    /// Add a note to a lead, customer or deal the caller sees, as `POST /api/v1/{kind}/{id}/notes`
+    async fn add_note(
+        &self,
+        ctx: &Context<'_>,
+        record_type: RecordKind,
+        record_id: String,
+        input: NoteBody,
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<Note> {
+        let Asker { app, actor } = asker(ctx);
+        let record_id = canonical(&record_id)?;
+        let idempotent = idempotent(ctx, idempotency_key, "input")?;
+        let crm_core::Prepared { value: note, changes } =
+            crm_core::notes::add(&app.table, actor, record_type, &record_id, input, Timestamp::now())
+                .await
+                .map_err(problem)?;
+        let operation = format!("graphql add_note {}/{record_id}", record_type.collection());
+        let made = Made::Note(record_type, &record_id);
+        let version = Some(note.version);
+        let answer = commit_created(app, made, changes, actor, idempotent, &operation, &note, None, version);
+        answered(answer.await.map_err(problem)?).await
+    }
+
+    /// Edit a note (its author, an Admin or a Manager), as `PATCH /api/v1/{kind}/{id}/notes/{note_id}`
+    async fn update_note(
+        &self,
+        ctx: &Context<'_>,
+        record_type: RecordKind,
+        record_id: String,
+        id: NoteId,
+        version: Option<u64>,
+        input: NoteBody,
+    ) -> async_graphql::Result<Note> {
+        let Asker { app, actor } = asker(ctx);
+        let record_id = canonical(&record_id)?;
+        let note = crm_core::notes::editable(&app.table, actor, record_type, &record_id, id, version).await;
+        let note = crm_core::notes::edit(&app.table, actor, note.map_err(problem)?, input, Timestamp::now());
+        match note.map_err(problem)? {
+            crm_core::Changed::Unchanged(note) => Ok(note),
+            crm_core::Changed::Prepared(prepared) => {
+                prepared.commit().await.map_err(|e| problem(IfMatch(version).lost_race(e)))
+            }
+        }
+    }
+
+    /// Delete a note (its author, an Admin or a Manager), as `DELETE /api/v1/{kind}/{id}/notes/{note_id}`;
+    /// answers its id
+    async fn delete_note(
+        &self,
+        ctx: &Context<'_>,
+        record_type: RecordKind,
+        record_id: String,
+        id: NoteId,
+        version: Option<u64>,
+    ) -> async_graphql::Result<NoteId> {
+        let Asker { app, actor } = asker(ctx);
+        let record_id = canonical(&record_id)?;
+        let note = crm_core::notes::editable(&app.table, actor, record_type, &record_id, id, version).await;
+        let prepared = crm_core::notes::remove(&app.table, actor, note.map_err(problem)?, Timestamp::now());
+        prepared.map_err(problem)?.commit().await.map_err(|e| problem(IfMatch(version).lost_race(e)))?;
+        Ok(id)
+    }
 }
 
 /// What a conversion made: the lead (now converted), its customer and the deal opened with them.
@@ -143,6 +207,11 @@ fn idempotent(
     let value = arguments.iter().find(|(name, _)| name.as_str() == argument).map(|(_, v)| v.to_string());
     let request = IdempotentRequest::new(&key, value.unwrap_or_default().as_bytes(), "idempotency_key");
     Ok(Some(request.map_err(problem)?))
+}
+
+/// A record's id as the store keys it; what is no id names no record.
+fn canonical(record_id: &str) -> async_graphql::Result<String> {
+    crm_domain::ids::canonical(record_id).ok_or_else(|| problem(ApiError::NotFound))
 }
 
 /// The body of a REST twin's answer (a retry's is the first request's, as stored).
@@ -170,12 +239,8 @@ async fn create<R: Record, N: NewRecord<R>>(
     let version = Some(record.version());
     let made = Made::Record(R::KIND);
     let answer = commit_created(app, made, changes, actor, idempotent, &operation, &record, None, version);
-    let response = answer.await.map_err(problem)?;
     // A retry's answer is the first request's, stored with its record: read the record from it.
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .map_err(|e| problem(ApiError::Internal(e.to_string())))?;
-    serde_json::from_slice(&body).map_err(|e| problem(ApiError::Internal(e.to_string())))
+    answered(answer.await.map_err(problem)?).await
 }
 
 async fn update<R: Record, P: RecordPatch<R>>(

@@ -3,10 +3,9 @@
 
 use crate::extract::{AppState, Caller, IdempotencyKey, Json, Path};
 use crate::problem::ApiError;
-use crate::records::{Made, RecordPath, commit_created, visible_owner};
+use crate::records::{Made, RecordPath, commit_created};
 use axum::extract::State;
 use axum::response::Response;
-use crm_domain::activity::{Action, Activity};
 use crm_domain::clock::Timestamp;
 use crm_domain::note::{Note, NoteBody};
 
@@ -23,14 +22,8 @@ pub async fn handle(
     Json(input): Json<NoteBody>,
 ) -> Result<Response, ApiError> {
     let (actor, kind) = (caller.actor, kind.0);
-    visible_owner(&app, &actor, kind, &record_id).await?;
-    let now = Timestamp::now();
-    let note = input.create(kind, record_id.clone(), actor.user, now)?;
-    let activity =
-        Activity::record(kind.entity(), &record_id, Action::NoteAdded, actor.user, &now.rfc3339(), Vec::new())
-            .with("note_id", note.id);
-    let mut changes = app.table.changes(actor.tenant);
-    changes.create_note(&note)?.log(&activity)?;
+    let crm_core::Prepared { value: note, changes } =
+        crm_core::notes::add(&app.table, &actor, kind, &record_id, input, Timestamp::now()).await?;
     let collection = kind.collection();
     let location = format!("/api/v1/{collection}/{record_id}/notes/{}", note.id);
     let operation = format!("POST /api/v1/{collection}/{record_id}/notes");

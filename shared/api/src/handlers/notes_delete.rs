@@ -5,7 +5,6 @@ use crate::extract::{AppState, Caller, IfMatch, Path};
 use crate::problem::ApiError;
 use crate::records::NotePath;
 use axum::extract::State;
-use crm_domain::activity::{Action, Activity};
 use crm_domain::clock::Timestamp;
 use http::StatusCode;
 
@@ -22,12 +21,7 @@ pub async fn handle(
 ) -> Result<StatusCode, ApiError> {
     let actor = caller.actor;
     let note = path.editable_note(&app, &actor, expected).await?;
-    let now = Timestamp::now();
-    let activity =
-        Activity::record(path.kind.0.entity(), &path.id, Action::NoteDeleted, actor.user, &now.rfc3339(), Vec::new())
-            .with("note_id", note.id);
-    let mut changes = app.table.changes(actor.tenant);
-    changes.remove_note(&note)?.log(&activity)?;
-    changes.commit().await.map_err(|e| expected.lost_race(e))?;
+    let prepared = crm_core::notes::remove(&app.table, &actor, note, Timestamp::now())?;
+    prepared.commit().await.map_err(|e| expected.lost_race(e))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,7 +6,7 @@ use crate::http::Versioned;
 use crate::problem::ApiError;
 use crate::records::NotePath;
 use axum::extract::State;
-use crm_domain::activity::{Action, Activity};
+use crm_core::Changed;
 use crm_domain::clock::Timestamp;
 use crm_domain::note::{Note, NoteBody};
 
@@ -24,17 +24,10 @@ pub async fn handle(
 ) -> Result<Versioned<Note>, ApiError> {
     let actor = caller.actor;
     let note = path.editable_note(&app, &actor, expected).await?;
-    let now = Timestamp::now();
-    let Some(edited) = input.edit(&note, now)? else {
-        let version = note.version;
-        return Ok(Versioned::ok(note, version));
+    let note = match crm_core::notes::edit(&app.table, &actor, note, input, Timestamp::now())? {
+        Changed::Unchanged(note) => note,
+        Changed::Prepared(prepared) => prepared.commit().await.map_err(|e| expected.lost_race(e))?,
     };
-    let activity =
-        Activity::record(path.kind.0.entity(), &path.id, Action::NoteEdited, actor.user, &now.rfc3339(), Vec::new())
-            .with("note_id", note.id);
-    let mut changes = app.table.changes(actor.tenant);
-    changes.replace_note(&note, &edited)?.log(&activity)?;
-    changes.commit().await.map_err(|e| expected.lost_race(e))?;
-    let version = edited.version;
-    Ok(Versioned::ok(edited, version))
+    let version = note.version;
+    Ok(Versioned::ok(note, version))
 }
