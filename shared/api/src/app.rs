@@ -543,10 +543,24 @@ impl App {
     where
         F: std::future::Future<Output = Result<T, ApiError>>,
     {
+        self.confirm_asking_while(claimed, Asks::READ, read).await
+    }
+
+    /// [`App::confirm_while`] for a request that asks more of its account than a read (a write's
+    /// read-only check): `read` may only read, and whatever the request writes comes after.
+    pub async fn confirm_asking_while<T, F>(
+        &self,
+        claimed: Claim,
+        asks: Asks,
+        read: impl Fn(Actor) -> F,
+    ) -> Result<(Actor, T), ApiError>
+    where
+        F: std::future::Future<Output = Result<T, ApiError>>,
+    {
         let (stored, answer, admission) = tokio::join!(
             self.table.user(claimed.actor.tenant, claimed.actor.user),
             read(claimed.actor),
-            self.admit(claimed.actor.tenant, Asks::READ)
+            self.admit(claimed.actor.tenant, asks)
         );
         let confirmed = stored.map_err(ApiError::from).and_then(|stored| {
             let due = self.key_use_due(&claimed, stored.as_ref());

@@ -120,6 +120,24 @@ impl FromRequestParts<Arc<App>> for Claimed {
     }
 }
 
+/// The caller a valid token claims to be, with what the request asks of its account: for a write that reads
+/// what it needs while the caller is confirmed and admitted (`App::confirm_asking_while`), and writes only
+/// after.
+#[derive(Clone, Copy, Debug)]
+pub struct ClaimedAsking {
+    pub claim: Claim,
+    pub asks: crate::app::Asks,
+}
+
+impl FromRequestParts<Arc<App>> for ClaimedAsking {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+        let claim = app.claimed(bearer(&parts.headers)?).await?;
+        Ok(ClaimedAsking { claim, asks: crate::app::Asks::of(&parts.method, parts.uri.path()) })
+    }
+}
+
 /// A JSON body (`application/json` or `application/*+json`) read into `T`, whose unknown fields are
 /// refused: malformed JSON is a 400, JSON of the wrong shape a 422 naming the field.
 #[derive(Debug)]

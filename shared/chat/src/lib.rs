@@ -52,6 +52,14 @@ pub struct Chat {
     configured: Option<Client>,
 }
 
+/// A message ready to store and push: checked, its mentions kept to those who may be mentioned, and the
+/// channel's members (who count it unread and see it).
+pub struct Outgoing {
+    tenant: TenantId,
+    message: Message,
+    members: BTreeSet<UserId>,
+}
+
 /// Who is acting, from a token or a connection.
 #[derive(Clone, Copy, Debug)]
 pub struct Member {
@@ -166,32 +174,58 @@ impl Chat {
         input: SendMessage,
         from_connection: Option<&str>,
     ) -> Result<Message, ChatError> {
-        let channel = self.table.channel(member.tenant, input.channel_id).await?.ok_or(ChatError::NotFound)?;
-        let membership = self.membership(member, channel.id).await?;
-        channel.may_post(membership.is_some())?;
-        let mut message = Message::new(channel.id, member.user, &input.body, Timestamp::now())?;
-        let members: BTreeSet<UserId> =
-            self.table.channel_members(member.tenant, channel.id).await?.into_iter().map(|m| m.user_id).collect();
+        let outgoing = self.prepare(member, input).await?;
+        self.deliver(client, outgoing, from_connection).await
+    }
+
+    /// What sending a message needs read, in one round trip of concurrent reads: the channel with its
+    /// members (may the member post?), and which mentioned users are the tenant's. Reads only, so a caller
+    /// may run it while it confirms who the member is.
+    pub async fn prepare(&self, member: Member, input: SendMessage) -> Result<Outgoing, ChatError> {
+        let mut message = Message::new(input.channel_id, member.user, &input.body, Timestamp::now())?;
+        let (channel, tenant_users) = tokio::try_join!(
+            self.table.channel_with_members(member.tenant, input.channel_id),
+            self.table.users_exist(member.tenant, &message.mentions)
+        )?;
+        let (channel, members) = channel.ok_or(ChatError::NotFound)?;
+        let members: BTreeSet<UserId> = members.into_iter().map(|m| m.user_id).collect();
+        channel.may_post(members.contains(&member.user))?;
         // Only users of this tenant can be mentioned; in a direct conversation, only its two.
-        let tenant_users = self.table.users_exist(member.tenant, &message.mentions).await?;
         message.mentions.retain(|u| {
             tenant_users.contains(u) && (channel.kind == crm_domain::chat::ChannelKind::Team || members.contains(u))
         });
-        self.table.put_message(member.tenant, &message).await?;
+        Ok(Outgoing { tenant: member.tenant, message, members })
+    }
 
+    /// Stores a prepared message while, concurrently, it is counted unread for the other members and the
+    /// audience's connections are found (one round trip); then pushes it. An unread count that could not
+    /// be raised is logged: the message itself is stored.
+    pub async fn deliver(
+        &self,
+        client: Option<&Client>,
+        outgoing: Outgoing,
+        from_connection: Option<&str>,
+    ) -> Result<Message, ChatError> {
+        let Outgoing { tenant, message, members } = outgoing;
         let mut unread = Vec::new();
-        for user in members.iter().filter(|u| **u != member.user) {
-            let (table, tenant, channel, user) = (self.table.clone(), member.tenant, channel.id, *user);
+        for user in members.iter().filter(|u| **u != message.author_id) {
+            let (table, channel, user) = (self.table.clone(), message.channel_id, *user);
             unread.push(async move { table.bump_unread(tenant, channel, user).await });
         }
-        for result in join_all(unread).await {
-            if let Err(error) = result {
-                tracing::warn!(%error, "unread count not bumped");
+        let audience: BTreeSet<UserId> = members.iter().chain(&message.mentions).copied().collect();
+        let connections = async {
+            match client {
+                Some(_) => self.connections_of(tenant, &audience).await.map(Some),
+                None => Ok(None),
             }
+        };
+        let (stored, bumped, connections) =
+            tokio::join!(self.table.put_message(tenant, &message), join_all(unread), connections);
+        stored?;
+        for error in bumped.into_iter().filter_map(Result::err) {
+            tracing::warn!(%error, "unread count not bumped");
         }
-        if let Some(client) = client {
-            let audience: BTreeSet<UserId> = members.iter().chain(&message.mentions).copied().collect();
-            let connections = self.connections_of(member.tenant, &audience).await?;
+        if let (Some(client), Some(connections)) = (client, connections?) {
             let (to_members, to_mentioned): (Vec<Connection>, Vec<Connection>) = connections
                 .into_iter()
                 .filter(|c| Some(c.connection_id.as_str()) != from_connection)

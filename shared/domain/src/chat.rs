@@ -265,7 +265,7 @@ impl Message {
 }
 
 /// `POST /messages` and the WebSocket `sendMessage` action.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
     pub channel_id: ChannelId,

@@ -297,6 +297,32 @@ impl Table {
         Ok(())
     }
 
+    /// A channel with every member, in one strongly consistent query of its item collection (the channel
+    /// item, `CHANNEL`, sorts just before the members, `MEMBER#…`, and the messages after them).
+    pub async fn channel_with_members(
+        &self,
+        tenant: TenantId,
+        id: ChannelId,
+    ) -> Result<Option<(Channel, Vec<Membership>)>, StoreError> {
+        let query = self
+            .partition_query(None, channel_pk(tenant, id))
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :channel AND :members")
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":channel", s("CHANNEL"))
+            .expression_attribute_values(":members", s("MEMBER#\u{10FFFF}"))
+            .consistent_read(true);
+        let mut channel = None;
+        let mut members = Vec::new();
+        for found in self.query_all(query).await? {
+            match found.get(SK).and_then(|sk| sk.as_s().ok()).map(String::as_str) {
+                Some("CHANNEL") => channel = Some(serde_dynamo::from_item(found)?),
+                Some(sk) if sk.starts_with("MEMBER#") => members.push(serde_dynamo::from_item(found)?),
+                _ => {}
+            }
+        }
+        Ok(channel.map(|channel| (channel, members)))
+    }
+
     /// Every member of a channel.
     pub async fn channel_members(&self, tenant: TenantId, channel: ChannelId) -> Result<Vec<Membership>, StoreError> {
         let scope = ListScope {

@@ -1,10 +1,11 @@
 //! `GET /api/v1/channels`: the channels the caller belongs to, newest first, with unread counts; with
 //! `scope=team`, every team channel of the account (to find ones to join).
 
-use crate::extract::{AppState, Caller, Listed};
+use crate::extract::{AppState, Claimed, Listed};
 use crate::http::PageBody;
 use crate::problem::ApiError;
 use axum::extract::State;
+use crm_domain::Actor;
 use crm_domain::chat::{Channel, Membership};
 
 /// Whose channels.
@@ -42,16 +43,18 @@ pub struct ChannelScope {
     security(("bearer" = [])))]
 pub async fn handle(
     State(app): AppState,
-    caller: Caller,
+    Claimed(claimed): Claimed,
     query: Listed<ChannelScope>,
 ) -> Result<PageBody<ChannelEntry>, ApiError> {
-    let actor = caller.actor;
-    let page = match query.filters.scope.unwrap_or_default() {
-        Scope::Member => PageBody::from(app.table.user_channels(actor.tenant, actor.user, &query.page).await?)
-            .map(ChannelEntry::Membership),
-        Scope::Team => {
-            PageBody::from(app.table.team_channels(actor.tenant, &query.page).await?).map(ChannelEntry::Channel)
-        }
+    let read = async |actor: Actor| {
+        Ok(match query.filters.scope.unwrap_or_default() {
+            Scope::Member => PageBody::from(app.table.user_channels(actor.tenant, actor.user, &query.page).await?)
+                .map(ChannelEntry::Membership),
+            Scope::Team => {
+                PageBody::from(app.table.team_channels(actor.tenant, &query.page).await?).map(ChannelEntry::Channel)
+            }
+        })
     };
+    let (_, page) = app.confirm_while(claimed, read).await?;
     Ok(page)
 }

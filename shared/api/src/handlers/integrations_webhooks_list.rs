@@ -1,6 +1,6 @@
 //! `GET /api/v1/integrations/webhooks` (Admin): the account's inbound lead endpoints, oldest first.
 
-use crate::extract::{AppState, Caller};
+use crate::extract::{AppState, Claimed};
 use crate::http::PageBody;
 use crate::integrations::{WebhookView, admin_only, public_base};
 use crate::problem::ApiError;
@@ -13,12 +13,15 @@ use http::HeaderMap;
     security(("bearer" = [])))]
 pub async fn handle(
     State(app): AppState,
-    caller: Caller,
+    Claimed(claimed): Claimed,
     headers: HeaderMap,
 ) -> Result<PageBody<WebhookView>, ApiError> {
-    admin_only(&caller.actor)?;
+    let read = async |actor: crm_domain::Actor| {
+        admin_only(&actor)?;
+        Ok(app.table.webhooks(actor.tenant).await?)
+    };
+    let (_, stored) = app.confirm_while(claimed, read).await?;
     let base = public_base(&headers);
-    let stored = app.table.webhooks(caller.actor.tenant).await?;
     let items = stored.into_iter().map(|s| WebhookView::new(s.endpoint, &base)).collect();
     Ok(PageBody { items, next_cursor: None })
 }

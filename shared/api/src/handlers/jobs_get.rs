@@ -2,7 +2,7 @@
 //! it; a finished export comes with a short-lived link to its file, an import with one to the rows it refused.
 
 use crate::downloads::Download;
-use crate::extract::{AppState, Caller, Json, Path};
+use crate::extract::{AppState, Claimed, Json, Path};
 use crate::problem::ApiError;
 use axum::extract::State;
 use crm_domain::job::{Job, JobKind, JobStatus};
@@ -34,11 +34,19 @@ fn download_name(job: &Job) -> Option<String> {
 #[utoipa::path(get, operation_id = "jobs_get", path = "/api/v1/jobs/{id}", tag = "jobs", params(crate::records::IdPath),
     responses((status = 200, description = "The job", body = JobView)),
     security(("bearer" = [])))]
-pub async fn handle(State(app): AppState, caller: Caller, Path(id): Path<JobId>) -> Result<Json<JobView>, ApiError> {
-    let job = app.table.job(caller.actor.tenant, id).await?.ok_or(ApiError::NotFound)?;
-    if caller.actor.role != Role::Admin && job.requested_by != caller.actor.user {
-        return Err(ApiError::NotFound);
-    }
+pub async fn handle(
+    State(app): AppState,
+    Claimed(claimed): Claimed,
+    Path(id): Path<JobId>,
+) -> Result<Json<JobView>, ApiError> {
+    let read = async |actor: crm_domain::Actor| {
+        let job = app.table.job(actor.tenant, id).await?.ok_or(ApiError::NotFound)?;
+        if actor.role != Role::Admin && job.requested_by != actor.user {
+            return Err(ApiError::NotFound);
+        }
+        Ok(job)
+    };
+    let (_, job) = app.confirm_while(claimed, read).await?;
     let file = job.result.as_ref().and_then(|r| r["file"].as_str()).map(str::to_owned);
     let download = match (file, download_name(&job)) {
         (Some(key), Some(name)) if job.status == JobStatus::Succeeded => {

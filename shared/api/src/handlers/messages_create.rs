@@ -1,11 +1,13 @@
 //! `POST /api/v1/messages`: `{"channel_id", "body"}` — the same as the WebSocket `sendMessage`, for clients
-//! without a socket: stored, counted unread, and pushed to the members' connections.
+//! without a socket: stored, counted unread, and pushed to the members' connections; two DynamoDB round
+//! trips (the caller, channel and members read together, then the writes together).
 
-use crate::extract::{AppState, Caller, Json};
+use crate::extract::{AppState, ClaimedAsking, Json};
 use crate::http::WithStatus;
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
 use crm_chat::Member;
+use crm_domain::Actor;
 use crm_domain::chat::Message;
 use crm_domain::chat::SendMessage;
 use http::StatusCode;
@@ -17,11 +19,16 @@ use http::StatusCode;
     security(("bearer" = [])))]
 pub async fn handle(
     State(app): AppState,
-    caller: Caller,
+    ClaimedAsking { claim, asks }: ClaimedAsking,
     Json(input): Json<SendMessage>,
 ) -> Result<WithStatus<Message>, ApiError> {
-    let member = Member { tenant: caller.actor.tenant, user: caller.actor.user };
+    // The channel and its members are read while the caller is confirmed; the message is stored only after.
+    let prepare = async |actor: Actor| {
+        let member = Member { tenant: actor.tenant, user: actor.user };
+        Ok(app.chat.prepare(member, input.clone()).await?)
+    };
+    let (_, outgoing) = app.confirm_asking_while(claim, asks, prepare).await?;
     let client = app.chat.client(None);
-    let message = app.chat.send(client.as_ref(), member, input, None).await?;
+    let message = app.chat.deliver(client.as_ref(), outgoing, None).await?;
     Ok(WithStatus(StatusCode::CREATED, message))
 }

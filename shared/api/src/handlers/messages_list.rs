@@ -1,11 +1,11 @@
 //! `GET /api/v1/messages?channel=…`: a channel's history, newest first, a page at a time.
 
-use crate::extract::{AppState, Caller, Listed};
+use crate::extract::{AppState, Claimed, Listed};
 use crate::http::PageBody;
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
-use crm_domain::ChannelId;
 use crm_domain::chat::Message;
+use crm_domain::{Actor, ChannelId};
 
 /// Which channel's history.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -23,11 +23,21 @@ pub struct History {
     security(("bearer" = [])))]
 pub async fn handle(
     State(app): AppState,
-    caller: Caller,
+    Claimed(claimed): Claimed,
     query: Listed<History>,
 ) -> Result<PageBody<Message>, ApiError> {
-    let (actor, id) = (caller.actor, query.filters.channel);
-    let channel = app.table.channel(actor.tenant, id).await?.ok_or(ApiError::NotFound)?;
-    channel.may_read(app.table.membership(actor.tenant, id, actor.user).await?.is_some())?;
-    Ok(app.table.messages(actor.tenant, id, &query.page).await?.into())
+    let id = query.filters.channel;
+    // The channel, the caller's membership and the page are read together; the page is answered only
+    // once the channel lets the caller read it.
+    let read = async |actor: Actor| {
+        let (channel, membership, page) = tokio::try_join!(
+            app.table.channel(actor.tenant, id),
+            app.table.membership(actor.tenant, id, actor.user),
+            app.table.messages(actor.tenant, id, &query.page)
+        )?;
+        channel.ok_or(ApiError::NotFound)?.may_read(membership.is_some())?;
+        Ok(page)
+    };
+    let (_, page) = app.confirm_while(claimed, read).await?;
+    Ok(page.into())
 }

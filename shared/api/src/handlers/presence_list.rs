@@ -1,10 +1,10 @@
 //! `GET /api/v1/presence`: who in the account is online (has a live connection), with how many.
 
-use crate::extract::{AppState, Caller, Json};
+use crate::extract::{AppState, Claimed, Json};
 use crate::problem::ApiError;
 use axum::extract::State;
-use crm_domain::UserId;
 use crm_domain::clock::Timestamp;
+use crm_domain::{Actor, UserId};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -24,8 +24,11 @@ pub struct Presence {
 #[utoipa::path(get, operation_id = "presence_list", path = "/api/v1/presence", tag = "chat",
     responses((status = 200, description = "The online users", body = Presence)),
     security(("bearer" = [])))]
-pub async fn handle(State(app): AppState, caller: Caller) -> Result<Json<Presence>, ApiError> {
-    let connections = app.table.live_connections(caller.actor.tenant, None, Timestamp::now().unix_seconds()).await?;
+pub async fn handle(State(app): AppState, Claimed(claimed): Claimed) -> Result<Json<Presence>, ApiError> {
+    let read = async |actor: Actor| {
+        Ok(app.table.live_connections(actor.tenant, None, Timestamp::now().unix_seconds()).await?)
+    };
+    let (_, connections) = app.confirm_while(claimed, read).await?;
     let mut by_user: BTreeMap<UserId, Online> = BTreeMap::new();
     for connection in connections {
         let entry = by_user.entry(connection.user_id).or_insert_with(|| Online {

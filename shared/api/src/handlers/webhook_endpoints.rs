@@ -2,7 +2,7 @@
 //! signed, with a log of every delivery. A signing secret is shown once, when it is made (at creation and
 //! at each rotation). See README.md, "Outgoing webhooks", for how a receiver verifies a delivery.
 
-use crate::extract::{AppState, Caller, Json, Listed, Path};
+use crate::extract::{AppState, Caller, Claimed, Json, Listed, Path};
 use crate::http::{PageBody, WithStatus};
 use crate::problem::{ApiError, Problem};
 use axum::extract::State;
@@ -82,9 +82,12 @@ pub async fn create(
 #[utoipa::path(get, operation_id = "webhook_endpoints_list", path = "/api/v1/webhook_endpoints", tag = "webhooks-out",
     responses((status = 200, description = "Every endpoint of the account (as many as its plan allows: one page)", body = PageBody<Endpoint>)),
     security(("bearer" = [])))]
-pub async fn list(State(app): AppState, caller: Caller) -> Result<PageBody<Endpoint>, ApiError> {
-    policy::manage_webhook_endpoints(&caller.actor)?;
-    let endpoints = app.table.endpoints(caller.actor.tenant).await?;
+pub async fn list(State(app): AppState, Claimed(claimed): Claimed) -> Result<PageBody<Endpoint>, ApiError> {
+    let read = async |actor: crm_domain::Actor| {
+        policy::manage_webhook_endpoints(&actor)?;
+        Ok(app.table.endpoints(actor.tenant).await?)
+    };
+    let (_, endpoints) = app.confirm_while(claimed, read).await?;
     Ok(PageBody { items: endpoints.into_iter().map(|e| e.endpoint).collect(), next_cursor: None })
 }
 
