@@ -38,6 +38,25 @@ pub fn kept_by_rebuild(counter: &str) -> bool {
 /// Counter changes, by scope and bucket.
 pub type Deltas = BTreeMap<(Scope, Bucket), Counters>;
 
+/// Several changes as one: the sum per scope, bucket and counter. Counters that cancel out are left out,
+/// and so are buckets left with none.
+pub fn fold<'a>(changes: impl IntoIterator<Item = &'a Deltas>) -> Deltas {
+    let mut folded = Deltas::new();
+    for deltas in changes {
+        for (place, counters) in deltas {
+            let sums = folded.entry(place.clone()).or_default();
+            for (counter, amount) in counters {
+                *sums.entry(counter.clone()).or_insert(0) += amount;
+            }
+        }
+    }
+    for sums in folded.values_mut() {
+        sums.retain(|_, amount| *amount != 0);
+    }
+    folded.retain(|_, sums| !sums.is_empty());
+    folded
+}
+
 fn day(timestamp: &str) -> String {
     timestamp.get(..10).unwrap_or(timestamp).to_owned()
 }
@@ -250,6 +269,26 @@ impl Figures {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn folding_sums_per_place_and_drops_what_cancels_out() {
+        let owner = UserId::new();
+        let place = |bucket: Bucket| (Scope::Owner(owner), bucket);
+        let counters =
+            |pairs: &[(&str, i64)]| -> Counters { pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect() };
+        let first = Deltas::from([
+            (place(Bucket::Totals), counters(&[("leads.new", 1), ("leads", 1)])),
+            (place(Bucket::Day("2026-11-30".into())), counters(&[("leads.created", 1)])),
+        ]);
+        let second = Deltas::from([(place(Bucket::Totals), counters(&[("leads.new", -1), ("leads.contacted", 1)]))]);
+        let third = Deltas::from([(place(Bucket::Day("2026-11-30".into())), counters(&[("leads.created", -1)]))]);
+        assert_eq!(
+            fold([&first, &second, &third]),
+            Deltas::from([(place(Bucket::Totals), counters(&[("leads", 1), ("leads.contacted", 1)]))])
+        );
+        assert_eq!(fold([&first]), first);
+        assert_eq!(fold([]), Deltas::new());
+    }
+
     use super::*;
 
     #[test]

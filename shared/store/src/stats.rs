@@ -65,25 +65,71 @@ pub struct StatsRange {
     pub months: Vec<(String, Counters)>,
 }
 
+/// Events in runs that fit one transaction each: a marker per event and, at most, a write per item each
+/// event touches (folding only makes that fewer).
+fn transaction_sized<'e, 'a>(events: &'e [(&'a str, &'a Deltas)]) -> Vec<&'e [(&'a str, &'a Deltas)]> {
+    let mut runs = Vec::new();
+    let (mut start, mut writes) = (0, 0);
+    for (i, (_, deltas)) in events.iter().enumerate() {
+        let needs = 1 + deltas.len();
+        if writes + needs > crate::MAX_TRANSACTION_ACTIONS && i > start {
+            runs.push(&events[start..i]);
+            (start, writes) = (i, 0);
+        }
+        writes += needs;
+    }
+    if start < events.len() {
+        runs.push(&events[start..]);
+    }
+    runs
+}
+
 impl Table {
-    /// Adds one event's counter changes, once: `Ok(false)` when the event was applied before.
+    /// Adds the counter changes of a tenant's events, each event once, folded into one write per touched
+    /// item: one transaction holds a marker per event (which fails if the event was applied before) and
+    /// the summed changes. When markers fail, their events are left out and the rest go again. Events are
+    /// split over as many transactions as DynamoDB's 100 writes each need. Answers how many events were
+    /// applied now (the others had been, and changed nothing).
     pub async fn apply_stats(
         &self,
         tenant: TenantId,
-        event_id: &str,
-        deltas: &Deltas,
+        events: &[(&str, &Deltas)],
         now_unix: i64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<usize, StoreError> {
+        let mut applied = 0;
+        for chunk in transaction_sized(events) {
+            let mut pending = chunk.to_vec();
+            while !pending.is_empty() {
+                let failed = self.stats_transaction(tenant, &pending, now_unix)?.commit_or_failed().await?;
+                if failed.is_empty() {
+                    applied += pending.len();
+                    break;
+                }
+                // Only the markers (the first writes, one per event) carry a condition.
+                pending =
+                    pending.into_iter().enumerate().filter(|(i, _)| !failed.contains(i)).map(|(_, e)| e).collect();
+            }
+        }
+        Ok(applied)
+    }
+
+    fn stats_transaction(
+        &self,
+        tenant: TenantId,
+        events: &[(&str, &Deltas)],
+        now_unix: i64,
+    ) -> Result<Tx<'_>, StoreError> {
         let mut tx = Tx::new(self);
-        let marker_key = key(format!("T#{tenant}#STATS#EVENT#{event_id}"), "EVENT");
-        let mut marker = marker_key.clone();
-        marker.insert(TTL.to_owned(), n(now_unix + EVENT_MEMORY_SECONDS));
-        tx.put(marker, Some((Cond::absent(), OnFail::Duplicate)))?;
-        for ((scope, bucket), counters) in deltas {
+        for (event_id, _) in events {
+            let mut marker = key(format!("T#{tenant}#STATS#EVENT#{event_id}"), "EVENT");
+            marker.insert(TTL.to_owned(), n(now_unix + EVENT_MEMORY_SECONDS));
+            tx.put(marker, Some((Cond::absent(), OnFail::Duplicate)))?;
+        }
+        for ((scope, bucket), counters) in stats::fold(events.iter().map(|(_, deltas)| *deltas)) {
             let mut set = Vec::new();
             let mut add = Vec::new();
             let mut update = Cond::default();
-            for (i, (attribute, value)) in identity(tenant, *scope, bucket).into_iter().enumerate() {
+            for (i, (attribute, value)) in identity(tenant, scope, &bucket).into_iter().enumerate() {
                 set.push(format!("#i{i} = :i{i}"));
                 update = update.name(&format!("#i{i}"), attribute).value(&format!(":i{i}"), s(value));
             }
@@ -92,13 +138,9 @@ impl Table {
                 update = update.name(&format!("#c{i}"), counter).value(&format!(":c{i}"), n(delta));
             }
             update.expr = format!("SET {} ADD {}", set.join(", "), add.join(", "));
-            tx.update(key(scope_pk(tenant, *scope), &bucket_sk(bucket)), update, None)?;
+            tx.update(key(scope_pk(tenant, scope), &bucket_sk(&bucket)), update, None)?;
         }
-        match tx.commit().await {
-            Ok(()) => Ok(true),
-            Err(StoreError::Duplicate) => Ok(false),
-            Err(other) => Err(other),
-        }
+        Ok(tx)
     }
 
     /// Every item of a partition whose sort key lies between `from` and `to`.

@@ -215,19 +215,45 @@ impl<'a> Tx<'a> {
             let (item, fail) = (self.items.remove(0), self.on_fail.remove(0));
             return self.commit_single(item, fail).await;
         }
+        match self.transact().await? {
+            Ok(()) => Ok(()),
+            Err(failed) => {
+                let (index, item) = failed.into_iter().next().unwrap_or_default();
+                Err(condition_failed(self.on_fail.get(index).copied().flatten(), item))
+            }
+        }
+    }
+
+    /// Commits as one transaction (even of one item); when conditions fail, answers the positions of the
+    /// writes whose condition failed (in the order they were added) rather than an error, having written
+    /// nothing.
+    pub async fn commit_or_failed(self) -> Result<Vec<usize>, StoreError> {
+        if self.items.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.transact().await?.err().unwrap_or_default().into_iter().map(|(index, _)| index).collect())
+    }
+
+    /// Sends the transaction, again while it is cancelled by a conflict; `Err` holds the writes whose
+    /// condition failed, with the item as it was.
+    async fn transact(&self) -> Result<Result<(), Vec<(usize, Option<Item>)>>, StoreError> {
         let mut attempt = 0;
         loop {
             let sent = self.table.client().transact_write_items().set_transact_items(Some(self.items.clone()));
-            let Err(error) = sent.send().await else { return Ok(()) };
+            let Err(error) = sent.send().await else { return Ok(Ok(())) };
             let cancelled = match error.into_service_error() {
                 TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled,
                 other => return Err(backend(&other)),
             };
             let reasons = cancelled.cancellation_reasons();
-            if let Some((reason, fail)) =
-                reasons.iter().zip(&self.on_fail).find(|(r, _)| r.code() == Some("ConditionalCheckFailed"))
-            {
-                return Err(condition_failed(*fail, reason.item().cloned()));
+            let failed: Vec<(usize, Option<Item>)> = reasons
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+                .map(|(index, r)| (index, r.item().cloned()))
+                .collect();
+            if !failed.is_empty() {
+                return Ok(Err(failed));
             }
             if !reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
                 return Err(StoreError::Backend(format!("transaction cancelled: {cancelled}")));

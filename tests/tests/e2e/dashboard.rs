@@ -112,6 +112,54 @@ async fn dashboard_ranges_are_checked() {
     assert_eq!(year["from"], "2024-01-01");
 }
 
+/// A `lead.created` event of a synthetic lead (source `batch`, counted as `other`) owned by `owner`.
+fn lead_created(tenant: &str, owner: &str, event_id: &str, lead_id: &str) -> Value {
+    let now = "2026-11-25T09:00:00.000Z";
+    json!({
+        "id": event_id, "tenant_id": tenant, "kind": "lead.created", "entity_id": lead_id, "old": null,
+        "new": {"entity": "lead", "id": lead_id, "name": "Synthetic", "email": null, "phone": null, "company": null, "source": "batch",
+                "status": "new", "owner_id": owner, "tags": [], "estimated_value": null, "customer_id": null,
+                "converted_at": null, "created_at": now, "updated_at": now, "version": 1}
+    })
+}
+
+/// The rollup worker folds a batch's events into one write per statistics item, and still counts each
+/// event once: one that comes twice in a batch, or again in a later batch beside new ones.
+#[tokio::test]
+async fn rollup_events_count_once_however_they_are_batched_and_redelivered() {
+    let api = api();
+    let tenant = api.sign_up().await;
+    let other = api.sign_up().await;
+    let workers = crm_workers::Workers::from_env().await.expect("the workers' settings");
+    let worker = crm_workers::functions::by_name("stats_rollup").expect("the rollup worker");
+    let event = |tenant: &crm_e2e::Tenant, n: usize| {
+        let lead_id = format!("01JDA5Y2ZK8Q3W4E5R6T7Y8V{n:02}");
+        lead_created(&tenant.id, &tenant.admin.id, &format!("fold-{}-{n}", tenant.id), &lead_id)
+    };
+    let batch = |events: Vec<Value>| {
+        let records: Vec<Value> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| json!({"messageId": format!("m{i}"), "receiptHandle": "r", "body": e.to_string(), "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs"}))
+            .collect();
+        json!({"Records": records})
+    };
+    let deliveries = [
+        vec![event(&tenant, 0), event(&tenant, 1), event(&tenant, 0), event(&other, 0), event(&tenant, 2)],
+        vec![event(&tenant, 1), event(&tenant, 2), event(&tenant, 3), event(&other, 0), event(&other, 1)],
+        vec![event(&tenant, 3)],
+    ];
+    for delivery in deliveries {
+        let response = worker(&workers, batch(delivery)).await.expect("the worker answers");
+        assert_eq!(response["batchItemFailures"], json!([]), "{response}");
+    }
+    for (tenant, leads) in [(&tenant, 4), (&other, 2)] {
+        let figures = api.get("/api/v1/dashboard", &tenant.admin.token).await.expect(200).body["figures"].clone();
+        assert_eq!(figures["leads_by_source"]["other"], leads, "{figures}");
+        assert_eq!(figures["leads_total"], leads, "{figures}");
+    }
+}
+
 /// A message the rollup worker cannot read fails alone: the rest of its batch is applied, and after its
 /// retries it moves to the dead-letter queue.
 #[tokio::test]
@@ -119,14 +167,8 @@ async fn a_poison_message_lands_in_the_dead_letter_queue() {
     let api = api();
     let tenant = api.sign_up().await;
     let sqs = aws_sdk_sqs::Client::new(&aws_config::load_from_env().await);
-    let lead_id = "01JDA5Y2ZK8Q3W4E5R6T7Y8V9J";
-    let now = "2026-11-25T09:00:00.000Z";
-    let valid = json!({
-        "id": format!("poison-test-{}", tenant.id), "tenant_id": tenant.id, "kind": "lead.created", "entity_id": lead_id, "old": null,
-        "new": {"entity": "lead", "id": lead_id, "name": "Synthetic", "email": null, "phone": null, "company": null, "source": "batch",
-                "status": "new", "owner_id": tenant.admin.id, "tags": [], "estimated_value": null, "customer_id": null,
-                "converted_at": null, "created_at": now, "updated_at": now, "version": 1}
-    });
+    let valid =
+        lead_created(&tenant.id, &tenant.admin.id, &format!("poison-test-{}", tenant.id), "01JDA5Y2ZK8Q3W4E5R6T7Y8V9J");
     let poison = format!("poison {}", tenant.id);
     let entries = [("poison", poison.clone()), ("valid", valid.to_string())]
         .into_iter()
