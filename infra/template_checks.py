@@ -357,12 +357,44 @@ def check_outgoing_webhooks(template, failures):
         failures.append("WebhookDeliveriesQueue: VisibilityTimeout is shorter than its function's Timeout")
 
 
+def check_queue_triggers(template, failures):
+    """What Lambda's SQS event source mapping requires, which the local stack does not enforce: a batch of more
+    than 10 messages needs a batching window, and a queue must hide a message for longer than its function may
+    take on it (with a window, AWS asks for six times the timeout plus the window)."""
+    resources = template.get("Resources", {})
+    default_timeout = template.get("Globals", {}).get("Function", {}).get("Timeout", 3)
+    for name, resource in resources.items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        properties = resource.get("Properties", {})
+        timeout = int(properties.get("Timeout", default_timeout))
+        for event in (properties.get("Events") or {}).values():
+            if event.get("Type") != "SQS":
+                continue
+            trigger = event.get("Properties", {})
+            queue_ref = trigger.get("Queue")
+            if not (isinstance(queue_ref, Tagged) and queue_ref.tag == "!GetAtt"):
+                failures.append(f"{name}: its SQS trigger does not name a queue of the template")
+                continue
+            queue_name = str(queue_ref.value).split(".")[0]
+            queue = resources.get(queue_name, {}).get("Properties", {})
+            visibility = int(queue.get("VisibilityTimeout", 30))
+            batch = int(trigger.get("BatchSize", 10))
+            window = int(trigger.get("MaximumBatchingWindowInSeconds", 0))
+            if batch > 10 and window < 1:
+                failures.append(f"{name}: BatchSize {batch} needs MaximumBatchingWindowInSeconds of at least 1")
+            if visibility < timeout + window:
+                failures.append(f"{queue_name}: VisibilityTimeout {visibility} s is shorter than {name}'s Timeout and window")
+            if window and visibility < 6 * timeout + window:
+                failures.append(f"{queue_name}: VisibilityTimeout {visibility} s is under six times {name}'s Timeout plus its window")
+
+
 def main():
     template = load("template.yaml")
     failures = []
     checks = (check_tables, check_log_level, check_build_settings, check_secrets, check_stream_failures,
               check_search_sizing, check_search_bootstrap, check_web_hosting, check_buckets, check_outgoing_webhooks,
-              check_quotas)
+              check_quotas, check_queue_triggers)
     for check in checks:
         check(template, failures)
     for failure in failures:
@@ -370,7 +402,7 @@ def main():
     if failures:
         sys.exit(1)
     print("template checks: quotas after the SAM transform, secrets and who may read them, stream failure "
-          "destinations, search sizing, the search index's deploy step, the web app's hosting, private expiring buckets, outgoing webhook retries and local-only settings, table naming and retention, log level, build settings: ok")
+          "destinations, search sizing, the search index's deploy step, the web app's hosting, private expiring buckets, outgoing webhook retries and local-only settings, queue triggers' batches and visibility, table naming and retention, log level, build settings: ok")
 
 
 if __name__ == "__main__":

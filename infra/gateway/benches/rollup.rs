@@ -13,7 +13,6 @@ use std::time::Instant;
 
 const TENANTS: usize = 20;
 const LEADS_PER_TENANT: usize = 100;
-const BATCH: usize = 10;
 
 fn sqs_event(events: &[DomainEvent]) -> serde_json::Value {
     let records: Vec<_> = events
@@ -36,6 +35,16 @@ async fn main() {
     let client = aws_sdk_dynamodb::Client::new(&config);
     crm_local_gateway::table::ensure_table(&client, &table, &template.table).await.unwrap();
     let workers = crm_workers::Workers::from_env().await.unwrap();
+    // Batches as large as the template's trigger gives the worker.
+    let batch_size = template
+        .workers
+        .iter()
+        .find(|w| w.worker == "stats_rollup")
+        .and_then(|w| match w.trigger {
+            crm_local_gateway::template::Trigger::Queue { batch_size, .. } => usize::try_from(batch_size).ok(),
+            _ => None,
+        })
+        .expect("the template's stats_rollup queue trigger");
 
     // Creations, then a status change of every lead: each event touches totals and day buckets of the
     // tenant and of the owner.
@@ -65,7 +74,7 @@ async fn main() {
     for (name, events) in [("lead.created", &creations), ("lead.status_changed", &changes)] {
         let mut batch_ms = Vec::new();
         let started = Instant::now();
-        for batch in events.chunks(BATCH) {
+        for batch in events.chunks(batch_size) {
             let t = Instant::now();
             let response = worker(&workers, sqs_event(batch)).await.unwrap();
             assert_eq!(response["batchItemFailures"], json!([]), "{response}");
@@ -74,7 +83,7 @@ async fn main() {
         let seconds = started.elapsed().as_secs_f64();
         batch_ms.sort_by(f64::total_cmp);
         println!(
-            "{name:<20} {} events in {seconds:.2} s: {:.0} events/s; batch of {BATCH}: p50 {:.1} ms, p99 {:.1} ms",
+            "{name:<20} {} events in {seconds:.2} s: {:.0} events/s; batch of {batch_size}: p50 {:.1} ms, p99 {:.1} ms",
             events.len(),
             events.len() as f64 / seconds,
             percentile(&batch_ms, 0.5),
@@ -83,7 +92,7 @@ async fn main() {
     }
     // Redelivery changes nothing: the same events again are all skipped.
     let started = Instant::now();
-    for batch in creations.chunks(BATCH) {
+    for batch in creations.chunks(batch_size) {
         worker(&workers, sqs_event(batch)).await.unwrap();
     }
     let seconds = started.elapsed().as_secs_f64();

@@ -51,8 +51,9 @@ pub struct QueueDefinition {
 pub enum Trigger {
     /// The table's stream; batches that keep failing are reported to the `on_failure` queue (logical id).
     TableStream { batch_size: i32, on_failure: Option<String> },
-    /// An SQS queue, by logical id.
-    Queue { queue: String, batch_size: i32 },
+    /// An SQS queue, by logical id: batches of up to `batch_size` messages, gathered for up to
+    /// `batching_window_seconds` (`MaximumBatchingWindowInSeconds`; without it, what one receive brings).
+    Queue { queue: String, batch_size: i32, batching_window_seconds: u64 },
 }
 
 /// A function driven by the table stream or a queue.
@@ -425,6 +426,10 @@ impl Template {
                                     Trigger::Queue {
                                         queue,
                                         batch_size: number(props.and_then(|p| field(p, "BatchSize"))).unwrap_or(10),
+                                        batching_window_seconds: number(
+                                            props.and_then(|p| field(p, "MaximumBatchingWindowInSeconds")),
+                                        )
+                                        .map_or(0, |seconds: i32| seconds.max(0) as u64),
                                     }
                                 })
                             }
@@ -591,7 +596,7 @@ Resources:
         assert_eq!(
             triggers,
             [
-                Trigger::Queue { queue: "Jobs".into(), batch_size: 5 },
+                Trigger::Queue { queue: "Jobs".into(), batch_size: 5, batching_window_seconds: 0 },
                 Trigger::TableStream { batch_size: 50, on_failure: None }
             ]
         );

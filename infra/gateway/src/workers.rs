@@ -158,11 +158,12 @@ pub async fn start(
                 let places = Checkpoints::load(checkpoints.clone(), &function.function);
                 tokio::spawn(poll_stream(stream, places, workers, worker, function.clone()))
             }
-            Trigger::Queue { queue, batch_size } => {
+            Trigger::Queue { queue, batch_size, batching_window_seconds } => {
                 let local = queues.get(queue).ok_or_else(|| {
                     format!("{} reads queue {queue}, which the template does not define", function.function)
                 })?;
-                tokio::spawn(poll_queue(sqs.clone(), local.clone(), *batch_size, workers, worker, function.clone()))
+                let batching = Batching { size: *batch_size, window: Duration::from_secs(*batching_window_seconds) };
+                tokio::spawn(poll_queue(sqs.clone(), local.clone(), batching, workers, worker, function.clone()))
             }
         };
         tasks.push(task);
@@ -395,32 +396,70 @@ fn batch_failures(response: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Drains a queue into its worker: receives up to `batch_size` messages, invokes the worker with an SQS
-/// event, and deletes the messages it did not report failed. Failed ones reappear after their visibility
-/// timeout, and the queue's redrive policy moves them to its dead-letter queue in the end.
+/// How a queue's messages are batched for its function, as Lambda's event source mapping does it.
+#[derive(Clone, Copy, Debug)]
+struct Batching {
+    size: i32,
+    /// How long to keep gathering once a batch has begun, until it is full.
+    window: Duration,
+}
+
+/// Receives a batch: what one receive brings, or, with a batching window, receives more until the batch is
+/// full or the window since the first message has passed. `None` when the queue could not be read.
+async fn receive_batch(
+    sqs: &aws_sdk_sqs::Client,
+    queue: &LocalQueue,
+    batching: Batching,
+) -> Option<Vec<aws_sdk_sqs::types::Message>> {
+    let size = usize::try_from(batching.size.max(1)).unwrap_or(1);
+    let mut messages = Vec::new();
+    let mut began: Option<tokio::time::Instant> = None;
+    loop {
+        let wanted = (size - messages.len()).min(10) as i32;
+        let received = sqs
+            .receive_message()
+            .queue_url(&queue.url)
+            .max_number_of_messages(wanted)
+            // Long-poll for the first message; then only take what is there.
+            .wait_time_seconds(if began.is_none() { 1 } else { 0 })
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await;
+        let got = match received {
+            Ok(output) => output.messages.unwrap_or_default(),
+            Err(_) if messages.is_empty() => return None,
+            Err(_) => return Some(messages),
+        };
+        if !got.is_empty() && began.is_none() {
+            began = Some(tokio::time::Instant::now());
+        }
+        let empty = got.is_empty();
+        messages.extend(got);
+        let Some(began) = began else { return Some(messages) };
+        if messages.len() >= size || batching.window.is_zero() || began.elapsed() >= batching.window {
+            return Some(messages);
+        }
+        if empty {
+            tokio::time::sleep(Duration::from_millis(20).min(batching.window.saturating_sub(began.elapsed()))).await;
+        }
+    }
+}
+
+/// Drains a queue into its worker: receives a batch, invokes the worker with an SQS event, and deletes the
+/// messages it did not report failed. Failed ones reappear after their visibility timeout, and the queue's
+/// redrive policy moves them to its dead-letter queue in the end.
 async fn poll_queue(
     sqs: aws_sdk_sqs::Client,
     queue: LocalQueue,
-    batch_size: i32,
+    batching: Batching,
     workers: Arc<Workers>,
     worker: Worker,
     function: WorkerFunction,
 ) {
     loop {
-        let received = sqs
-            .receive_message()
-            .queue_url(&queue.url)
-            .max_number_of_messages(batch_size.clamp(1, 10))
-            .wait_time_seconds(1)
-            .message_system_attribute_names(MessageSystemAttributeName::All)
-            .send()
-            .await;
-        let messages = match received {
-            Ok(output) => output.messages.unwrap_or_default(),
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
-            }
+        let Some(messages) = receive_batch(&sqs, &queue, batching).await else {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
         };
         if messages.is_empty() {
             continue;
@@ -447,8 +486,9 @@ async fn poll_queue(
                     .ok()
             })
             .collect();
-        if !done.is_empty() {
-            let _ = sqs.delete_message_batch().queue_url(&queue.url).set_entries(Some(done)).send().await;
+        // SQS deletes at most 10 messages a call.
+        for chunk in done.chunks(10) {
+            let _ = sqs.delete_message_batch().queue_url(&queue.url).set_entries(Some(chunk.to_vec())).send().await;
         }
     }
 }

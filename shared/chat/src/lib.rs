@@ -199,7 +199,9 @@ impl Chat {
 
     /// Stores a prepared message while, concurrently, it is counted unread for the other members and the
     /// audience's connections are found (one round trip); then pushes it. An unread count that could not
-    /// be raised is logged: the message itself is stored.
+    /// be raised is logged: the message itself is stored. When storing fails, the counts raised beside it
+    /// stay one too high until the member next reads the channel: a count is a hint, the history is what
+    /// was said.
     pub async fn deliver(
         &self,
         client: Option<&Client>,

@@ -65,18 +65,20 @@ pub struct StatsRange {
     pub months: Vec<(String, Counters)>,
 }
 
-/// Events in runs that fit one transaction each: a marker per event and, at most, a write per item each
-/// event touches (folding only makes that fewer).
+/// Events in runs that fit one transaction each: a marker per event and a write per item the run's events
+/// touch together.
 fn transaction_sized<'e, 'a>(events: &'e [(&'a str, &'a Deltas)]) -> Vec<&'e [(&'a str, &'a Deltas)]> {
     let mut runs = Vec::new();
-    let (mut start, mut writes) = (0, 0);
+    let mut start = 0;
+    let mut touched: BTreeSet<&(Scope, Bucket)> = BTreeSet::new();
     for (i, (_, deltas)) in events.iter().enumerate() {
-        let needs = 1 + deltas.len();
-        if writes + needs > crate::MAX_TRANSACTION_ACTIONS && i > start {
+        let new_places = deltas.keys().filter(|place| !touched.contains(place)).count();
+        if (i - start) + 1 + touched.len() + new_places > crate::MAX_TRANSACTION_ACTIONS && i > start {
             runs.push(&events[start..i]);
-            (start, writes) = (i, 0);
+            start = i;
+            touched.clear();
         }
-        writes += needs;
+        touched.extend(deltas.keys());
     }
     if start < events.len() {
         runs.push(&events[start..]);
@@ -245,5 +247,41 @@ impl Table {
             }
         }
         self.write_all(writes).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touching(places: &[(Scope, Bucket)]) -> Deltas {
+        places.iter().map(|place| (place.clone(), Counters::from([("leads".to_owned(), 1)]))).collect()
+    }
+
+    #[test]
+    fn a_run_holds_as_many_events_as_their_markers_and_shared_writes_allow() {
+        let owner = UserId::new();
+        let places: Vec<(Scope, Bucket)> = [Scope::Tenant, Scope::Owner(owner)]
+            .into_iter()
+            .flat_map(|scope| {
+                [Bucket::Totals, Bucket::Day("2026-11-30".into()), Bucket::Month("2026-11".into())]
+                    .map(|bucket| (scope, bucket))
+            })
+            .collect();
+        let same = touching(&places);
+        let ids: Vec<String> = (0..100).map(|n| format!("e{n}")).collect();
+        let events: Vec<(&str, &Deltas)> = ids.iter().map(|id| (id.as_str(), &same)).collect();
+        // 94 markers and the 6 items they share fill a transaction; the other 6 events take a second.
+        let runs: Vec<usize> = transaction_sized(&events).iter().map(|run| run.len()).collect();
+        assert_eq!(runs, vec![94, 6]);
+        assert_eq!(transaction_sized(&events[..30]).len(), 1);
+        // Events that share nothing (6 owners' totals each): 7 writes each, 14 to a transaction.
+        let apart: Vec<Deltas> = (0..20)
+            .map(|_| touching(&(0..6).map(|_| (Scope::Owner(UserId::new()), Bucket::Totals)).collect::<Vec<_>>()))
+            .collect();
+        let events: Vec<(&str, &Deltas)> = ids.iter().zip(&apart).map(|(id, d)| (id.as_str(), d)).collect();
+        let runs: Vec<usize> = transaction_sized(&events).iter().map(|run| run.len()).collect();
+        assert_eq!(runs, vec![14, 6]);
+        assert!(transaction_sized(&[]).is_empty());
     }
 }
