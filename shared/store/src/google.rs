@@ -152,6 +152,11 @@ impl Table {
         Ok(found.map(serde_dynamo::from_item).transpose()?)
     }
 
+    /// Whether any user of the tenant has connected Google, as of now (a strongly consistent read).
+    pub async fn uses_google(&self, tenant: TenantId) -> Result<bool, StoreError> {
+        self.partition_has(connections_of(tenant), USER_PREFIX).await
+    }
+
     /// Every connected user of a tenant (CRM changes are pushed to each one's linked entries).
     pub async fn google_connections(&self, tenant: TenantId) -> Result<Vec<GoogleConnection>, StoreError> {
         let items = self.partition(None, connections_of(tenant), Some(USER_PREFIX)).await?;

@@ -56,6 +56,11 @@ impl StoredSlack {
 }
 
 impl Table {
+    /// Whether the account has Slack set up, as of now (a strongly consistent read).
+    pub async fn uses_slack(&self, tenant: TenantId) -> Result<bool, StoreError> {
+        Ok(self.get_item(key(slack_pk(tenant), CONFIG), true).await?.is_some())
+    }
+
     pub async fn slack_settings(&self, tenant: TenantId) -> Result<Option<StoredSlack>, StoreError> {
         let found = self.get_item(key(slack_pk(tenant), CONFIG), false).await?;
         Ok(found.map(serde_dynamo::from_item).transpose()?)

@@ -131,6 +131,11 @@ impl Table {
         tx.commit().await
     }
 
+    /// Whether the account has any outgoing webhook endpoint, as of now (a strongly consistent read).
+    pub async fn uses_webhooks(&self, tenant: TenantId) -> Result<bool, StoreError> {
+        self.partition_has(endpoints_of(tenant), ENDPOINT_PREFIX).await
+    }
+
     /// The account's endpoints, oldest first.
     pub async fn endpoints(&self, tenant: TenantId) -> Result<Vec<StoredEndpoint>, StoreError> {
         let items = self.partition(None, endpoints_of(tenant), Some(ENDPOINT_PREFIX)).await?;

@@ -53,6 +53,21 @@ impl Table {
         self.query_all(query).await
     }
 
+    /// Whether a partition of the table holds an item whose sort key starts with `prefix`, as of now (a
+    /// strongly consistent read of one item).
+    pub(crate) async fn partition_has(&self, pk: String, prefix: &str) -> Result<bool, StoreError> {
+        let output = self
+            .partition_query(None, pk)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":prefix", s(prefix))
+            .consistent_read(true)
+            .limit(1)
+            .send()
+            .await?;
+        Ok(output.count() > 0)
+    }
+
     /// A query of one partition of the table or of an index (`#pk = :pk`), to refine (a limit, a count).
     pub(crate) fn partition_query(&self, index: Option<Index>, pk: String) -> QueryFluentBuilder {
         self.client()

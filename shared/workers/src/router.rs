@@ -224,9 +224,52 @@ pub fn delivery_of(record: &EventRecord) -> Option<DeliveryMessage> {
     })
 }
 
+/// Which integrations an account uses, for the queues that serve only those: a change goes to Slack,
+/// contacts sync and outgoing webhooks only when the account has Slack set up, a Google connection or a
+/// webhook endpoint. Read when the batch is routed, after its changes were made, so a change made after an
+/// integration was set up is always sent on (the workers read the settings again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Integrations {
+    slack: bool,
+    google: bool,
+    webhooks: bool,
+}
+
+impl Integrations {
+    /// What the router assumes when it could not read the settings: every queue, as before it knew.
+    const ALL: Integrations = Integrations { slack: true, google: true, webhooks: true };
+
+    fn consumes(self, queue: Queue) -> bool {
+        match queue {
+            Queue::SlackNotify => self.slack,
+            Queue::ContactsSync => self.google,
+            Queue::WebhookEvents => self.webhooks,
+            _ => true,
+        }
+    }
+}
+
+/// The integrations of each account, read concurrently (three strongly consistent reads an account).
+async fn integrations_in_use(workers: &Workers, tenants: BTreeSet<TenantId>) -> BTreeMap<TenantId, Integrations> {
+    let reads = tenants.into_iter().map(|tenant| async move {
+        let table = &workers.table;
+        let read = tokio::try_join!(table.uses_slack(tenant), table.uses_google(tenant), table.uses_webhooks(tenant));
+        let uses = match read {
+            Ok((slack, google, webhooks)) => Integrations { slack, google, webhooks },
+            Err(error) => {
+                tracing::warn!(%tenant, %error, "an account's integrations could not be read; its events go to every queue");
+                Integrations::ALL
+            }
+        };
+        (tenant, uses)
+    });
+    futures_util::future::join_all(reads).await.into_iter().collect()
+}
+
 pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResponse, Error> {
     // Messages per queue, each remembering which stream record it came from.
     let mut outgoing: BTreeMap<Queue, Vec<(usize, String)>> = BTreeMap::new();
+    let mut domain_events = Vec::new();
     for (index, record) in event.records.iter().enumerate() {
         if let Some(sync_request) = sync_request_of(record) {
             if workers.queues.contains_key(&Queue::ContactsSync) {
@@ -253,10 +296,17 @@ pub async fn handle(workers: &Workers, event: Event) -> Result<DynamoDbEventResp
             }
             continue;
         }
-        let Some(domain_event) = event_of(record) else { continue };
+        if let Some(domain_event) = event_of(record) {
+            domain_events.push((index, domain_event));
+        }
+    }
+    let tenants: BTreeSet<TenantId> = domain_events.iter().map(|(_, event)| event.tenant_id).collect();
+    let in_use = integrations_in_use(workers, tenants).await;
+    for (index, domain_event) in domain_events {
         let body = serde_json::to_string(&domain_event)?;
+        let uses = in_use.get(&domain_event.tenant_id).copied().unwrap_or(Integrations::ALL);
         for queue in domain_event.queues() {
-            if !workers.queues.contains_key(&queue) {
+            if !workers.queues.contains_key(&queue) || !uses.consumes(queue) {
                 continue;
             }
             let body = match queue {
