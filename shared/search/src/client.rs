@@ -144,75 +144,111 @@ impl SearchClient {
         self.send(method, path, body, "application/json", Some(timeout)).await
     }
 
-    /// Writes a document at an external version: an older version than the stored one changes nothing.
-    /// Only through the alias: a write before the deploy step made it would otherwise create an index of
-    /// that name with a guessed mapping.
-    pub async fn upsert(&self, id: &str, doc: &SearchDoc, version: u64) -> Result<(), SearchError> {
-        let body = serde_json::to_value(doc).map_err(|e| SearchError::Backend(e.to_string()))?;
-        let path =
-            format!("/{}/_doc/{}?version={version}&version_type=external&require_alias=true", self.index, encode(id));
-        let (status, response) = self.json(Method::PUT, &path, Some(&body)).await?;
-        match status {
-            200..=299 | 409 => Ok(()),
-            _ => Err(SearchError::Backend(format!("indexing {id}: {status} {response}"))),
-        }
-    }
-
-    /// Deletes a document as of a version; a missing document is already deleted.
-    pub async fn delete(&self, id: &str, version: u64) -> Result<(), SearchError> {
-        let path = format!("/{}/_doc/{}?version={version}&version_type=external", self.index, encode(id));
-        let (status, response) = self.json(Method::DELETE, &path, None).await?;
-        match status {
-            200..=299 | 404 | 409 => Ok(()),
-            _ => Err(SearchError::Backend(format!("deleting {id}: {status} {response}"))),
-        }
-    }
-
-    /// Writes many documents in one request (a reindex).
+    /// Writes many documents in one request (a reindex). A document already at the same version is
+    /// written again, so a reindex repairs what a lost write left behind.
     pub async fn bulk(&self, docs: &[(String, SearchDoc, u64)]) -> Result<(), SearchError> {
-        if docs.is_empty() {
-            return Ok(());
+        let writes: Vec<Write> = docs
+            .iter()
+            .map(|(id, doc, version)| Write::Upsert { id: id.clone(), doc: Box::new(doc.clone()), version: *version })
+            .collect();
+        for (outcome, (id, _, _)) in self.send_bulk(&writes, "external_gte").await?.into_iter().zip(docs) {
+            outcome.map_err(|error| SearchError::Backend(format!("bulk: document {id}: {error}")))?;
+        }
+        Ok(())
+    }
+
+    /// Applies `writes` in one request, in their order, and answers each one's own outcome. Each carries
+    /// its record's version: a write no newer than what the index holds changes nothing and succeeds, as
+    /// does deleting a document that is not there.
+    pub async fn apply(&self, writes: &[Write]) -> Result<Vec<Result<(), SearchError>>, SearchError> {
+        self.send_bulk(writes, "external").await
+    }
+
+    async fn send_bulk(
+        &self,
+        writes: &[Write],
+        version_type: &str,
+    ) -> Result<Vec<Result<(), SearchError>>, SearchError> {
+        if writes.is_empty() {
+            return Ok(Vec::new());
         }
         let mut body = String::new();
-        for (id, doc, version) in docs {
-            let action = serde_json::json!({"index": {"_index": self.index, "_id": id, "version": version, "version_type": "external_gte"}});
-            body.push_str(&action.to_string());
+        for write in writes {
+            let (action, id, version) = match write {
+                Write::Upsert { id, version, .. } => ("index", id, version),
+                Write::Delete { id, version } => ("delete", id, version),
+            };
+            let line = serde_json::json!({action: {"_index": self.index, "_id": id, "version": version, "version_type": version_type}});
+            body.push_str(&line.to_string());
             body.push('\n');
-            body.push_str(&serde_json::to_string(doc).map_err(|e| SearchError::Backend(e.to_string()))?);
-            body.push('\n');
+            if let Write::Upsert { doc, .. } = write {
+                body.push_str(&serde_json::to_string(doc).map_err(|e| SearchError::Backend(e.to_string()))?);
+                body.push('\n');
+            }
         }
+        // Only through the alias: a write before the deploy step made it would otherwise create an index of
+        // that name with a guessed mapping.
         let (status, response) = self
             .send(Method::POST, "/_bulk?require_alias=true", Some(body.into_bytes()), "application/x-ndjson", None)
             .await?;
         if !(200..300).contains(&status) {
             return Err(SearchError::Backend(format!("bulk: {status} {response}")));
         }
-        // The request succeeds as a whole even when documents fail; a newer version already there is fine.
-        let failed = response["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|item| &item["index"])
-            .find(|result| result["status"].as_u64().is_some_and(|s| s >= 300 && s != 409));
-        if let Some(failed) = failed {
-            return Err(SearchError::Backend(format!("bulk: document {} failed: {}", failed["_id"], failed["error"])));
+        // The request succeeds as a whole even when documents fail: each item says how its write went.
+        let items = response["items"].as_array().map(Vec::as_slice).unwrap_or_default();
+        if items.len() != writes.len() {
+            return Err(SearchError::Backend(format!("bulk: {} writes answered {} items", writes.len(), items.len())));
         }
-        Ok(())
+        Ok(writes.iter().zip(items).map(|(write, item)| item_outcome(write, item)).collect())
     }
-
     /// Makes recent writes searchable now (tests and reindexing; the index refreshes on its own too).
     pub async fn refresh(&self) -> Result<(), SearchError> {
         self.json(Method::POST, &format!("/{}/_refresh", self.index), None).await.map(|_| ())
     }
 }
 
-fn encode(id: &str) -> String {
-    id.replace(':', "%3A")
+/// One write to the index, at its record's version.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Upsert { id: String, doc: Box<SearchDoc>, version: u64 },
+    Delete { id: String, version: u64 },
+}
+
+/// One bulk item's outcome. A 409 is a version no newer than the stored one; a delete's 404 without an
+/// error is a document that is not there (a missing index is a 404 with an error).
+fn item_outcome(write: &Write, item: &Value) -> Result<(), SearchError> {
+    let result = item.as_object().and_then(|action| action.values().next()).unwrap_or(&Value::Null);
+    let status = result["status"].as_u64().unwrap_or(0);
+    let gone = matches!(write, Write::Delete { .. }) && status == 404 && result["error"].is_null();
+    if (200..300).contains(&status) || status == 409 || gone {
+        Ok(())
+    } else {
+        Err(SearchError::Backend(format!("{status} {}", result["error"])))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn delete() -> Write {
+        Write::Delete { id: "T:lead:L1".into(), version: 3 }
+    }
+
+    #[test]
+    fn each_bulk_item_is_judged_by_its_own_status() {
+        let ok = |item: Value| item_outcome(&delete(), &item).is_ok();
+        assert!(ok(serde_json::json!({"delete": {"status": 200, "result": "deleted"}})));
+        assert!(ok(serde_json::json!({"delete": {"status": 404, "result": "not_found"}})), "already gone");
+        assert!(ok(
+            serde_json::json!({"delete": {"status": 409, "error": {"type": "version_conflict_engine_exception"}}})
+        ));
+        assert!(!ok(serde_json::json!({"delete": {"status": 404, "error": {"type": "index_not_found_exception"}}})));
+        assert!(!ok(
+            serde_json::json!({"delete": {"status": 429, "error": {"type": "es_rejected_execution_exception"}}})
+        ));
+        assert!(!ok(serde_json::json!({})));
+    }
 
     #[test]
     fn a_one_node_domain_gets_an_index_without_replicas() {

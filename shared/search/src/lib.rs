@@ -8,7 +8,7 @@ mod document;
 mod query;
 
 pub use bootstrap::{MAPPING_VERSION, RollOut, versioned_index};
-pub use client::{SearchClient, SearchError, observe_requests};
+pub use client::{SearchClient, SearchError, Write, observe_requests};
 pub use document::{SearchDoc, doc_id};
 pub use query::{Hit, QueryError, SearchPage, SearchRequest};
 

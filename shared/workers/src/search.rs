@@ -6,8 +6,9 @@ use crate::{Retries, Workers};
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use crm_domain::events::{DomainEvent, Snapshot};
 use crm_domain::{RecordKind, TenantId, UserId};
-use crm_search::SearchDoc;
+use crm_search::{SearchClient, SearchDoc, SearchError, Write};
 use crm_store::PageRequest;
+use futures_util::future::join_all;
 use lambda_runtime::Error;
 
 fn version(snapshot: &Snapshot) -> u64 {
@@ -35,14 +36,13 @@ fn record_of(snapshot: &Snapshot) -> Option<(RecordKind, String, UserId)> {
 /// record is deleted.
 async fn follow_record(
     workers: &Workers,
-    search: &crm_search::SearchClient,
+    search: &SearchClient,
     tenant: TenantId,
-    (kind, record_id): (RecordKind, &str),
-    owner: Option<UserId>,
+    Follow { kind, record_id, owner }: &Follow,
 ) -> Result<(), Error> {
     let mut page = PageRequest { limit: 100, cursor: None };
     loop {
-        let notes = workers.table.notes(tenant, kind, record_id, &page).await?;
+        let notes = workers.table.notes(tenant, *kind, record_id, &page).await?;
         let owner = owner.map(|o| o.to_string());
         let docs: Vec<(String, SearchDoc, u64)> = notes
             .items
@@ -52,8 +52,10 @@ async fn follow_record(
         if owner.is_some() {
             search.bulk(&docs).await?;
         } else {
-            for (id, _, version) in &docs {
-                search.delete(id, version + 1).await?;
+            let deletes: Vec<Write> =
+                docs.into_iter().map(|(id, _, version)| Write::Delete { id, version: version + 1 }).collect();
+            for outcome in search.apply(&deletes).await? {
+                outcome?;
             }
         }
         match notes.next_cursor {
@@ -63,8 +65,22 @@ async fn follow_record(
     }
 }
 
-async fn apply(workers: &Workers, event: &DomainEvent) -> Result<(), Error> {
-    let search = workers.search.as_ref().ok_or("search is not configured (OPENSEARCH_ENDPOINT)")?;
+/// A record whose notes must follow it, to `owner` (or out of search when `None`).
+struct Follow {
+    kind: RecordKind,
+    record_id: String,
+    owner: Option<UserId>,
+}
+
+/// What one event asks of the index: a write of its own document, then perhaps its record's notes.
+#[derive(Default)]
+struct Plan {
+    write: Option<Write>,
+    follow: Option<Follow>,
+}
+
+async fn plan(workers: &Workers, event: &DomainEvent) -> Result<Plan, Error> {
+    let mut plan = Plan::default();
     match (&event.old, &event.new) {
         (_, Some(new)) => {
             let note_owner = match new {
@@ -75,37 +91,74 @@ async fn apply(workers: &Workers, event: &DomainEvent) -> Result<(), Error> {
                     .map(|o| o.to_string()),
                 _ => None,
             };
-            if let Some((id, doc, version)) = SearchDoc::from_snapshot(event.tenant_id, new, note_owner) {
-                search.upsert(&id, &doc, version).await?;
-            }
-            let reassigned = match (event.old.as_ref().and_then(record_of), record_of(new)) {
-                (Some((_, _, before)), Some((kind, id, after))) if before != after => Some((kind, id, after)),
+            plan.write = SearchDoc::from_snapshot(event.tenant_id, new, note_owner)
+                .map(|(id, doc, version)| Write::Upsert { id, doc: Box::new(doc), version });
+            plan.follow = match (event.old.as_ref().and_then(record_of), record_of(new)) {
+                (Some((_, _, before)), Some((kind, record_id, after))) if before != after => {
+                    Some(Follow { kind, record_id, owner: Some(after) })
+                }
                 _ => None,
             };
-            if let Some((kind, id, owner)) = reassigned {
-                follow_record(workers, search, event.tenant_id, (kind, &id), Some(owner)).await?;
-            }
         }
         (Some(old), None) => {
-            if let Some((id, _, _)) = SearchDoc::from_snapshot(event.tenant_id, old, None) {
-                search.delete(&id, version(old) + 1).await?;
-            }
-            if let Some((kind, id, _)) = record_of(old) {
-                follow_record(workers, search, event.tenant_id, (kind, &id), None).await?;
-            }
+            plan.write = SearchDoc::from_snapshot(event.tenant_id, old, None)
+                .map(|(id, _, _)| Write::Delete { id, version: version(old) + 1 });
+            plan.follow = record_of(old).map(|(kind, record_id, _)| Follow { kind, record_id, owner: None });
         }
         (None, None) => {}
     }
-    Ok(())
+    Ok(plan)
 }
 
+/// A batch's documents go in one bulk request, and each message stands or falls by its own write: a
+/// failed one comes back alone. Events are planned concurrently (a note's needs its record's owner);
+/// the bulk keeps their order, and versions settle any two about one document.
 pub async fn handle(workers: &Workers, event: SqsEvent) -> Result<SqsBatchResponse, Error> {
     let mut retries = Retries::default();
-    for message in &event.records {
-        let outcome = match serde_json::from_str::<DomainEvent>(message.body.as_deref().unwrap_or("")) {
-            Ok(event) => apply(workers, &event).await,
-            Err(error) => Err(error.into()),
+    let Some(search) = workers.search.as_ref() else {
+        for message in &event.records {
+            retries.retry(message, "search indexing", &"search is not configured (OPENSEARCH_ENDPOINT)");
+        }
+        return Ok(retries.response());
+    };
+    let planned = join_all(event.records.iter().map(|message| async move {
+        let event: DomainEvent = serde_json::from_str(message.body.as_deref().unwrap_or(""))?;
+        let plan = plan(workers, &event).await?;
+        Ok::<_, Error>((event.tenant_id, plan))
+    }))
+    .await;
+    let mut planned_messages = Vec::new();
+    for (message, outcome) in event.records.iter().zip(planned) {
+        match outcome {
+            Ok(planned) => planned_messages.push((message, planned)),
+            Err(error) => retries.retry(message, "search indexing", &error),
+        }
+    }
+    let writes: Vec<Write> = planned_messages.iter().filter_map(|(_, (_, plan))| plan.write.clone()).collect();
+    let mut outcomes = match search.apply(&writes).await {
+        Ok(outcomes) => outcomes.into_iter(),
+        Err(error) => {
+            for (message, _) in &planned_messages {
+                retries.retry(message, "search indexing", &error);
+            }
+            return Ok(retries.response());
+        }
+    };
+    let mut follows = Vec::new();
+    for (message, (tenant, plan)) in &planned_messages {
+        let written = match plan.write {
+            Some(_) => outcomes.next().unwrap_or(Err(SearchError::Backend("no outcome".into()))),
+            None => Ok(()),
         };
+        match (written, &plan.follow) {
+            (Err(error), _) => retries.retry(message, "search indexing", &error),
+            (Ok(()), Some(follow)) => follows.push((*message, *tenant, follow)),
+            (Ok(()), None) => {}
+        }
+    }
+    let followed =
+        join_all(follows.iter().map(|(_, tenant, follow)| follow_record(workers, search, *tenant, follow))).await;
+    for ((message, _, _), outcome) in follows.iter().zip(followed) {
         if let Err(error) = outcome {
             retries.retry(message, "search indexing", &error);
         }
