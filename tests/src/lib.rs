@@ -371,15 +371,9 @@ impl Api {
 /// A mail sent through the local SES (moto): the latest to `address` whose subject is `subject`, within
 /// 10 s. Answers its text.
 pub async fn mail_to(address: &str, subject: &str) -> String {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2 (moto) is set");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
-            .await
-            .expect("moto answers")
-            .json()
-            .await
-            .expect("moto's data is JSON");
+        let data = moto_data().await;
         let found = mails(&data).filter(|m| m["subject"] == subject && sent_to(m, address)).last();
         if let Some(mail) = found {
             return mail["body"].as_str().expect("a text body").to_owned();
@@ -391,10 +385,25 @@ pub async fn mail_to(address: &str, subject: &str) -> String {
 
 /// How many mails were sent to `address` through the local SES.
 pub async fn mail_count(address: &str) -> usize {
+    mails(&moto_data().await).filter(|m| sent_to(m, address)).count()
+}
+
+/// Everything moto holds. Its dump of every backend fails now and then while another request changes one
+/// (an error page rather than JSON), so a failed dump is asked for again, for up to 10 s.
+async fn moto_data() -> Value {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2 (moto) is set");
-    let data: Value =
-        reqwest::get(format!("{endpoint}/moto-api/data.json")).await.expect("moto answers").json().await.expect("JSON");
-    mails(&data).filter(|m| sent_to(m, address)).count()
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let dumped = match reqwest::get(format!("{endpoint}/moto-api/data.json")).await {
+            Ok(response) => response.json::<Value>().await.map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        match dumped {
+            Ok(data) => return data,
+            Err(error) => assert!(std::time::Instant::now() < deadline, "moto's data never came as JSON: {error}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 fn mails(data: &Value) -> impl Iterator<Item = &Value> {

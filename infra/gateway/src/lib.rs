@@ -3,6 +3,7 @@
 //! and running it through the same `lambda_http` adapter and handler as the deployed function.
 
 pub mod aws_calls;
+pub mod capacity;
 pub mod deploy;
 pub mod event;
 pub mod routing;

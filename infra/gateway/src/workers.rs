@@ -171,7 +171,7 @@ pub async fn start(
     Ok(tasks)
 }
 
-fn streams_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodbstreams::Client {
+pub fn streams_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodbstreams::Client {
     // DynamoDB Local serves its streams on the DynamoDB endpoint.
     let endpoint =
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB_STREAMS").or_else(|_| std::env::var("AWS_ENDPOINT_URL_DYNAMODB")).ok();
