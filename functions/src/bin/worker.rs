@@ -1,7 +1,6 @@
 //! Every function behind the table stream or a queue, chosen by its `WORKER` variable (`events_router`,
 //! `stats_rollup`, `slack_notify`, `search_index`, `contacts_sync`).
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    crm_workers::lambda::run().await
+fn main() -> Result<(), lambda_http::Error> {
+    crm_functions::start(crm_workers::lambda::run)
 }
