@@ -147,11 +147,8 @@ impl SearchClient {
     /// Writes many documents in one request (a reindex). A document already at the same version is
     /// written again, so a reindex repairs what a lost write left behind.
     pub async fn bulk(&self, docs: &[(String, SearchDoc, u64)]) -> Result<(), SearchError> {
-        let writes: Vec<Write> = docs
-            .iter()
-            .map(|(id, doc, version)| Write::Upsert { id: id.clone(), doc: Box::new(doc.clone()), version: *version })
-            .collect();
-        for (outcome, (id, _, _)) in self.send_bulk(&writes, "external_gte").await?.into_iter().zip(docs) {
+        let actions: Vec<Action> = docs.iter().map(|(id, doc, version)| Action::Index(id, doc, *version)).collect();
+        for (outcome, (id, _, _)) in self.send_bulk(&actions, "external_gte").await?.into_iter().zip(docs) {
             outcome.map_err(|error| SearchError::Backend(format!("bulk: document {id}: {error}")))?;
         }
         Ok(())
@@ -161,27 +158,34 @@ impl SearchClient {
     /// its record's version: a write no newer than what the index holds changes nothing and succeeds, as
     /// does deleting a document that is not there.
     pub async fn apply(&self, writes: &[Write]) -> Result<Vec<Result<(), SearchError>>, SearchError> {
-        self.send_bulk(writes, "external").await
+        let actions: Vec<Action> = writes
+            .iter()
+            .map(|write| match write {
+                Write::Upsert { id, doc, version } => Action::Index(id, doc, *version),
+                Write::Delete { id, version } => Action::Delete(id, *version),
+            })
+            .collect();
+        self.send_bulk(&actions, "external").await
     }
 
     async fn send_bulk(
         &self,
-        writes: &[Write],
+        actions: &[Action<'_>],
         version_type: &str,
     ) -> Result<Vec<Result<(), SearchError>>, SearchError> {
-        if writes.is_empty() {
+        if actions.is_empty() {
             return Ok(Vec::new());
         }
         let mut body = String::new();
-        for write in writes {
-            let (action, id, version) = match write {
-                Write::Upsert { id, version, .. } => ("index", id, version),
-                Write::Delete { id, version } => ("delete", id, version),
+        for action in actions {
+            let (name, id, version) = match action {
+                Action::Index(id, _, version) => ("index", id, version),
+                Action::Delete(id, version) => ("delete", id, version),
             };
-            let line = serde_json::json!({action: {"_index": self.index, "_id": id, "version": version, "version_type": version_type}});
+            let line = serde_json::json!({name: {"_index": self.index, "_id": id, "version": version, "version_type": version_type}});
             body.push_str(&line.to_string());
             body.push('\n');
-            if let Write::Upsert { doc, .. } = write {
+            if let Action::Index(_, doc, _) = action {
                 body.push_str(&serde_json::to_string(doc).map_err(|e| SearchError::Backend(e.to_string()))?);
                 body.push('\n');
             }
@@ -196,11 +200,12 @@ impl SearchClient {
         }
         // The request succeeds as a whole even when documents fail: each item says how its write went.
         let items = response["items"].as_array().map(Vec::as_slice).unwrap_or_default();
-        if items.len() != writes.len() {
-            return Err(SearchError::Backend(format!("bulk: {} writes answered {} items", writes.len(), items.len())));
+        if items.len() != actions.len() {
+            return Err(SearchError::Backend(format!("bulk: {} writes answered {} items", actions.len(), items.len())));
         }
-        Ok(writes.iter().zip(items).map(|(write, item)| item_outcome(write, item)).collect())
+        Ok(actions.iter().zip(items).map(|(action, item)| item_outcome(action, item)).collect())
     }
+
     /// Makes recent writes searchable now (tests and reindexing; the index refreshes on its own too).
     pub async fn refresh(&self) -> Result<(), SearchError> {
         self.json(Method::POST, &format!("/{}/_refresh", self.index), None).await.map(|_| ())
@@ -214,12 +219,18 @@ pub enum Write {
     Delete { id: String, version: u64 },
 }
 
+/// A write as the bulk request names it, borrowed from a [`Write`] or a reindex's documents.
+enum Action<'a> {
+    Index(&'a str, &'a SearchDoc, u64),
+    Delete(&'a str, u64),
+}
+
 /// One bulk item's outcome. A 409 is a version no newer than the stored one; a delete's 404 without an
 /// error is a document that is not there (a missing index is a 404 with an error).
-fn item_outcome(write: &Write, item: &Value) -> Result<(), SearchError> {
+fn item_outcome(action: &Action, item: &Value) -> Result<(), SearchError> {
     let result = item.as_object().and_then(|action| action.values().next()).unwrap_or(&Value::Null);
     let status = result["status"].as_u64().unwrap_or(0);
-    let gone = matches!(write, Write::Delete { .. }) && status == 404 && result["error"].is_null();
+    let gone = matches!(action, Action::Delete(..)) && status == 404 && result["error"].is_null();
     if (200..300).contains(&status) || status == 409 || gone {
         Ok(())
     } else {
@@ -231,13 +242,9 @@ fn item_outcome(write: &Write, item: &Value) -> Result<(), SearchError> {
 mod tests {
     use super::*;
 
-    fn delete() -> Write {
-        Write::Delete { id: "T:lead:L1".into(), version: 3 }
-    }
-
     #[test]
     fn each_bulk_item_is_judged_by_its_own_status() {
-        let ok = |item: Value| item_outcome(&delete(), &item).is_ok();
+        let ok = |item: Value| item_outcome(&Action::Delete("T:lead:L1", 3), &item).is_ok();
         assert!(ok(serde_json::json!({"delete": {"status": 200, "result": "deleted"}})));
         assert!(ok(serde_json::json!({"delete": {"status": 404, "result": "not_found"}})), "already gone");
         assert!(ok(

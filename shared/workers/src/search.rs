@@ -127,30 +127,35 @@ pub async fn handle(workers: &Workers, event: SqsEvent) -> Result<SqsBatchRespon
         Ok::<_, Error>((event.tenant_id, plan))
     }))
     .await;
+    // Each planned message, whether it has a write in the bulk request (they are taken out in order), and
+    // what follows it.
+    let mut writes = Vec::new();
     let mut planned_messages = Vec::new();
     for (message, outcome) in event.records.iter().zip(planned) {
         match outcome {
-            Ok(planned) => planned_messages.push((message, planned)),
+            Ok((tenant, Plan { write, follow })) => {
+                planned_messages.push((message, tenant, write.is_some(), follow));
+                writes.extend(write);
+            }
             Err(error) => retries.retry(message, "search indexing", &error),
         }
     }
-    let writes: Vec<Write> = planned_messages.iter().filter_map(|(_, (_, plan))| plan.write.clone()).collect();
     let mut outcomes = match search.apply(&writes).await {
         Ok(outcomes) => outcomes.into_iter(),
         Err(error) => {
-            for (message, _) in &planned_messages {
+            for (message, ..) in &planned_messages {
                 retries.retry(message, "search indexing", &error);
             }
             return Ok(retries.response());
         }
     };
     let mut follows = Vec::new();
-    for (message, (tenant, plan)) in &planned_messages {
-        let written = match plan.write {
-            Some(_) => outcomes.next().unwrap_or(Err(SearchError::Backend("no outcome".into()))),
-            None => Ok(()),
+    for (message, tenant, wrote, follow) in &planned_messages {
+        let written = match wrote {
+            true => outcomes.next().unwrap_or(Err(SearchError::Backend("no outcome".into()))),
+            false => Ok(()),
         };
-        match (written, &plan.follow) {
+        match (written, follow) {
             (Err(error), _) => retries.retry(message, "search indexing", &error),
             (Ok(()), Some(follow)) => follows.push((*message, *tenant, follow)),
             (Ok(()), None) => {}
