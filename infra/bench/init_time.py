@@ -95,15 +95,18 @@ def main():
         "GOOGLE_CLIENT_ID": "bench-client",
         "GOOGLE_CLIENT_SECRET": "bench-secret",
     }
+    # Round by round, each binary once a round, so that a slower spell of the machine falls on all alike.
+    samples = {binary: [] for binary in args.binaries}
+    for _ in range(args.runs):
+        for binary in args.binaries:
+            samples[binary].append(measure(binary, port, env))
     print("| binary | size (MB) | init p50 (ms) | init max (ms) | peak RSS (MB) |")
     print("|---|---|---|---|---|")
     for binary in args.binaries:
-        samples = [measure(binary, port, env) for _ in range(args.runs)]
-        times = sorted(t for t, _ in samples)
-        rss = max(r for _, r in samples) / 1024
+        times = sorted(t for t, _ in samples[binary])
+        rss = max(r for _, r in samples[binary]) / 1024
         size = os.path.getsize(binary) / 1e6
-        name = os.path.basename(binary)
-        print(f"| {name} | {size:.1f} | {statistics.median(times):.1f} | {times[-1]:.1f} | {rss:.1f} |")
+        print(f"| {binary} | {size:.1f} | {statistics.median(times):.1f} | {times[-1]:.1f} | {rss:.1f} |")
     server.shutdown()
 
 

@@ -29,7 +29,9 @@ pub fn observe_requests(observer: fn(&str, &str)) {
 
 #[derive(Clone)]
 pub struct SearchClient {
-    http: reqwest::Client,
+    /// Built on the first request, and shared by clones: building one parses every trusted root
+    /// certificate, which a function that never searches should not pay for at init.
+    http: std::sync::Arc<std::sync::OnceLock<reqwest::Client>>,
     endpoint: String,
     pub index: String,
     aws: Option<aws_config::SdkConfig>,
@@ -51,10 +53,9 @@ impl SearchClient {
     /// `endpoint` like `https://search-…es.amazonaws.com` (signed) or `http://127.0.0.1:9200` (local,
     /// unsigned: an in-memory engine has no IAM).
     pub fn new(endpoint: &str, index: &str, aws: Option<aws_config::SdkConfig>) -> Self {
-        let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap_or_default();
         let endpoint = endpoint.trim_end_matches('/').to_owned();
         let aws = aws.filter(|_| endpoint.starts_with("https://"));
-        SearchClient { http, endpoint, index: index.to_owned(), aws, replicas: None }
+        SearchClient { http: Default::default(), endpoint, index: index.to_owned(), aws, replicas: None }
     }
 
     /// From `OPENSEARCH_ENDPOINT` and `SEARCH_INDEX`, if set.
@@ -78,8 +79,10 @@ impl SearchClient {
         }
         let url = format!("{}{path}", self.endpoint);
         let body = body.unwrap_or_default();
-        let mut request =
-            self.http.request(method.clone(), &url).header("content-type", content_type).body(body.clone());
+        let http = self
+            .http
+            .get_or_init(|| reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default());
+        let mut request = http.request(method.clone(), &url).header("content-type", content_type).body(body.clone());
         if let Some(timeout) = timeout {
             request = request.timeout(timeout);
         }

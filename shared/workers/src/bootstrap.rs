@@ -82,7 +82,7 @@ pub async fn handle(workers: &Workers, request: CloudFormationCustomResourceRequ
         }
     }
     // A presigned S3 URL: signed without a content type, so none may be sent.
-    let answer = workers.http.put(request.response_url).body(serde_json::to_vec(&response)?).send().await?;
+    let answer = workers.http().put(request.response_url).body(serde_json::to_vec(&response)?).send().await?;
     if !answer.status().is_success() {
         return Err(format!("CloudFormation's response URL answered {}", answer.status()).into());
     }

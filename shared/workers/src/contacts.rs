@@ -151,7 +151,7 @@ where
 
 impl<'a> ContactSync<'a> {
     fn new(workers: &'a Workers) -> Option<Self> {
-        Some(ContactSync { table: &workers.table, google: workers.google.as_ref()?, sealer: workers.sealer.as_ref()? })
+        Some(ContactSync { table: &workers.table, google: workers.google()?, sealer: workers.sealer.as_ref()? })
     }
 
     /// An access token for the user's connection, and the connection; `None` when they are not (or no

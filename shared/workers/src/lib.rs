@@ -18,6 +18,7 @@ pub mod slack;
 use crm_domain::events::Queue;
 use crm_store::Table;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -83,7 +84,9 @@ impl Retries {
 pub struct Workers {
     pub table: Table,
     pub sqs: aws_sdk_sqs::Client,
-    pub http: reqwest::Client,
+    /// Built on first use: only Slack, Google and the deploy step call out over HTTP, and building a
+    /// client parses every trusted root certificate, a third of a worker's init (docs/benchmarks.md).
+    http: OnceLock<reqwest::Client>,
     /// Queue URLs by queue; a queue without a URL is not deployed (yet) and gets no events.
     pub queues: BTreeMap<Queue, String>,
     /// Replaces `https://hooks.slack.com` in webhook URLs: tests point it at a local fake.
@@ -96,8 +99,10 @@ pub struct Workers {
     pub aws: aws_config::SdkConfig,
     /// How long a job's step may run before it continues in a new invocation (`JOB_STEP_SECONDS`).
     pub job_step: std::time::Duration,
-    /// Google Contacts sync, when configured (`GOOGLE_CLIENT_ID`, …).
-    pub google: Option<crm_google::GoogleClient>,
+    /// Google Contacts sync's settings, when configured (`GOOGLE_CLIENT_ID`, …); its client is built on
+    /// first use.
+    google_settings: Option<crm_google::GoogleSettings>,
+    google: OnceLock<Option<crm_google::GoogleClient>>,
     /// Opens integration secrets (`INTEGRATIONS_KEY`), for the workers given it.
     pub sealer: Option<crm_store::secrets::Sealer>,
     /// Pushes to WebSocket connections, for the workers given `WEBSOCKET_MANAGEMENT_ENDPOINT`.
@@ -136,13 +141,7 @@ impl Workers {
             .into_iter()
             .filter_map(|queue| Some((queue, lookup(queue.url_variable()).filter(|u| !u.is_empty())?)))
             .collect();
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
         let search = crm_search::SearchClient::from_lookup(lookup, &config);
-        let google =
-            crm_google::GoogleSettings::from_lookup(lookup).map(|s| crm_google::GoogleClient::new(http.clone(), s));
         let sealer = lookup("INTEGRATIONS_KEY")
             .filter(|k| !k.is_empty())
             .map(|k| crm_store::secrets::Sealer::from_base64(&k))
@@ -162,10 +161,11 @@ impl Workers {
             search_domain: lookup("SEARCH_DOMAIN_NAME").filter(|d| !d.is_empty()),
             table,
             sqs: aws_sdk_sqs::Client::new(&config),
-            http,
+            http: OnceLock::new(),
             queues,
             slack_base_url: lookup("SLACK_BASE_URL").filter(|u| !u.is_empty()),
-            google,
+            google_settings: crm_google::GoogleSettings::from_lookup(lookup),
+            google: OnceLock::new(),
             sealer,
             aws: config,
             job_step: std::time::Duration::from_secs(
@@ -176,6 +176,23 @@ impl Workers {
 
     pub async fn from_env() -> Result<Self, SettingsError> {
         Self::from_lookup(|name| std::env::var(name).ok()).await
+    }
+
+    /// The HTTP client for calls out (Slack, Google, the deploy step's answer).
+    pub fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .unwrap_or_else(|_| reqwest::Client::new())
+        })
+    }
+
+    /// The Google client, when Google Contacts sync is configured.
+    pub fn google(&self) -> Option<&crm_google::GoogleClient> {
+        self.google
+            .get_or_init(|| Some(crm_google::GoogleClient::new(self.http().clone(), self.google_settings.clone()?)))
+            .as_ref()
     }
 }
 

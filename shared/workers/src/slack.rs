@@ -54,7 +54,7 @@ async fn deliver(workers: &Workers, settings: &StoredSlack, event: &DomainEvent)
     }
     let sealer = workers.sealer.as_ref().ok_or("this worker was deployed without INTEGRATIONS_KEY")?;
     let webhook_url = settings.webhook_url(event.tenant_id, sealer)?;
-    let response = match workers.http.post(target(workers, &webhook_url)).json(&message).send().await {
+    let response = match workers.http().post(target(workers, &webhook_url)).json(&message).send().await {
         Ok(response) => response,
         Err(error) => {
             // The webhook URL is a credential: the error is logged without it.
